@@ -1,0 +1,591 @@
+package plan
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// Resource types the model reads.
+const (
+	typeVPC         = "aws_vpc"
+	typeSubnet      = "aws_subnet"
+	typeNACL        = "aws_network_acl"
+	typeDefaultNACL = "aws_default_network_acl"
+	typeNACLRule    = "aws_network_acl_rule"
+	typeAssociation = "aws_network_acl_association"
+)
+
+func modelled(typ string) bool {
+	switch typ {
+	case typeVPC, typeSubnet, typeNACL, typeDefaultNACL, typeNACLRule, typeAssociation:
+		return true
+	}
+	return false
+}
+
+// instance is one resource instance as the plan or the prior state holds it.
+type instance struct {
+	Address Address
+	Module  string // module instance address, "" for the root module
+	Type    string
+	Name    string
+	Key     string // 0 or "a"; "" without count/for_each
+	Values  json.RawMessage
+	Unknown unknowns               // nil in prior state: everything is known
+	Config  *tfjson.ConfigResource // nil when the plan has no configuration for it
+}
+
+func build(file string, doc *rawPlan) (*Model, error) {
+	cfg := newConfigIndex(doc.Configuration)
+	model := &Model{Info: Info{
+		FormatVersion:    *doc.FormatVersion,
+		TerraformVersion: doc.TerraformVersion,
+	}}
+
+	var planned []*instance
+	for i := range doc.ResourceChanges {
+		rc := &doc.ResourceChanges[i]
+		if rc.Mode != "managed" || rc.Deposed != "" {
+			continue
+		}
+		model.Info.Resources++
+		if !modelled(rc.Type) || rc.Change.Actions.Delete() || rc.Change.Actions.Forget() {
+			continue
+		}
+		key, err := instanceKey(rc.Index)
+		if err != nil {
+			return nil, inputErrorf(file, "is not a valid plan: %s: %v", rc.Address, err)
+		}
+		unknown, err := decodeUnknowns(rc.Address, rc.Change.AfterUnknown)
+		if err != nil {
+			return nil, inputErrorf(file, "is not a valid plan: %v", err)
+		}
+		inst := &instance{
+			Address: Address(rc.Address), Module: rc.ModuleAddress, Type: rc.Type, Name: rc.Name, Key: key,
+			Values: rc.Change.After, Unknown: unknown,
+		}
+		if inst.Config, err = cfg.resource(inst.Module, inst.Type, inst.Name); err != nil {
+			return nil, inputErrorf(file, "is not a valid plan: %s: %v", rc.Address, err)
+		}
+		planned = append(planned, inst)
+	}
+	var prior []*instance
+	if doc.PriorState != nil && doc.PriorState.Values != nil {
+		if err := collectState(file, &doc.PriorState.Values.RootModule, &prior, 0); err != nil {
+			return nil, err
+		}
+	}
+	slots := standaloneSlots(prior)
+	var err error
+	if model.Planned, err = newBuilder(file, planned, cfg, slots).network(); err != nil {
+		return nil, err
+	}
+	if doc.PriorState != nil && doc.PriorState.Values != nil {
+		// Prior state is fully known: it links by id alone.
+		if model.Prior, err = newBuilder(file, prior, nil, slots).network(); err != nil {
+			return nil, err
+		}
+	}
+	return model, nil
+}
+
+// maxModuleDepth bounds recursion over child modules of hostile input.
+const maxModuleDepth = 100
+
+func collectState(file string, m *rawStateModule, out *[]*instance, depth int) error {
+	if depth > maxModuleDepth {
+		return inputErrorf(file, "is not a valid plan: prior_state modules nest deeper than %d", maxModuleDepth)
+	}
+	for i := range m.Resources {
+		r := &m.Resources[i]
+		if r.Mode != "managed" || r.DeposedKey != "" || !modelled(r.Type) {
+			continue
+		}
+		key, err := instanceKey(r.Index)
+		if err != nil {
+			return inputErrorf(file, "is not a valid plan: prior_state %s: %v", r.Address, err)
+		}
+		*out = append(*out, &instance{
+			Address: Address(r.Address), Module: m.Address, Type: r.Type, Name: r.Name, Key: key, Values: r.Values,
+		})
+	}
+	for i := range m.ChildModules {
+		if err := collectState(file, &m.ChildModules[i], out, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// builder turns the instances of one moment into a Network.
+type builder struct {
+	file      string
+	instances []*instance
+	cfg       *configIndex // nil: link by id only
+	linker    *linker
+
+	net      *Network
+	vpcs     map[*instance]*VPC
+	subnets  map[*instance]*Subnet
+	nacls    map[*instance]*NACL
+	defaults map[*VPC]*NACL // aws_default_network_acl of each VPC
+	// echoes marks NACLs whose inline lists may repeat their standalone
+	// rules (what a refresh shows), to be counted once.
+	echoes map[*NACL]bool
+	// priorSlots are the standalone rules of prior state by NACL id.
+	priorSlots map[string][]ruleSlot
+}
+
+func newBuilder(file string, instances []*instance, cfg *configIndex, priorSlots map[string][]ruleSlot) *builder {
+	return &builder{
+		file: file, instances: instances, cfg: cfg, linker: newLinker(instances, cfg), priorSlots: priorSlots,
+		net:  &Network{},
+		vpcs: map[*instance]*VPC{}, subnets: map[*instance]*Subnet{}, nacls: map[*instance]*NACL{},
+		defaults: map[*VPC]*NACL{}, echoes: map[*NACL]bool{},
+	}
+}
+
+func (b *builder) unresolved(addr Address, format string, args ...any) {
+	b.net.Unresolved = append(b.net.Unresolved, Unresolved{Address: addr, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (b *builder) ofType(types ...string) []*instance {
+	var out []*instance
+	for _, inst := range b.instances {
+		if slices.Contains(types, inst.Type) {
+			out = append(out, inst)
+		}
+	}
+	return out
+}
+
+func (b *builder) network() (*Network, error) {
+	steps := []func() error{b.addVPCs, b.addSubnets, b.addNACLs, b.addStandaloneRules, b.associate}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range b.net.NACLs {
+		if b.echoes[n] {
+			b.dropEchoes(n)
+		}
+		sortEntries(n.Ingress)
+		sortEntries(n.Egress)
+		slices.SortFunc(n.Subnets, func(a, c *Subnet) int { return strings.Compare(string(a.Address), string(c.Address)) })
+	}
+	byAddress := func(a, c Unresolved) int {
+		return cmp.Or(strings.Compare(string(a.Address), string(c.Address)), strings.Compare(a.Reason, c.Reason))
+	}
+	slices.SortFunc(b.net.Unresolved, byAddress)
+	return b.net, nil
+}
+
+func sortEntries(entries []Entry) {
+	slices.SortStableFunc(entries, func(a, c Entry) int { return cmp.Compare(a.Number, c.Number) })
+}
+
+// ruleSlot is where a NACL rule sits: its direction and number.
+type ruleSlot struct {
+	Direction Direction
+	Number    int
+}
+
+// standaloneSlots lists, by NACL id, the slots of the standalone rules in
+// prior state: their echoes stay in a NACL's refreshed values even when the
+// plan deletes the rule.
+func standaloneSlots(prior []*instance) map[string][]ruleSlot {
+	slots := map[string][]ruleSlot{}
+	for _, inst := range prior {
+		var v naclRuleValues
+		if inst.Type != typeNACLRule || decodeValues(string(inst.Address), inst.Values, &v) != nil ||
+			v.NetworkACLID == nil || v.RuleNumber == nil {
+			continue
+		}
+		dir := Ingress
+		if v.Egress != nil && *v.Egress {
+			dir = Egress
+		}
+		slots[*v.NetworkACLID] = append(slots[*v.NetworkACLID], ruleSlot{dir, int(*v.RuleNumber)})
+	}
+	return slots
+}
+
+// dropEchoes removes inline entries that repeat a standalone rule of the
+// same NACL, now or in prior state: after a refresh, a NACL's ingress/egress
+// lists its standalone aws_network_acl_rules too.
+func (b *builder) dropEchoes(n *NACL) {
+	standalone := map[ruleSlot]bool{}
+	if n.ID != "" {
+		for _, slot := range b.priorSlots[n.ID] {
+			standalone[slot] = true
+		}
+	}
+	for _, e := range append(slices.Clone(n.Ingress), n.Egress...) {
+		if !e.Inline {
+			standalone[ruleSlot{e.Direction, e.Number}] = true
+		}
+	}
+	for _, dir := range []Direction{Ingress, Egress} {
+		entries := n.Entries(dir)
+		kept := entries[:0]
+		for _, e := range entries {
+			if !e.Inline || !standalone[ruleSlot{e.Direction, e.Number}] {
+				kept = append(kept, e)
+			}
+		}
+		if dir == Ingress {
+			n.Ingress = kept
+		} else {
+			n.Egress = kept
+		}
+	}
+}
+
+func (b *builder) addVPCs() error {
+	for _, inst := range b.ofType(typeVPC) {
+		var v vpcValues
+		if err := b.decode(inst, &v); err != nil {
+			return err
+		}
+		vpc := &VPC{Address: inst.Address, ID: deref(v.ID)}
+		if p, ok := b.prefix(inst, "cidr_block", v.CIDRBlock); ok {
+			vpc.IPv4 = append(vpc.IPv4, p)
+		}
+		if p, ok := b.prefix(inst, "ipv6_cidr_block", v.IPv6CIDRBlock); ok {
+			vpc.IPv6 = append(vpc.IPv6, p)
+		}
+		b.vpcs[inst] = vpc
+		b.net.VPCs = append(b.net.VPCs, vpc)
+	}
+	return nil
+}
+
+// prefix reads an optional CIDR attribute; a malformed one is reported.
+func (b *builder) prefix(inst *instance, attr string, value *string) (netip.Prefix, bool) {
+	if value == nil || *value == "" {
+		return netip.Prefix{}, false
+	}
+	p, err := netip.ParsePrefix(*value)
+	if err != nil {
+		b.unresolved(inst.Address, "%s %q is not a CIDR block", attr, *value)
+		return netip.Prefix{}, false
+	}
+	return p.Masked(), true
+}
+
+func (b *builder) addSubnets() error {
+	for _, inst := range b.ofType(typeSubnet) {
+		var v subnetValues
+		if err := b.decode(inst, &v); err != nil {
+			return err
+		}
+		s := &Subnet{Address: inst.Address, ID: deref(v.ID)}
+		s.IPv4, _ = b.prefix(inst, "cidr_block", v.CIDRBlock)
+		s.IPv6, _ = b.prefix(inst, "ipv6_cidr_block", v.IPv6CIDRBlock)
+		if vpcs, err := b.linker.link(inst, "vpc_id", v.VPCID, typeVPC); err == nil && len(vpcs) == 1 {
+			s.VPC = b.vpcs[vpcs[0]]
+		} else {
+			s.VPC = b.vpcContaining(s.IPv4)
+		}
+		b.subnets[inst] = s
+		b.net.Subnets = append(b.net.Subnets, s)
+	}
+	return nil
+}
+
+// vpcContaining finds the one VPC whose CIDR holds a subnet's CIDR: a
+// subnet always lies inside its VPC, so when vpc_id cannot be followed
+// (terraform-aws-modules/vpc passes it through a local) the CIDR decides,
+// unless several VPCs of the plan overlap.
+func (b *builder) vpcContaining(p netip.Prefix) *VPC {
+	if !p.IsValid() {
+		return nil
+	}
+	var found *VPC
+	for _, vpc := range b.net.VPCs {
+		for _, c := range vpc.IPv4 {
+			if c.Bits() <= p.Bits() && c.Contains(p.Addr()) {
+				if found != nil && found != vpc {
+					return nil
+				}
+				found = vpc
+			}
+		}
+	}
+	return found
+}
+
+func (b *builder) addNACLs() error {
+	for _, inst := range b.ofType(typeNACL, typeDefaultNACL) {
+		var v naclValues
+		if err := b.decode(inst, &v); err != nil {
+			return err
+		}
+		n := &NACL{Address: inst.Address, ID: deref(v.ID), Default: inst.Type == typeDefaultNACL}
+		n.VPC = b.naclVPC(inst, &v)
+		if n.Default && n.VPC != nil {
+			if other := b.defaults[n.VPC]; other != nil {
+				b.unresolved(inst.Address, "manages the default network ACL of %s, as %s does too", n.VPC.Address, other.Address)
+			} else {
+				b.defaults[n.VPC] = n
+			}
+		}
+		for _, dir := range []Direction{Ingress, Egress} {
+			b.addInlineRules(inst, n, dir, &v)
+		}
+		b.nacls[inst] = n
+		b.net.NACLs = append(b.net.NACLs, n)
+	}
+	return nil
+}
+
+func (b *builder) naclVPC(inst *instance, v *naclValues) *VPC {
+	if inst.Type == typeNACL || v.VPCID != nil {
+		vpcs, err := b.linker.link(inst, "vpc_id", v.VPCID, typeVPC)
+		if err == nil && len(vpcs) == 1 {
+			return b.vpcs[vpcs[0]]
+		}
+		if inst.Type == typeNACL {
+			return nil
+		}
+	}
+	// aws_default_network_acl names its VPC by the VPC's default_network_acl_id.
+	if v.DefaultNetworkACLID != nil {
+		for vi, vpc := range b.vpcs {
+			var vv vpcValues
+			if json.Unmarshal(vi.Values, &vv) == nil && vv.DefaultNetworkACLID != nil && *vv.DefaultNetworkACLID == *v.DefaultNetworkACLID {
+				return vpc
+			}
+		}
+		return nil
+	}
+	vpcs, err := b.linker.follow(inst, "default_network_acl_id")
+	if err == nil && len(vpcs) == 1 && vpcs[0].Type == typeVPC {
+		return b.vpcs[vpcs[0]]
+	}
+	b.unresolved(inst.Address, "its VPC cannot be linked: %v", orNoMatch(err, vpcs))
+	return nil
+}
+
+// addInlineRules reads one direction's inline rules. Blocks written in the
+// configuration (static ones show in its expressions, dynamic ones do not)
+// appear in the values. When the configuration writes no block, the
+// attribute is unknown on create, and on update it repeats what the last
+// refresh saw: the remaining inline rules, and every standalone rule of the
+// NACL, even one being deleted; those echoes are dropped later.
+func (b *builder) addInlineRules(inst *instance, n *NACL, dir Direction, v *naclValues) {
+	attr, values := dir.String(), v.Ingress
+	if dir == Egress {
+		values = v.Egress
+	}
+	written := false
+	if inst.Config != nil {
+		_, written = inst.Config.Expressions[attr]
+	}
+	if inst.Unknown.whole(attr) {
+		if written {
+			b.unresolved(inst.Address, "its %s rules are unknown until apply", attr)
+		}
+		return
+	}
+	if !written {
+		b.echoes[n] = true
+	}
+	for i, r := range values {
+		unknown := inst.Unknown.element(attr, i)
+		e, err := inlineEntry(dir, r, unknown)
+		if err != nil {
+			b.unresolved(inst.Address, "%s rule %s: %v", attr, ruleLabel(r.RuleNo, i), err)
+			continue
+		}
+		e.Source, e.Inline = inst.Address, true
+		if dir == Ingress {
+			n.Ingress = append(n.Ingress, e)
+		} else {
+			n.Egress = append(n.Egress, e)
+		}
+	}
+}
+
+func ruleLabel(number *int64, index int) string {
+	if number != nil {
+		return fmt.Sprint(*number)
+	}
+	return fmt.Sprintf("#%d", index+1)
+}
+
+func (b *builder) addStandaloneRules() error {
+	for _, inst := range b.ofType(typeNACLRule) {
+		var v naclRuleValues
+		if err := b.decode(inst, &v); err != nil {
+			return err
+		}
+		e, err := standaloneEntry(v, inst.Unknown)
+		if err != nil {
+			b.unresolved(inst.Address, "cannot be evaluated: %v", err)
+			continue
+		}
+		e.Source = inst.Address
+		n, reason := b.linkNACL(inst, v.NetworkACLID)
+		if n == nil {
+			b.unresolved(inst.Address, "cannot be linked to a network ACL: %s", reason)
+			continue
+		}
+		if e.Direction == Ingress {
+			n.Ingress = append(n.Ingress, e)
+		} else {
+			n.Egress = append(n.Egress, e)
+		}
+	}
+	return nil
+}
+
+// linkNACL finds the one NACL a network_acl_id names, or says why not.
+func (b *builder) linkNACL(inst *instance, id *string) (*NACL, string) {
+	targets, err := b.linker.link(inst, "network_acl_id", id, typeNACL, typeDefaultNACL, typeVPC)
+	if err != nil {
+		return nil, err.Error()
+	}
+	var found []*NACL
+	for _, t := range targets {
+		switch t.Type {
+		case typeNACL, typeDefaultNACL:
+			found = append(found, b.nacls[t])
+		case typeVPC:
+			vpc := b.vpcs[t]
+			n := b.defaults[vpc]
+			if n == nil {
+				return nil, fmt.Sprintf("it names the default network ACL of %s, which this plan does not manage (add an aws_default_network_acl)", t.Address)
+			}
+			found = append(found, n)
+		}
+	}
+	found = slices.Compact(found)
+	switch len(found) {
+	case 0:
+		return nil, orNoMatch(nil, nil)
+	case 1:
+		return found[0], ""
+	}
+	names := make([]string, len(found))
+	for i, n := range found {
+		names[i] = string(n.Address)
+	}
+	return nil, "network_acl_id may be any of " + strings.Join(names, ", ")
+}
+
+func orNoMatch(err error, found []*instance) string {
+	if err != nil {
+		return err.Error()
+	}
+	if len(found) > 1 {
+		return fmt.Sprintf("it may be any of %d resources", len(found))
+	}
+	return "no resource of this plan matches"
+}
+
+// associate links subnets to NACLs: subnet_ids, aws_network_acl_association,
+// and the VPC's default NACL for subnets no other NACL claims.
+func (b *builder) associate() error {
+	claims := map[*Subnet][]*NACL{}
+	claim := func(s *Subnet, n *NACL) {
+		if !slices.Contains(claims[s], n) {
+			claims[s] = append(claims[s], n)
+		}
+	}
+	for _, inst := range b.ofType(typeNACL, typeDefaultNACL) {
+		var v naclValues
+		if err := b.decode(inst, &v); err != nil {
+			return err
+		}
+		n := b.nacls[inst]
+		if inst.Config != nil {
+			// Not written: computed, it only repeats association resources
+			// (and keeps those being deleted), so those decide.
+			if _, written := inst.Config.Expressions["subnet_ids"]; !written {
+				continue
+			}
+		}
+		if v.SubnetIDs == nil && !inst.Unknown.anyIn("subnet_ids") {
+			continue
+		}
+		subnets, err := b.linker.linkList(inst, "subnet_ids", v.SubnetIDs, typeSubnet)
+		if err != nil {
+			b.unresolved(inst.Address, "some subnet_ids cannot be linked: %v", err)
+		}
+		for _, s := range subnets {
+			claim(b.subnets[s], n)
+		}
+	}
+	for _, inst := range b.ofType(typeAssociation) {
+		var v associationValues
+		if err := b.decode(inst, &v); err != nil {
+			return err
+		}
+		subnets, err := b.linker.link(inst, "subnet_id", v.SubnetID, typeSubnet)
+		if err != nil || len(subnets) != 1 {
+			b.unresolved(inst.Address, "subnet_id cannot be linked to a subnet: %s", orNoMatch(err, subnets))
+			continue
+		}
+		n, reason := b.linkNACL(inst, v.NetworkACLID)
+		if n == nil {
+			b.unresolved(inst.Address, "network_acl_id cannot be linked to a network ACL: %s", reason)
+			continue
+		}
+		claim(b.subnets[subnets[0]], n)
+	}
+	for _, s := range b.net.Subnets {
+		owners := claims[s]
+		if len(owners) > 1 {
+			// An explicit association wins over the default NACL's list.
+			explicit := slices.DeleteFunc(slices.Clone(owners), func(n *NACL) bool { return n.Default })
+			if len(explicit) == 1 {
+				owners = explicit
+			}
+		}
+		switch {
+		case len(owners) == 1:
+			s.NACL = owners[0]
+		case len(owners) > 1:
+			names := make([]string, len(owners))
+			for i, n := range owners {
+				names[i] = string(n.Address)
+			}
+			b.unresolved(s.Address, "is associated with several network ACLs (%s); a subnet has exactly one", strings.Join(names, ", "))
+			continue
+		case s.VPC != nil && b.defaults[s.VPC] != nil:
+			s.NACL = b.defaults[s.VPC]
+		default:
+			continue // the VPC's default NACL, not managed here
+		}
+		s.NACL.Subnets = append(s.NACL.Subnets, s)
+	}
+	for _, n := range b.net.NACLs {
+		if n.VPC == nil && len(n.Subnets) > 0 {
+			// A NACL and its subnets share a VPC.
+			n.VPC = n.Subnets[0].VPC
+		}
+	}
+	return nil
+}
+
+func (b *builder) decode(inst *instance, into any) error {
+	if err := decodeValues(string(inst.Address), inst.Values, into); err != nil {
+		return inputErrorf(b.file, "is not a valid plan: %v", err)
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

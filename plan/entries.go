@@ -1,0 +1,115 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+)
+
+// inlineEntry reads one inline ingress/egress block of a NACL.
+func inlineEntry(dir Direction, r inlineRuleValue, unknown unknowns) (Entry, error) {
+	return newEntry(ruleFields{
+		direction: dir, number: r.RuleNo, action: r.Action, protocol: r.Protocol,
+		cidr: r.CIDRBlock, ipv6: r.IPv6CIDRBlock, from: r.FromPort, to: r.ToPort,
+		icmpType: r.ICMPType, icmpCode: r.ICMPCode,
+	}, unknown)
+}
+
+// standaloneEntry reads an aws_network_acl_rule.
+func standaloneEntry(v naclRuleValues, unknown unknowns) (Entry, error) {
+	if v.Egress == nil {
+		if unknown.whole("egress") {
+			return Entry{}, errors.New("egress is unknown until apply")
+		}
+		f := false // the provider's default
+		v.Egress = &f
+	}
+	dir := Ingress
+	if *v.Egress {
+		dir = Egress
+	}
+	return newEntry(ruleFields{
+		direction: dir, number: v.RuleNumber, action: v.RuleAction, protocol: v.Protocol,
+		cidr: v.CIDRBlock, ipv6: v.IPv6CIDRBlock, from: v.FromPort, to: v.ToPort,
+		icmpType: v.ICMPType, icmpCode: v.ICMPCode,
+		numberAttr: "rule_number", actionAttr: "rule_action",
+	}, unknown)
+}
+
+type ruleFields struct {
+	direction                    Direction
+	number                       *int64
+	action, protocol, cidr, ipv6 *string
+	from, to, icmpType, icmpCode *int64
+	numberAttr, actionAttr       string // attribute names for messages
+}
+
+func newEntry(f ruleFields, unknown unknowns) (Entry, error) {
+	numberAttr, actionAttr := "rule_no", "action"
+	if f.numberAttr != "" {
+		numberAttr, actionAttr = f.numberAttr, f.actionAttr
+	}
+	for _, attr := range []string{numberAttr, actionAttr, "protocol", "cidr_block", "ipv6_cidr_block", "from_port", "to_port"} {
+		if unknown.anyIn(attr) {
+			return Entry{}, fmt.Errorf("%s is unknown until apply", attr)
+		}
+	}
+	e := Entry{Direction: f.direction, Ports: AllPorts, ICMP: AnyICMP}
+	if f.number == nil {
+		return Entry{}, fmt.Errorf("%s is missing", numberAttr)
+	}
+	e.Number = int(*f.number)
+	switch deref(f.action) {
+	case "allow":
+		e.Allow = true
+	case "deny":
+	default:
+		return Entry{}, fmt.Errorf("%s %q is neither allow nor deny", actionAttr, deref(f.action))
+	}
+	if f.protocol == nil {
+		return Entry{}, errors.New("protocol is missing")
+	}
+	proto, err := ParseProtocol(*f.protocol)
+	if err != nil {
+		return Entry{}, err
+	}
+	e.Protocol = proto
+	cidr, ipv6 := deref(f.cidr), deref(f.ipv6)
+	switch {
+	case cidr != "" && ipv6 != "":
+		return Entry{}, errors.New("sets both cidr_block and ipv6_cidr_block")
+	case cidr == "" && ipv6 == "":
+		return Entry{}, errors.New("sets neither cidr_block nor ipv6_cidr_block")
+	}
+	text, want := cidr, IPv4
+	if ipv6 != "" {
+		text, want = ipv6, IPv6
+	}
+	p, err := netip.ParsePrefix(text)
+	if err != nil || FamilyOf(p) != want {
+		return Entry{}, fmt.Errorf("%q is not an %s CIDR block", text, want)
+	}
+	e.Prefix = p.Masked()
+	switch {
+	case proto.HasPorts():
+		if f.from == nil || f.to == nil {
+			return Entry{}, errors.New("from_port and to_port are required for " + proto.String())
+		}
+		lo, hi := *f.from, *f.to
+		if lo < 0 || hi > 65535 || lo > hi {
+			return Entry{}, fmt.Errorf("port range %d-%d is not valid", lo, hi)
+		}
+		e.Ports = PortRange{uint16(lo), uint16(hi)}
+	case proto == ProtocolICMP || proto == ProtocolICMPv6:
+		e.ICMP = ICMPMatch{Type: icmpValue(f.icmpType), Code: icmpValue(f.icmpCode)}
+	}
+	return e, nil
+}
+
+// icmpValue reads an ICMP type or code; absent or out of range means any.
+func icmpValue(v *int64) int16 {
+	if v == nil || *v < 0 || *v > 255 {
+		return -1
+	}
+	return int16(*v)
+}

@@ -1,0 +1,382 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// configIndex finds the configuration of a resource or module instance.
+type configIndex struct {
+	root *tfjson.ConfigModule
+}
+
+func newConfigIndex(c *tfjson.Config) *configIndex {
+	if c == nil || c.RootModule == nil {
+		return nil
+	}
+	return &configIndex{root: c.RootModule}
+}
+
+// module finds the configuration of a module instance path, nil if absent.
+func (c *configIndex) module(steps []moduleStep) *tfjson.ConfigModule {
+	if c == nil {
+		return nil
+	}
+	m := c.root
+	for _, s := range steps {
+		call := m.ModuleCalls[s.Name]
+		if call == nil || call.Module == nil {
+			return nil
+		}
+		m = call.Module
+	}
+	return m
+}
+
+// resource finds the configuration block of a resource instance; nil (and
+// no error) when the plan has no configuration for it.
+func (c *configIndex) resource(module, typ, name string) (*tfjson.ConfigResource, error) {
+	if c == nil {
+		return nil, nil
+	}
+	steps, err := parseModulePath(module)
+	if err != nil {
+		return nil, err
+	}
+	m := c.module(steps)
+	if m == nil {
+		return nil, nil
+	}
+	for _, r := range m.Resources {
+		if r != nil && r.Mode == tfjson.ManagedResourceMode && r.Type == typ && r.Name == name {
+			return r, nil
+		}
+	}
+	return nil, nil
+}
+
+// linker resolves attributes that hold ids: by the id when it is known, or
+// through the configuration's references when it is unknown until apply.
+type linker struct {
+	cfg     *configIndex
+	byID    map[string][]*instance
+	byBlock map[string][]*instance // module instance + "|" + TYPE.NAME
+	modules map[string][]moduleStep
+}
+
+func newLinker(instances []*instance, cfg *configIndex) *linker {
+	l := &linker{cfg: cfg, byID: map[string][]*instance{}, byBlock: map[string][]*instance{}, modules: map[string][]moduleStep{}}
+	for _, inst := range instances {
+		var v struct {
+			ID *string `json:"id"`
+		}
+		if decodeValues(string(inst.Address), inst.Values, &v) == nil && v.ID != nil && *v.ID != "" {
+			l.byID[*v.ID] = append(l.byID[*v.ID], inst)
+		}
+		block := inst.Module + "|" + inst.Type + "." + inst.Name
+		l.byBlock[block] = append(l.byBlock[block], inst)
+		if steps, err := parseModulePath(inst.Module); err == nil {
+			for i := 1; i <= len(steps); i++ {
+				l.modules[formatModulePath(steps[:i])] = steps[:i]
+			}
+		}
+	}
+	return l
+}
+
+// link resolves a single-id attribute to the instances it may name, keeping
+// those of the wanted types.
+func (l *linker) link(inst *instance, attr string, id *string, types ...string) ([]*instance, error) {
+	if id != nil && *id != "" {
+		found := l.withID(*id, types)
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s %q is not a resource of this plan", attr, *id)
+		}
+		return found, nil
+	}
+	if !inst.Unknown.anyIn(attr) {
+		return nil, fmt.Errorf("%s is not set", attr)
+	}
+	found, err := l.follow(inst, attr)
+	return ofTypes(found, types), err
+}
+
+// linkList resolves a list of ids, some of which may be unknown.
+func (l *linker) linkList(inst *instance, attr string, ids []*string, types ...string) ([]*instance, error) {
+	var found []*instance
+	var errs []error
+	for _, id := range ids {
+		if id == nil || *id == "" {
+			continue
+		}
+		match := l.withID(*id, types)
+		if len(match) == 0 {
+			errs = append(errs, fmt.Errorf("%q is not a resource of this plan", *id))
+		}
+		found = append(found, match...)
+	}
+	if inst.Unknown.anyIn(attr) {
+		followed, err := l.follow(inst, attr)
+		found = append(found, ofTypes(followed, types)...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	slices.SortFunc(found, func(a, b *instance) int { return strings.Compare(string(a.Address), string(b.Address)) })
+	return slices.Compact(found), errors.Join(errs...)
+}
+
+func (l *linker) withID(id string, types []string) []*instance {
+	return ofTypes(l.byID[id], types)
+}
+
+func ofTypes(found []*instance, types []string) []*instance {
+	var out []*instance
+	for _, inst := range found {
+		if slices.Contains(types, inst.Type) {
+			out = append(out, inst)
+		}
+	}
+	return out
+}
+
+// maxLinkDepth bounds how many module inputs and outputs a reference may
+// pass through.
+const maxLinkDepth = 64
+
+// follow resolves an attribute through the references of its expression in
+// the configuration.
+func (l *linker) follow(inst *instance, attr string) ([]*instance, error) {
+	if inst.Config == nil {
+		return nil, fmt.Errorf("%s is unknown until apply and the plan has no configuration to link it", attr)
+	}
+	expr := inst.Config.Expressions[attr]
+	if expr == nil || expr.ExpressionData == nil || len(expr.References) == 0 {
+		return nil, fmt.Errorf("%s is unknown until apply and its expression refers to no resource", attr)
+	}
+	steps, err := parseModulePath(inst.Module)
+	if err != nil {
+		return nil, err
+	}
+	return l.resolve(steps, expr.References, origin{key: inst.Key, forEach: inst.Config.ForEachExpression}, "", 0)
+}
+
+// origin is the block whose expression is being resolved: a resource
+// instance or a module call instance.
+type origin struct {
+	key     string             // its count index or for_each key
+	forEach *tfjson.Expression // its for_each, which each.value reads
+}
+
+// resolve finds the resource instances a list of references names, in the
+// module instance at steps. from is the referring block, whose key pairs
+// count.index/each.key and whose for_each each.value reads; pair is a key
+// inherited from an enclosing reference (var.ids[count.index] passed on to
+// the caller's list).
+func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair string, depth int) ([]*instance, error) {
+	if depth > maxLinkDepth {
+		return nil, errors.New("references nest too deeply to follow")
+	}
+	parsed := make([]reference, 0, len(refs))
+	eachValue := false
+	for _, raw := range refs {
+		r := parseReference(raw)
+		if r.Kind == refCountIndex || r.Kind == refEachKey || r.Kind == refEachValue {
+			pair = from.key
+		}
+		eachValue = eachValue || r.Kind == refEachValue
+		parsed = append(parsed, r)
+	}
+	module := formatModulePath(steps)
+	var found []*instance
+	var errs []error
+	if eachValue {
+		// each.value is the element of for_each at this instance's key:
+		// for_each = aws_subnet.web pairs each key with that instance.
+		if from.forEach == nil || from.forEach.ExpressionData == nil || len(from.forEach.References) == 0 {
+			errs = append(errs, errors.New("it comes from each.value of a for_each that refers to no resource"))
+		} else {
+			got, err := l.resolve(steps, from.forEach.References, origin{key: from.key}, from.key, depth+1)
+			found, errs = append(found, got...), appendErr(errs, err)
+		}
+	}
+	for _, g := range groupReferences(parsed) {
+		switch g.kind {
+		case refResource:
+			found = append(found, l.instancesOf(module, g.name, g.keys, pair)...)
+			if len(g.keys) == 0 && len(l.byBlock[module+"|"+g.name]) == 0 {
+				errs = append(errs, fmt.Errorf("%s has no instance in this plan", qualify(module, g.name)))
+			}
+		case refVariable:
+			got, err := l.resolveVariable(steps, g.name, pair, depth)
+			found, errs = append(found, got...), appendErr(errs, err)
+		case refModuleOutput:
+			got, err := l.resolveOutput(steps, g, pair, depth)
+			found, errs = append(found, got...), appendErr(errs, err)
+		case refData:
+			errs = append(errs, fmt.Errorf("it comes from a data source (%s), known only at apply", g.name))
+		case refLocal:
+			errs = append(errs, fmt.Errorf("it comes from local.%s, and locals are not in the plan JSON", g.name))
+		}
+	}
+	if len(found) == 0 && len(errs) == 0 {
+		errs = append(errs, fmt.Errorf("its expression refers to no resource (%s)", strings.Join(refs, ", ")))
+	}
+	return found, errors.Join(errs...)
+}
+
+func appendErr(errs []error, err error) []error {
+	if err != nil {
+		return append(errs, err)
+	}
+	return errs
+}
+
+func qualify(module, name string) string {
+	if module == "" {
+		return name
+	}
+	return module + "." + name
+}
+
+// referenceGroup is every reference to one object: Terraform lists
+// aws_network_acl.this[0].id, aws_network_acl.this[0] and
+// aws_network_acl.this for one use.
+type referenceGroup struct {
+	kind refKind
+	name string   // TYPE.NAME, a variable, a local, a module call, a data source
+	keys []string // explicit instance keys
+	attr string   // module output name
+	key  string   // module instance key
+	has  bool     // module instance key given
+}
+
+func groupReferences(refs []reference) []referenceGroup {
+	var groups []referenceGroup
+	index := map[string]int{}
+	for _, r := range refs {
+		var name string
+		switch r.Kind {
+		case refResource:
+			name = r.Type + "." + r.Name
+		case refVariable, refLocal:
+			name = r.Name
+		case refModuleOutput:
+			name = r.Name
+		case refData:
+			name = strings.TrimSuffix(r.Raw, "."+lastPart(r.Raw))
+			if strings.Count(r.Raw, ".") <= 2 {
+				name = r.Raw
+			}
+		default:
+			continue
+		}
+		id := fmt.Sprint(r.Kind) + "|" + name
+		i, ok := index[id]
+		if !ok {
+			i = len(groups)
+			index[id] = i
+			groups = append(groups, referenceGroup{kind: r.Kind, name: name})
+		}
+		g := &groups[i]
+		if r.HasKey && r.Kind == refResource && !slices.Contains(g.keys, r.Key) {
+			g.keys = append(g.keys, r.Key)
+		}
+		if r.Kind == refModuleOutput {
+			if r.Attr != "" {
+				g.attr = r.Attr
+			}
+			if r.HasKey {
+				g.key, g.has = r.Key, true
+			}
+		}
+	}
+	return groups
+}
+
+func lastPart(s string) string { return s[strings.LastIndexByte(s, '.')+1:] }
+
+// instancesOf picks the instances of a resource block: the explicit keys,
+// else the one paired by count.index/each.key, else all of them (a splat).
+func (l *linker) instancesOf(module, block string, keys []string, pair string) []*instance {
+	all := l.byBlock[module+"|"+block]
+	if len(keys) > 0 {
+		var out []*instance
+		for _, inst := range all {
+			if slices.Contains(keys, inst.Key) {
+				out = append(out, inst)
+			}
+		}
+		return out
+	}
+	if len(all) > 1 && pair != "" {
+		for _, inst := range all {
+			if inst.Key == pair {
+				return []*instance{inst}
+			}
+		}
+	}
+	return all
+}
+
+// resolveVariable follows var.NAME to the module call that sets it.
+func (l *linker) resolveVariable(steps []moduleStep, name, pair string, depth int) ([]*instance, error) {
+	if len(steps) == 0 {
+		return nil, fmt.Errorf("it comes from the root input variable var.%s", name)
+	}
+	parent, call := steps[:len(steps)-1], steps[len(steps)-1]
+	m := l.cfg.module(parent)
+	if m == nil || m.ModuleCalls[call.Name] == nil {
+		return nil, fmt.Errorf("the configuration of module %s is not in the plan", call.Name)
+	}
+	expr := m.ModuleCalls[call.Name].Expressions[name]
+	if expr == nil || expr.ExpressionData == nil || len(expr.References) == 0 {
+		return nil, fmt.Errorf("var.%s of %s is not set from a resource", name, formatModulePath(steps))
+	}
+	callOrigin := origin{key: call.Key, forEach: m.ModuleCalls[call.Name].ForEachExpression}
+	return l.resolve(parent, expr.References, callOrigin, pair, depth+1)
+}
+
+// resolveOutput follows module.NAME.OUTPUT into the called module.
+func (l *linker) resolveOutput(steps []moduleStep, g referenceGroup, pair string, depth int) ([]*instance, error) {
+	if g.attr == "" {
+		return nil, fmt.Errorf("it uses the whole module.%s object", g.name)
+	}
+	m := l.cfg.module(append(slices.Clone(steps), moduleStep{Name: g.name}))
+	if m == nil || m.Outputs[g.attr] == nil || m.Outputs[g.attr].Expression == nil || m.Outputs[g.attr].Expression.ExpressionData == nil {
+		return nil, fmt.Errorf("output %s of module.%s is not in the plan's configuration", g.attr, g.name)
+	}
+	refs := m.Outputs[g.attr].Expression.References
+	parent := formatModulePath(steps)
+	var children [][]moduleStep
+	for _, s := range l.modules {
+		if len(s) == len(steps)+1 && s[len(s)-1].Name == g.name && formatModulePath(s[:len(steps)]) == parent {
+			if !g.has || s[len(s)-1].Key == g.key {
+				children = append(children, s)
+			}
+		}
+	}
+	slices.SortFunc(children, func(a, b []moduleStep) int { return strings.Compare(formatModulePath(a), formatModulePath(b)) })
+	if !g.has && len(children) > 1 && pair != "" {
+		for _, c := range children {
+			if c[len(c)-1].Key == pair {
+				children, pair = [][]moduleStep{c}, ""
+				break
+			}
+		}
+	}
+	var found []*instance
+	var errs []error
+	for _, child := range children {
+		got, err := l.resolve(child, refs, origin{}, pair, depth+1)
+		found, errs = append(found, got...), appendErr(errs, err)
+	}
+	if len(children) == 0 {
+		errs = append(errs, fmt.Errorf("module.%s has no resources of interest in this plan", g.name))
+	}
+	return found, errors.Join(errs...)
+}

@@ -1,0 +1,259 @@
+package plan
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+)
+
+// Address is a Terraform resource instance address, e.g.
+// module.vpc.aws_network_acl.public[0].
+type Address string
+
+// Protocol is an IP protocol number; ProtocolAll (-1) matches every protocol.
+type Protocol int16
+
+// The protocols NACL rules name by keyword.
+const (
+	ProtocolAll    Protocol = -1
+	ProtocolICMP   Protocol = 1
+	ProtocolTCP    Protocol = 6
+	ProtocolUDP    Protocol = 17
+	ProtocolICMPv6 Protocol = 58
+)
+
+// ParseProtocol reads a NACL protocol as the AWS API and provider accept it:
+// a keyword (tcp, udp, icmp, icmpv6, all) or a number, -1 meaning all.
+func ParseProtocol(s string) (Protocol, error) {
+	switch s {
+	case "tcp":
+		return ProtocolTCP, nil
+	case "udp":
+		return ProtocolUDP, nil
+	case "icmp":
+		return ProtocolICMP, nil
+	case "icmpv6", "ipv6-icmp":
+		return ProtocolICMPv6, nil
+	case "all", "-1":
+		return ProtocolAll, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 255 {
+		return 0, fmt.Errorf("unknown protocol %q", s)
+	}
+	return Protocol(n), nil
+}
+
+func (p Protocol) String() string {
+	switch p {
+	case ProtocolAll:
+		return "all"
+	case ProtocolTCP:
+		return "tcp"
+	case ProtocolUDP:
+		return "udp"
+	case ProtocolICMP:
+		return "icmp"
+	case ProtocolICMPv6:
+		return "icmpv6"
+	}
+	return strconv.Itoa(int(p))
+}
+
+// HCL is the protocol as written in a Terraform NACL rule.
+func (p Protocol) HCL() string {
+	if p == ProtocolAll {
+		return "-1"
+	}
+	return p.String()
+}
+
+// HasPorts reports whether rules of this protocol filter on ports.
+func (p Protocol) HasPorts() bool { return p == ProtocolTCP || p == ProtocolUDP }
+
+// PortRange is an inclusive range of ports, Lo <= Hi.
+type PortRange struct{ Lo, Hi uint16 }
+
+// Well-known port ranges.
+var (
+	AllPorts = PortRange{0, 65535}
+	// LinuxEphemeral is net.ipv4.ip_local_port_range's default.
+	LinuxEphemeral = PortRange{32768, 60999}
+	// WindowsEphemeral is the IANA/RFC 6335 dynamic range, Windows Server 2008+.
+	WindowsEphemeral = PortRange{49152, 65535}
+	// BroadEphemeral is what NAT gateways, load balancers and Lambda use.
+	BroadEphemeral = PortRange{1024, 65535}
+	// HostEphemeral covers both Linux and Windows hosts.
+	HostEphemeral = PortRange{32768, 65535}
+)
+
+// Contains reports whether r covers all of o.
+func (r PortRange) Contains(o PortRange) bool { return r.Lo <= o.Lo && o.Hi <= r.Hi }
+
+// Overlaps reports whether r and o share a port.
+func (r PortRange) Overlaps(o PortRange) bool { return r.Lo <= o.Hi && o.Lo <= r.Hi }
+
+// Len is the number of ports in r.
+func (r PortRange) Len() int { return int(r.Hi) - int(r.Lo) + 1 }
+
+func (r PortRange) String() string {
+	if r.Lo == r.Hi {
+		return strconv.Itoa(int(r.Lo))
+	}
+	return strconv.Itoa(int(r.Lo)) + "-" + strconv.Itoa(int(r.Hi))
+}
+
+// Direction is the side of a NACL a rule sits on; the zero value is invalid.
+type Direction uint8
+
+// NACL directions.
+const (
+	Ingress Direction = iota + 1
+	Egress
+)
+
+func (d Direction) String() string {
+	switch d {
+	case Ingress:
+		return "ingress"
+	case Egress:
+		return "egress"
+	}
+	return "invalid-direction"
+}
+
+// Opposite is the direction replies take.
+func (d Direction) Opposite() Direction {
+	if d == Ingress {
+		return Egress
+	}
+	return Ingress
+}
+
+// ICMPMatch is the ICMP type and code a rule matches; -1 means any.
+type ICMPMatch struct{ Type, Code int16 }
+
+// AnyICMP matches every ICMP message.
+var AnyICMP = ICMPMatch{-1, -1}
+
+// Entry is one NACL rule, wherever it was written: an inline ingress/egress
+// block or a standalone aws_network_acl_rule.
+type Entry struct {
+	Number    int
+	Direction Direction
+	Allow     bool
+	Protocol  Protocol
+	Prefix    netip.Prefix // IPv4 or IPv6; a rule names one family
+	Ports     PortRange    // AllPorts for protocols without ports
+	ICMP      ICMPMatch    // AnyICMP unless Protocol is ICMP or ICMPv6
+	Source    Address      // the NACL (inline) or the aws_network_acl_rule
+	Inline    bool
+}
+
+// Action is "allow" or "deny".
+func (e Entry) Action() string {
+	if e.Allow {
+		return "allow"
+	}
+	return "deny"
+}
+
+// NACL is a network ACL after merging inline and standalone rules.
+type NACL struct {
+	Address Address
+	ID      string // "" when unknown until apply
+	Default bool   // aws_default_network_acl
+	VPC     *VPC   // nil when it cannot be linked
+	// Ingress and Egress hold the rules sorted by rule number (stable for
+	// duplicates, which RP006 reports).
+	Ingress []Entry
+	Egress  []Entry
+	Subnets []*Subnet
+}
+
+// Entries returns the rules of one direction.
+func (n *NACL) Entries(d Direction) []Entry {
+	if d == Ingress {
+		return n.Ingress
+	}
+	return n.Egress
+}
+
+// Subnet is an aws_subnet.
+type Subnet struct {
+	Address Address
+	ID      string
+	VPC     *VPC
+	IPv4    netip.Prefix // invalid when absent
+	IPv6    netip.Prefix // invalid when absent
+	NACL    *NACL        // nil when the VPC's unmanaged default NACL applies
+}
+
+// Prefix returns the subnet's CIDR of one family (invalid when absent).
+func (s *Subnet) Prefix(f Family) netip.Prefix {
+	if f == IPv6 {
+		return s.IPv6
+	}
+	return s.IPv4
+}
+
+// VPC is an aws_vpc with its CIDRs.
+type VPC struct {
+	Address Address
+	ID      string
+	IPv4    []netip.Prefix
+	IPv6    []netip.Prefix
+}
+
+// Family is an address family; NACLs evaluate IPv4 and IPv6 rules apart.
+type Family uint8
+
+// Address families.
+const (
+	IPv4 Family = iota + 1
+	IPv6
+)
+
+func (f Family) String() string {
+	if f == IPv6 {
+		return "ipv6"
+	}
+	return "ipv4"
+}
+
+// FamilyOf is the family of a prefix.
+func FamilyOf(p netip.Prefix) Family {
+	if p.Addr().Is4() {
+		return IPv4
+	}
+	return IPv6
+}
+
+// Unresolved is a resource the model could not link or evaluate (RP008).
+type Unresolved struct {
+	Address Address
+	Reason  string
+}
+
+// Network is the network as one moment sees it: after apply, or today.
+type Network struct {
+	VPCs       []*VPC
+	Subnets    []*Subnet
+	NACLs      []*NACL
+	Unresolved []Unresolved
+}
+
+// Info describes the plan itself, for report headers.
+type Info struct {
+	FormatVersion    string
+	TerraformVersion string
+	Resources        int // resource instances in the plan
+}
+
+// Model is what the checks read: the network after apply, and the network as
+// it stands today (nil for a plan that creates everything).
+type Model struct {
+	Info    Info
+	Planned *Network
+	Prior   *Network
+}
