@@ -26,7 +26,7 @@ func modelled(typ string) bool {
 	case typeVPC, typeSubnet, typeNACL, typeDefaultNACL, typeNACLRule, typeAssociation:
 		return true
 	}
-	return false
+	return workloadKind(typ) != 0
 }
 
 // instance is one resource instance as the plan or the prior state holds it.
@@ -166,7 +166,7 @@ func (b *builder) ofType(types ...string) []*instance {
 }
 
 func (b *builder) network() (*Network, error) {
-	steps := []func() error{b.addVPCs, b.addSubnets, b.addNACLs, b.addStandaloneRules, b.associate}
+	steps := []func() error{b.addVPCs, b.addSubnets, b.addNACLs, b.addStandaloneRules, b.associate, b.addWorkloads}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -452,6 +452,11 @@ func (b *builder) linkNACL(inst *instance, id *string) (*NACL, string) {
 	targets, err := b.linker.link(inst, "network_acl_id", id, typeNACL, typeDefaultNACL, typeVPC)
 	if err != nil {
 		return nil, err.Error()
+	}
+	// A network ACL named directly wins over a VPC whose default NACL an
+	// expression might also name (an output list that holds both).
+	if slices.ContainsFunc(targets, func(t *instance) bool { return t.Type != typeVPC }) {
+		targets = slices.DeleteFunc(slices.Clone(targets), func(t *instance) bool { return t.Type == typeVPC })
 	}
 	var found []*NACL
 	for _, t := range targets {

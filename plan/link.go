@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -154,15 +155,7 @@ func (l *linker) follow(inst *instance, attr string) ([]*instance, error) {
 	if inst.Config == nil {
 		return nil, fmt.Errorf("%s is unknown until apply and the plan has no configuration to link it", attr)
 	}
-	expr := inst.Config.Expressions[attr]
-	if expr == nil || expr.ExpressionData == nil || len(expr.References) == 0 {
-		return nil, fmt.Errorf("%s is unknown until apply and its expression refers to no resource", attr)
-	}
-	steps, err := parseModulePath(inst.Module)
-	if err != nil {
-		return nil, err
-	}
-	return l.resolve(steps, expr.References, origin{key: inst.Key, forEach: inst.Config.ForEachExpression}, "", 0)
+	return l.followExpr(inst, attr, inst.Config.Expressions[attr])
 }
 
 // origin is the block whose expression is being resolved: a resource
@@ -343,14 +336,25 @@ func (l *linker) resolveVariable(steps []moduleStep, name, pair string, depth in
 
 // resolveOutput follows module.NAME.OUTPUT into the called module.
 func (l *linker) resolveOutput(steps []moduleStep, g referenceGroup, pair string, depth int) ([]*instance, error) {
-	if g.attr == "" {
-		return nil, fmt.Errorf("it uses the whole module.%s object", g.name)
-	}
 	m := l.cfg.module(append(slices.Clone(steps), moduleStep{Name: g.name}))
-	if m == nil || m.Outputs[g.attr] == nil || m.Outputs[g.attr].Expression == nil || m.Outputs[g.attr].Expression.ExpressionData == nil {
-		return nil, fmt.Errorf("output %s of module.%s is not in the plan's configuration", g.attr, g.name)
+	if m == nil {
+		return nil, fmt.Errorf("module.%s is not in the plan's configuration", g.name)
 	}
-	refs := m.Outputs[g.attr].Expression.References
+	// module.m[each.key].out is listed as "module.m", "each.key": the output
+	// name is lost, so every output is followed and the caller keeps the
+	// resources of the type it links to.
+	outputs := []string{g.attr}
+	if g.attr == "" {
+		outputs = slices.Sorted(maps.Keys(m.Outputs))
+	}
+	var outputRefs [][]string
+	for _, name := range outputs {
+		out := m.Outputs[name]
+		if out == nil || out.Expression == nil || out.Expression.ExpressionData == nil {
+			return nil, fmt.Errorf("output %s of module.%s is not in the plan's configuration", name, g.name)
+		}
+		outputRefs = append(outputRefs, out.Expression.References)
+	}
 	parent := formatModulePath(steps)
 	var children [][]moduleStep
 	for _, s := range l.modules {
@@ -372,11 +376,17 @@ func (l *linker) resolveOutput(steps []moduleStep, g referenceGroup, pair string
 	var found []*instance
 	var errs []error
 	for _, child := range children {
-		got, err := l.resolve(child, refs, origin{}, pair, depth+1)
-		found, errs = append(found, got...), appendErr(errs, err)
+		for _, refs := range outputRefs {
+			got, err := l.resolve(child, refs, origin{}, pair, depth+1)
+			found, errs = append(found, got...), appendErr(errs, err)
+		}
 	}
 	if len(children) == 0 {
 		errs = append(errs, fmt.Errorf("module.%s has no resources of interest in this plan", g.name))
+	}
+	if g.attr == "" && len(found) > 0 {
+		// Outputs that lead nowhere are not the one the caller reads.
+		errs = nil
 	}
 	return found, errors.Join(errs...)
 }

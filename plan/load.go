@@ -128,14 +128,20 @@ func showBinaryPlan(name, display string, data []byte) ([]byte, error) {
 	return stdout.Bytes(), nil
 }
 
+// firstLine picks terraform's own error line from its stderr, skipping the
+// box drawing and warnings (such as a missing CLI configuration) before it.
 func firstLine(s string) string {
+	var first string
 	for _, line := range strings.Split(s, "\n") {
 		line = strings.TrimSpace(strings.Trim(line, "│╷╵ "))
-		if line != "" {
+		if strings.HasPrefix(line, "Error: ") {
 			return line
 		}
+		if first == "" && line != "" {
+			first = line
+		}
 	}
-	return ""
+	return first
 }
 
 // Parse reads the JSON of `terraform show -json` (name is only used in
@@ -195,7 +201,7 @@ func skipWrapperLines(data []byte) []byte {
 		if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
 			line = line[:nl+1]
 		}
-		if trimmed := bytes.TrimLeft(line, " \t\r"); len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
+		if startsJSON(bytes.TrimLeft(line, " \t\r")) {
 			start = offset
 			break
 		}
@@ -216,6 +222,29 @@ func skipWrapperLines(data []byte) []byte {
 		}
 		data = body[:nl]
 	}
+}
+
+// startsJSON reports whether a line opens a JSON object or array; a line
+// such as "[command]/usr/bin/terraform" does not.
+func startsJSON(line []byte) bool {
+	if len(line) == 0 {
+		return false
+	}
+	if line[0] == '{' {
+		return true
+	}
+	if line[0] != '[' {
+		return false
+	}
+	rest := bytes.TrimLeft(line[1:], " \t\r\n")
+	if len(rest) == 0 {
+		return true
+	}
+	switch c := rest[0]; {
+	case c == '{' || c == '[' || c == ']' || c == '"' || c == '-' || c >= '0' && c <= '9':
+		return true
+	}
+	return bytes.HasPrefix(rest, []byte("true")) || bytes.HasPrefix(rest, []byte("false")) || bytes.HasPrefix(rest, []byte("null"))
 }
 
 // isLogStream recognises the machine-readable UI stream of

@@ -187,6 +187,8 @@ type Subnet struct {
 	IPv4    netip.Prefix // invalid when absent
 	IPv6    netip.Prefix // invalid when absent
 	NACL    *NACL        // nil when the VPC's unmanaged default NACL applies
+	// Workloads placed in the subnet.
+	Workloads []*Workload
 }
 
 // Prefix returns the subnet's CIDR of one family (invalid when absent).
@@ -240,6 +242,7 @@ type Network struct {
 	VPCs       []*VPC
 	Subnets    []*Subnet
 	NACLs      []*NACL
+	Workloads  []*Workload
 	Unresolved []Unresolved
 }
 
@@ -256,4 +259,54 @@ type Model struct {
 	Info    Info
 	Planned *Network
 	Prior   *Network
+}
+
+// WorkloadKind is what runs in a subnet; it decides the client ports the
+// subnet's own connections use.
+type WorkloadKind uint8
+
+// Workload kinds; the zero value is invalid.
+const (
+	NATGateway WorkloadKind = iota + 1
+	LoadBalancer
+	LambdaFunction
+	Instance
+)
+
+func (k WorkloadKind) String() string {
+	switch k {
+	case NATGateway:
+		return "NAT gateway"
+	case LoadBalancer:
+		return "load balancer"
+	case LambdaFunction:
+		return "Lambda function"
+	case Instance:
+		return "instance"
+	}
+	return "invalid-workload"
+}
+
+// BroadClients reports whether the workload opens connections from any
+// port in 1024-65535 rather than a host's ephemeral range.
+func (k WorkloadKind) BroadClients() bool {
+	return k == NATGateway || k == LoadBalancer || k == LambdaFunction
+}
+
+// Workload is a resource placed in subnets of the plan.
+type Workload struct {
+	Address Address
+	Kind    WorkloadKind
+	Subnets []*Subnet
+}
+
+// HostsBroadClients reports whether a NAT gateway, load balancer or Lambda
+// function runs in the subnet.
+func (s *Subnet) HostsBroadClients() bool {
+	for _, w := range s.Workloads {
+		if w.Kind.BroadClients() {
+			return true
+		}
+	}
+	return false
 }

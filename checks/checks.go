@@ -1,0 +1,226 @@
+package checks
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// Check is one rule, in the style of golang.org/x/tools/go/analysis: plain
+// data that reports, documents and configures itself by ID.
+type Check struct {
+	ID       string   // "RP001"
+	Severity Severity // the default; a finding may grade itself (RP001 warnings)
+	Title    string   // one line
+	Doc      string   // a paragraph: what it finds, why it matters, how to fix
+	run      func(*pass)
+}
+
+// All lists every check, in ID order. It builds new values on each call so
+// that no caller can change another's checks.
+func All() []*Check {
+	return []*Check{
+		{
+			ID:       "RP001",
+			Severity: Error,
+			Title:    "inbound traffic is allowed but its replies are dropped by the NACL's egress rules",
+			Doc: "Network ACLs are stateless: a reply leaves the subnet through the NACL's egress " +
+				"rules like any other packet. An ingress allow rule for a TCP or UDP service needs an " +
+				"egress allow rule towards the same peers on the clients' ephemeral ports (1024-65535 " +
+				"for internet clients, NAT gateways and load balancers). Without it, connections open " +
+				"and then hang. Add an egress allow rule for the ephemeral range, numbered below any " +
+				"deny that would shadow it.",
+			run: func(p *pass) { checkReplies(p, plan.Ingress) },
+		},
+		{
+			ID:       "RP002",
+			Severity: Error,
+			Title:    "outbound traffic is allowed but its replies are dropped by the NACL's ingress rules",
+			Doc: "Network ACLs are stateless: the answer to a request the subnet sends enters through " +
+				"the NACL's ingress rules, addressed to the local client's ephemeral port. An egress " +
+				"allow rule for a TCP or UDP service needs an ingress allow rule from the same peers on " +
+				"the local ephemeral range (1024-65535 unless the subnet's hosts are known). Add an " +
+				"ingress allow rule for that range, numbered below any deny that would shadow it.",
+			run: func(p *pass) { checkReplies(p, plan.Egress) },
+		},
+		{
+			ID:       "RP006",
+			Severity: Warning,
+			Title:    "NACL rules are defined in conflicting ways",
+			Doc: "Inline ingress/egress blocks and standalone aws_network_acl_rule resources on one NACL " +
+				"fight: each apply of one removes the rules of the other. Two rules with one rule number " +
+				"in one direction make the apply fail (NetworkAclEntryAlreadyExists) and leave only the " +
+				"first in force. Keep one style per NACL and give every rule its own number.",
+			run: checkRuleDefinitions,
+		},
+		{
+			ID:       "RP008",
+			Severity: Warning,
+			Title:    "a NACL rule or association cannot be linked or evaluated",
+			Doc: "The plan holds a rule or association whose NACL, subnet or values are unknown until " +
+				"apply and cannot be resolved from the configuration (a data source, an opaque " +
+				"expression). Its effect is left out of every other check, so those checks may miss " +
+				"problems. Reference the resource directly or use literal values.",
+			run: checkUnresolved,
+		},
+	}
+}
+
+// Config adjusts the checks; the zero value of a field means its default.
+type Config struct {
+	// UnknownClients is the ephemeral range assumed for clients that are
+	// on the internet or not known from the plan: NAT gateways, load
+	// balancers and Lambda use all of 1024-65535.
+	UnknownClients plan.PortRange
+	// HostClients is the range of clients known to be Linux or Windows
+	// hosts of the plan (32768-65535). Reserved: placements are not
+	// modelled yet, so every client is unknown for now.
+	HostClients plan.PortRange
+	// Severity overrides the severity of every finding of a rule, by ID.
+	Severity map[string]Severity
+}
+
+// DefaultConfig holds the client ranges of SPEC.md and no overrides.
+func DefaultConfig() Config {
+	return Config{UnknownClients: plan.BroadEphemeral, HostClients: plan.HostEphemeral}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	if c.UnknownClients == (plan.PortRange{}) || c.UnknownClients.Lo > c.UnknownClients.Hi {
+		c.UnknownClients = d.UnknownClients
+	}
+	if c.HostClients == (plan.PortRange{}) || c.HostClients.Lo > c.HostClients.Hi {
+		c.HostClients = d.HostClients
+	}
+	return c
+}
+
+// pass is one check running over one network.
+type pass struct {
+	check    *Check
+	network  *plan.Network
+	cfg      Config
+	findings []Finding
+}
+
+// report records a finding of the running check; a finding without a
+// severity gets the check's default.
+func (p *pass) report(f Finding) {
+	f.Rule = p.check.ID
+	if f.Severity == 0 {
+		f.Severity = p.check.Severity
+	}
+	if s, ok := p.cfg.Severity[p.check.ID]; ok && s >= Notice && s <= Error {
+		f.Severity = s
+	}
+	p.findings = append(p.findings, f)
+}
+
+// Run runs every check on the planned network and returns the findings in
+// a stable order. When the plan has a prior state, the checks also run on
+// it, and a planned finding that already exists there is marked Existing
+// (the plan does not introduce it); the others are New.
+func Run(m *plan.Model, cfg Config) []Finding {
+	if m == nil || m.Planned == nil {
+		return nil
+	}
+	cfg = cfg.withDefaults()
+	findings := runAll(m.Planned, cfg)
+	existing := map[findingKey]bool{}
+	if m.Prior != nil {
+		for _, f := range runAll(m.Prior, cfg) {
+			existing[keyOf(f)] = true
+		}
+	}
+	for i := range findings {
+		findings[i].Status = New
+		if existing[keyOf(findings[i])] {
+			findings[i].Status = Existing
+		}
+	}
+	slices.SortStableFunc(findings, compareFindings)
+	return findings
+}
+
+func runAll(n *plan.Network, cfg Config) []Finding {
+	var out []Finding
+	for _, c := range All() {
+		p := &pass{check: c, network: n, cfg: cfg}
+		c.run(p)
+		out = append(out, p.findings...)
+	}
+	return out
+}
+
+// findingKey identifies a finding across the prior and planned networks:
+// rule numbers, witnesses and messages of a flow may change while the
+// problem stays the same.
+type findingKey struct {
+	rule     string
+	resource plan.Address
+	dir      plan.Direction
+	family   plan.Family
+	protocol plan.Protocol
+	peer     netip.Prefix
+	service  plan.PortRange
+	message  string // only for findings that are not about a flow
+}
+
+func keyOf(f Finding) findingKey {
+	k := findingKey{rule: f.Rule, resource: f.Resource}
+	if f.Flow == nil {
+		k.message = f.Message
+		return k
+	}
+	k.dir, k.family, k.protocol = f.Flow.Direction, f.Flow.Family, f.Flow.Protocol
+	k.peer, k.service = f.Flow.PeerCIDR, f.Flow.ServicePorts
+	return k
+}
+
+// compareFindings orders by resource, rule, direction, family, peer and
+// service ports, then message, so that output never depends on map or
+// model order.
+func compareFindings(a, b Finding) int {
+	if c := cmp.Compare(a.Resource, b.Resource); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Rule, b.Rule); c != 0 {
+		return c
+	}
+	var fa, fb Flow
+	if a.Flow != nil {
+		fa = *a.Flow
+	}
+	if b.Flow != nil {
+		fb = *b.Flow
+	}
+	if c := cmp.Compare(fa.Direction, fb.Direction); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(fa.Family, fb.Family); c != 0 {
+		return c
+	}
+	if c := comparePrefixes(fa.PeerCIDR, fb.PeerCIDR); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(fa.Protocol, fb.Protocol); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(fa.ServicePorts.Lo, fb.ServicePorts.Lo); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(fa.ServicePorts.Hi, fb.ServicePorts.Hi); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Message, b.Message)
+}
+
+func comparePrefixes(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Bits(), b.Bits())
+}

@@ -1,0 +1,264 @@
+package checks
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+const testNACL plan.Address = "aws_network_acl.public"
+
+// rule builds an inline NACL entry of testNACL.
+func rule(number int, allow bool, proto plan.Protocol, cidr string, lo, hi uint16) plan.Entry {
+	e := plan.Entry{
+		Number: number, Allow: allow, Protocol: proto, Ports: plan.PortRange{Lo: lo, Hi: hi},
+		ICMP: plan.AnyICMP, Source: testNACL, Inline: true,
+	}
+	if cidr != "" {
+		e.Prefix = netip.MustParsePrefix(cidr)
+	}
+	if !proto.HasPorts() {
+		e.Ports = plan.AllPorts
+	}
+	return e
+}
+
+func icmpRule(number int, allow bool, cidr string, typ, code int16) plan.Entry {
+	e := rule(number, allow, plan.ProtocolICMP, cidr, 0, 0)
+	e.ICMP = plan.ICMPMatch{Type: typ, Code: code}
+	return e
+}
+
+// packet is one point to evaluate: protocol, peer address, port (or ICMP
+// type*256+code).
+type packet struct {
+	proto plan.Protocol
+	addr  string
+	port  uint16
+}
+
+// verdict is what a NACL direction does with a packet: allowed, or dropped
+// by a rule number (0 for the implicit deny).
+type verdict struct {
+	allowed  bool
+	deniedBy int
+}
+
+var allowed = verdict{allowed: true}
+
+func deniedBy(n int) verdict { return verdict{deniedBy: n} }
+
+var implicitDeny = verdict{}
+
+func evaluate(entries []plan.Entry, pkt packet) verdict {
+	addr := netip.MustParseAddr(pkt.addr)
+	fam := plan.IPv4
+	if addr.Is6() {
+		fam = plan.IPv6
+	}
+	need := spaceOf(flowBox(pkt.proto, addrRange{addr, addr}, plan.PortRange{Lo: pkt.port, Hi: pkt.port}))
+	parts := denied(entries, fam, need)
+	switch {
+	case len(parts) == 0:
+		return allowed
+	case parts[0].by == nil:
+		return implicitDeny
+	}
+	return deniedBy(parts[0].by.Number)
+}
+
+func TestFirstMatch(t *testing.T) {
+	tcp, udp := plan.ProtocolTCP, plan.ProtocolUDP
+	tests := []struct {
+		name    string
+		entries []plan.Entry
+		packet  packet
+		want    verdict
+	}{
+		{
+			name:    "allow then deny: the allow wins",
+			entries: []plan.Entry{rule(100, true, tcp, "0.0.0.0/0", 1024, 65535), rule(200, false, plan.ProtocolAll, "0.0.0.0/0", 0, 0)},
+			packet:  packet{tcp, "203.0.113.7", 50000},
+			want:    allowed,
+		},
+		{
+			name:    "allow then deny: what the allow misses meets the deny",
+			entries: []plan.Entry{rule(100, true, tcp, "0.0.0.0/0", 1024, 65535), rule(200, false, plan.ProtocolAll, "0.0.0.0/0", 0, 0)},
+			packet:  packet{udp, "203.0.113.7", 50000},
+			want:    deniedBy(200),
+		},
+		{
+			name:    "deny then allow: the deny wins",
+			entries: []plan.Entry{rule(90, false, tcp, "0.0.0.0/0", 1024, 65535), rule(200, true, tcp, "0.0.0.0/0", 1024, 65535)},
+			packet:  packet{tcp, "203.0.113.7", 50000},
+			want:    deniedBy(90),
+		},
+		{
+			name:    "partial CIDR shadow: inside the denied /24",
+			entries: []plan.Entry{rule(100, false, tcp, "198.51.100.0/24", 1024, 65535), rule(200, true, tcp, "0.0.0.0/0", 1024, 65535)},
+			packet:  packet{tcp, "198.51.100.255", 1024},
+			want:    deniedBy(100),
+		},
+		{
+			name:    "partial CIDR shadow: just below the denied /24",
+			entries: []plan.Entry{rule(100, false, tcp, "198.51.100.0/24", 1024, 65535), rule(200, true, tcp, "0.0.0.0/0", 1024, 65535)},
+			packet:  packet{tcp, "198.51.99.255", 1024},
+			want:    allowed,
+		},
+		{
+			name:    "partial CIDR shadow: just above the denied /24",
+			entries: []plan.Entry{rule(100, false, tcp, "198.51.100.0/24", 1024, 65535), rule(200, true, tcp, "0.0.0.0/0", 1024, 65535)},
+			packet:  packet{tcp, "198.51.101.0", 65535},
+			want:    allowed,
+		},
+		{
+			name:    "partial port shadow: inside the denied ports",
+			entries: []plan.Entry{rule(100, false, tcp, "0.0.0.0/0", 1024, 2047), rule(200, true, tcp, "0.0.0.0/0", 1024, 65535)},
+			packet:  packet{tcp, "203.0.113.7", 2047},
+			want:    deniedBy(100),
+		},
+		{
+			name:    "partial port shadow: past the denied ports",
+			entries: []plan.Entry{rule(100, false, tcp, "0.0.0.0/0", 1024, 2047), rule(200, true, tcp, "0.0.0.0/0", 1024, 65535)},
+			packet:  packet{tcp, "203.0.113.7", 2048},
+			want:    allowed,
+		},
+		{
+			name:    "protocol all denies tcp too",
+			entries: []plan.Entry{rule(100, false, plan.ProtocolAll, "10.0.0.0/8", 0, 0), rule(200, true, tcp, "0.0.0.0/0", 0, 65535)},
+			packet:  packet{tcp, "10.1.2.3", 443},
+			want:    deniedBy(100),
+		},
+		{
+			name:    "a tcp allow does not allow udp",
+			entries: []plan.Entry{rule(100, false, plan.ProtocolAll, "10.0.0.0/8", 0, 0), rule(200, true, tcp, "0.0.0.0/0", 0, 65535)},
+			packet:  packet{udp, "8.8.8.8", 443},
+			want:    implicitDeny,
+		},
+		{
+			name:    "protocol 47 matches itself",
+			entries: []plan.Entry{rule(100, true, 47, "0.0.0.0/0", 0, 0)},
+			packet:  packet{47, "192.0.2.1", 0},
+			want:    allowed,
+		},
+		{
+			name:    "protocol 47 does not match tcp",
+			entries: []plan.Entry{rule(100, true, 47, "0.0.0.0/0", 0, 0)},
+			packet:  packet{tcp, "192.0.2.1", 0},
+			want:    implicitDeny,
+		},
+		{
+			name:    "protocol 47 does not match 48",
+			entries: []plan.Entry{rule(100, true, 47, "0.0.0.0/0", 0, 0)},
+			packet:  packet{48, "192.0.2.1", 0},
+			want:    implicitDeny,
+		},
+		{
+			name:    "icmp exact type and code",
+			entries: []plan.Entry{icmpRule(100, true, "0.0.0.0/0", 3, 4), icmpRule(110, false, "0.0.0.0/0", 3, -1), icmpRule(120, true, "0.0.0.0/0", -1, -1)},
+			packet:  packet{plan.ProtocolICMP, "192.0.2.1", 3*256 + 4},
+			want:    allowed,
+		},
+		{
+			name:    "icmp other code of the type",
+			entries: []plan.Entry{icmpRule(100, true, "0.0.0.0/0", 3, 4), icmpRule(110, false, "0.0.0.0/0", 3, -1), icmpRule(120, true, "0.0.0.0/0", -1, -1)},
+			packet:  packet{plan.ProtocolICMP, "192.0.2.1", 3*256 + 1},
+			want:    deniedBy(110),
+		},
+		{
+			name:    "icmp other type",
+			entries: []plan.Entry{icmpRule(100, true, "0.0.0.0/0", 3, 4), icmpRule(110, false, "0.0.0.0/0", 3, -1), icmpRule(120, true, "0.0.0.0/0", -1, -1)},
+			packet:  packet{plan.ProtocolICMP, "192.0.2.1", 8 * 256},
+			want:    allowed,
+		},
+		{
+			name:    "an IPv6 deny does not touch IPv4",
+			entries: []plan.Entry{rule(100, false, tcp, "::/0", 0, 65535), rule(110, true, tcp, "0.0.0.0/0", 0, 65535)},
+			packet:  packet{tcp, "192.0.2.1", 443},
+			want:    allowed,
+		},
+		{
+			name:    "an IPv4 allow does not touch IPv6",
+			entries: []plan.Entry{rule(100, true, tcp, "0.0.0.0/0", 0, 65535)},
+			packet:  packet{tcp, "2001:db8::7", 443},
+			want:    implicitDeny,
+		},
+		{
+			name:    "IPv6 rules apply to IPv6",
+			entries: []plan.Entry{rule(100, false, tcp, "2001:db8::/32", 0, 65535), rule(110, true, tcp, "::/0", 0, 65535)},
+			packet:  packet{tcp, "2001:db8::7", 443},
+			want:    deniedBy(100),
+		},
+		{
+			name:    "an entry without a valid prefix is skipped",
+			entries: []plan.Entry{rule(100, false, tcp, "", 0, 65535), rule(110, true, tcp, "0.0.0.0/0", 0, 65535)},
+			packet:  packet{tcp, "192.0.2.1", 443},
+			want:    allowed,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := evaluate(tt.entries, tt.packet); got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDeniedSplitsByRule(t *testing.T) {
+	entries := []plan.Entry{
+		rule(100, false, plan.ProtocolTCP, "198.51.100.0/24", 1024, 65535),
+		rule(200, true, plan.ProtocolTCP, "0.0.0.0/0", 32768, 65535),
+	}
+	need := spaceOf(flowBox(plan.ProtocolTCP, familyRange(plan.IPv4), plan.BroadEphemeral))
+	parts := denied(entries, plan.IPv4, need)
+	if len(parts) != 2 {
+		t.Fatalf("got %d parts, want the deny and the implicit deny", len(parts))
+	}
+	if parts[0].by == nil || parts[0].by.Number != 100 {
+		t.Fatalf("first part denied by %v, want rule 100", parts[0].by)
+	}
+	if got := parts[0].space.addrRanges(); len(got) != 1 || got[0].String() != "198.51.100.0/24" {
+		t.Errorf("rule 100 drops replies to %v, want 198.51.100.0/24", got)
+	}
+	if got := parts[0].space.ports(); !slices.Equal(got, []plan.PortRange{plan.BroadEphemeral}) {
+		t.Errorf("rule 100 drops ports %v, want 1024-65535", got)
+	}
+	if parts[1].by != nil {
+		t.Fatalf("second part denied by rule %d, want the implicit deny", parts[1].by.Number)
+	}
+	if got := parts[1].space.ports(); !slices.Equal(got, []plan.PortRange{{Lo: 1024, Hi: 32767}}) {
+		t.Errorf("the implicit deny drops ports %v, want 1024-32767", got)
+	}
+	if parts[1].space.contains(point{6, netip.MustParseAddr("198.51.100.9"), 2000}) {
+		t.Error("the implicit deny claims traffic that rule 100 matched first")
+	}
+
+	fullyAllowed := []plan.Entry{rule(100, true, plan.ProtocolAll, "0.0.0.0/0", 0, 0)}
+	if parts := denied(fullyAllowed, plan.IPv4, need); len(parts) != 0 {
+		t.Errorf("allow-all drops %v", parts)
+	}
+}
+
+func TestFirstMatchEachReportsUndecidedTraffic(t *testing.T) {
+	entries := []plan.Entry{
+		rule(90, false, plan.ProtocolTCP, "198.51.100.0/24", 0, 65535),
+		rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 443, 443),
+		rule(110, true, plan.ProtocolTCP, "0.0.0.0/0", 443, 443),
+		rule(120, true, plan.ProtocolTCP, "::/0", 443, 443),
+	}
+	decided := map[int]space{}
+	firstMatchEach(entries, plan.IPv4, func(e *plan.Entry, s space) { decided[e.Number] = s })
+	if _, ok := decided[120]; ok {
+		t.Error("an IPv6 entry was visited for IPv4")
+	}
+	if !decided[110].isEmpty() {
+		t.Errorf("rule 110 repeats rule 100 but decides %v", decided[110])
+	}
+	ranges := decided[100].addrRanges()
+	if len(ranges) != 2 || ranges[0].String() != "0.0.0.0-198.51.99.255" || ranges[1].String() != "198.51.101.0-255.255.255.255" {
+		t.Errorf("rule 100 decides addresses %v, want all but 198.51.100.0/24", ranges)
+	}
+}

@@ -1,0 +1,137 @@
+package checks
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// Severity ranks findings; the zero value is invalid so that a finding
+// built without one is caught.
+type Severity uint8
+
+// Severities, lowest first.
+const (
+	Notice Severity = iota + 1
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Notice:
+		return "notice"
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	}
+	return "invalid-severity"
+}
+
+// ParseSeverity reads "error", "warning" or "notice".
+func ParseSeverity(s string) (Severity, error) {
+	switch s {
+	case "error":
+		return Error, nil
+	case "warning":
+		return Warning, nil
+	case "notice":
+		return Notice, nil
+	}
+	return 0, fmt.Errorf("unknown severity %q (want error, warning or notice)", s)
+}
+
+// MarshalText writes the severity's name.
+func (s Severity) MarshalText() ([]byte, error) {
+	if s < Notice || s > Error {
+		return nil, fmt.Errorf("invalid severity %d", s)
+	}
+	return []byte(s.String()), nil
+}
+
+// Status says whether this plan introduces a finding or it exists today.
+type Status uint8
+
+// Statuses; the zero value is invalid.
+const (
+	New Status = iota + 1
+	Existing
+)
+
+func (s Status) String() string {
+	switch s {
+	case New:
+		return "new"
+	case Existing:
+		return "existing"
+	}
+	return "invalid-status"
+}
+
+// MarshalText writes the status's name.
+func (s Status) MarshalText() ([]byte, error) {
+	if s != New && s != Existing {
+		return nil, fmt.Errorf("invalid status %d", s)
+	}
+	return []byte(s.String()), nil
+}
+
+// RuleRef names one NACL rule: the resource that wrote it and its number.
+type RuleRef struct {
+	Address plan.Address `json:"address"`
+	Number  int          `json:"number"`
+}
+
+func (r RuleRef) String() string { return fmt.Sprintf("%s rule %d", r.Address, r.Number) }
+
+// Packet is one concrete packet, as a witness of a dropped flow. The local
+// end (Src of a reply leaving the subnet, Dst of one entering it) is the
+// zero value when the NACL has no subnet of the flow's family.
+type Packet struct {
+	Protocol plan.Protocol
+	Src      netip.AddrPort
+	Dst      netip.AddrPort
+}
+
+// Flow describes the broken connection of a return-path finding.
+type Flow struct {
+	// Direction is the direction of the intent (the request); the reply
+	// travels the opposite way.
+	Direction    plan.Direction
+	Family       plan.Family
+	Protocol     plan.Protocol
+	PeerCIDR     netip.Prefix
+	ServicePorts plan.PortRange
+	ClientPorts  plan.PortRange // the ephemeral range replies must reach
+	MissingPorts []plan.PortRange
+	IntentRule   RuleRef
+	// BlockingRule is the deny that shadows the reply, nil for the
+	// implicit deny at the end of the NACL.
+	BlockingRule *RuleRef
+	Witness      Packet
+	// FailingShare is the fraction of Linux ephemeral ports (32768-60999)
+	// whose replies from the witness peer are dropped.
+	FailingShare float64
+	// Suggestion is the HCL of a rule that fixes the flow.
+	Suggestion string
+}
+
+// Finding is one problem, as plain data.
+type Finding struct {
+	Rule     string // "RP001"
+	Severity Severity
+	Resource plan.Address // where the fix belongs
+	Status   Status
+	Message  string
+	// Subnets the NACL applies to, for context ("" list: unassociated).
+	Subnets []SubnetRef
+	Flow    *Flow // nil for findings that are not about one flow
+}
+
+// SubnetRef names a subnet a finding applies to.
+type SubnetRef struct {
+	Address plan.Address `json:"address"`
+	CIDR    string       `json:"cidr,omitempty"`
+}

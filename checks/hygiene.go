@@ -1,0 +1,100 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// checkRuleDefinitions is RP006: inline and standalone rules mixed on one
+// NACL, and rule numbers used twice in one direction.
+func checkRuleDefinitions(p *pass) {
+	for _, n := range p.network.NACLs {
+		if n == nil {
+			continue
+		}
+		if msg, mixed := mixedStyles(n); mixed {
+			p.report(Finding{Resource: n.Address, Message: msg, Subnets: subnetRefs(n, plan.IPv4)})
+		}
+		for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
+			for _, msg := range duplicateNumbers(n.Entries(dir), dir) {
+				p.report(Finding{Resource: n.Address, Message: msg, Subnets: subnetRefs(n, plan.IPv4)})
+			}
+		}
+	}
+}
+
+// mixedStyles describes a NACL whose rules come both from inline blocks
+// and from standalone aws_network_acl_rule resources.
+func mixedStyles(n *plan.NACL) (string, bool) {
+	inline := false
+	var standalone []string
+	seen := map[plan.Address]bool{}
+	for _, entries := range [][]plan.Entry{n.Ingress, n.Egress} {
+		for _, e := range entries {
+			if e.Inline {
+				inline = true
+				continue
+			}
+			if !seen[e.Source] {
+				seen[e.Source] = true
+				standalone = append(standalone, string(e.Source))
+			}
+		}
+	}
+	if !inline || len(standalone) == 0 {
+		return "", false
+	}
+	const shown = 3
+	names := standalone
+	if len(names) > shown {
+		names = append(names[:shown:shown], fmt.Sprintf("%d more", len(standalone)-shown))
+	}
+	return "inline ingress/egress blocks and standalone rules (" + joinAnd(names) + ") are mixed on one NACL: " +
+		"each apply removes the other's rules; keep one style", true
+}
+
+// duplicateNumbers describes each rule number that more than one rule of
+// one direction uses. Entries are sorted by number, so duplicates are
+// neighbours.
+func duplicateNumbers(entries []plan.Entry, dir plan.Direction) []string {
+	var msgs []string
+	for i := 0; i < len(entries); {
+		j := i + 1
+		for j < len(entries) && entries[j].Number == entries[i].Number {
+			j++
+		}
+		if j-i > 1 {
+			by := make([]string, 0, j-i)
+			for _, e := range entries[i:j] {
+				by = append(by, ruleOrigin(e, dir))
+			}
+			times := "twice"
+			if j-i > 2 {
+				times = fmt.Sprintf("%d times", j-i)
+			}
+			msgs = append(msgs, fmt.Sprintf("%s rule %d is defined %s: by %s", dir, entries[i].Number, times, joinAnd(by)))
+		}
+		i = j
+	}
+	return msgs
+}
+
+// ruleOrigin names where a rule is written.
+func ruleOrigin(e plan.Entry, dir plan.Direction) string {
+	if e.Inline {
+		return "an inline " + dir.String() + " block"
+	}
+	return string(e.Source)
+}
+
+// checkUnresolved is RP008: everything the model could not link.
+func checkUnresolved(p *pass) {
+	for _, u := range p.network.Unresolved {
+		msg := u.Reason
+		if msg == "" {
+			msg = "cannot be linked to a NACL or subnet, or its values cannot be evaluated"
+		}
+		p.report(Finding{Resource: u.Address, Message: msg})
+	}
+}

@@ -1,0 +1,404 @@
+package checks
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// This file is exact set arithmetic over the traffic a NACL rule matches.
+// A box is the product of three inclusive intervals: IP protocol, peer
+// address (one family) and port. A space is a union of disjoint boxes.
+// NACLs hold at most 40 rules per direction, so splitting boxes on each
+// difference stays small and needs no cleverer structure.
+//
+// ICMP and ICMPv6 rules have no ports; their type and code go in the port
+// dimension as type*256+code, so that they use the same machinery.
+
+// box is one product of intervals; it is empty when any Lo > Hi, and it
+// never mixes address families.
+type box struct {
+	protoLo, protoHi uint8
+	addrLo, addrHi   netip.Addr
+	portLo, portHi   uint16
+}
+
+// point is one concrete packet of a space: protocol, peer address, port.
+type point struct {
+	proto uint8
+	addr  netip.Addr
+	port  uint16
+}
+
+// space is a union of pairwise disjoint, non-empty boxes.
+type space []box
+
+func (b box) empty() bool {
+	return b.protoLo > b.protoHi || b.portLo > b.portHi ||
+		!b.addrLo.IsValid() || !b.addrHi.IsValid() || b.addrLo.Compare(b.addrHi) > 0
+}
+
+// intersect is the common part of b and o (possibly empty).
+func (b box) intersect(o box) box {
+	return box{
+		protoLo: max(b.protoLo, o.protoLo), protoHi: min(b.protoHi, o.protoHi),
+		addrLo: maxAddr(b.addrLo, o.addrLo), addrHi: minAddr(b.addrHi, o.addrHi),
+		portLo: max(b.portLo, o.portLo), portHi: min(b.portHi, o.portHi),
+	}
+}
+
+// minus appends b − o to out as at most six disjoint boxes: the protocol
+// slabs outside o, then within those the address slabs, then the ports.
+func (b box) minus(o box, out space) space {
+	if b.intersect(o).empty() {
+		return append(out, b)
+	}
+	if b.protoLo < o.protoLo {
+		piece := b
+		piece.protoHi = o.protoLo - 1
+		out = append(out, piece)
+	}
+	if b.protoHi > o.protoHi {
+		piece := b
+		piece.protoLo = o.protoHi + 1
+		out = append(out, piece)
+	}
+	mid := b
+	mid.protoLo, mid.protoHi = max(b.protoLo, o.protoLo), min(b.protoHi, o.protoHi)
+	if mid.addrLo.Less(o.addrLo) {
+		piece := mid
+		piece.addrHi = o.addrLo.Prev()
+		out = append(out, piece)
+	}
+	if o.addrHi.Less(mid.addrHi) {
+		piece := mid
+		piece.addrLo = o.addrHi.Next()
+		out = append(out, piece)
+	}
+	mid.addrLo, mid.addrHi = maxAddr(mid.addrLo, o.addrLo), minAddr(mid.addrHi, o.addrHi)
+	if mid.portLo < o.portLo {
+		piece := mid
+		piece.portHi = o.portLo - 1
+		out = append(out, piece)
+	}
+	if mid.portHi > o.portHi {
+		piece := mid
+		piece.portLo = o.portHi + 1
+		out = append(out, piece)
+	}
+	return out
+}
+
+func (b box) contains(p point) bool {
+	return b.protoLo <= p.proto && p.proto <= b.protoHi &&
+		b.addrLo.Compare(p.addr) <= 0 && p.addr.Compare(b.addrHi) <= 0 &&
+		b.portLo <= p.port && p.port <= b.portHi
+}
+
+// spaceOf is the space of one box (empty boxes give the empty space).
+func spaceOf(b box) space {
+	if b.empty() {
+		return nil
+	}
+	return space{b}
+}
+
+func (s space) isEmpty() bool { return len(s) == 0 }
+
+// intersect is s ∩ t.
+func (s space) intersect(t space) space {
+	var out space
+	for _, a := range s {
+		for _, b := range t {
+			if c := a.intersect(b); !c.empty() {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// subtract is s − t.
+func (s space) subtract(t space) space {
+	out := s
+	for _, b := range t {
+		if len(out) == 0 {
+			break
+		}
+		next := make(space, 0, len(out)+2)
+		for _, a := range out {
+			next = a.minus(b, next)
+		}
+		out = next
+	}
+	return out
+}
+
+// union is s ∪ t, kept disjoint.
+func (s space) union(t space) space {
+	extra := t.subtract(s)
+	if len(extra) == 0 {
+		return s
+	}
+	out := make(space, 0, len(s)+len(extra))
+	return append(append(out, s...), extra...)
+}
+
+func (s space) contains(p point) bool {
+	for _, b := range s {
+		if b.contains(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstPoint is the lexicographically smallest (protocol, address, port)
+// of s: the smallest corner of its boxes.
+func (s space) firstPoint() (point, bool) {
+	var first point
+	for i, b := range s {
+		p := point{b.protoLo, b.addrLo, b.portLo}
+		if i == 0 || comparePoints(p, first) < 0 {
+			first = p
+		}
+	}
+	return first, len(s) > 0
+}
+
+func comparePoints(a, b point) int {
+	if c := cmp.Compare(a.proto, b.proto); c != 0 {
+		return c
+	}
+	if c := a.addr.Compare(b.addr); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.port, b.port)
+}
+
+// ports is the projection of s on the port dimension: sorted, with
+// overlapping and adjacent intervals merged.
+func (s space) ports() []plan.PortRange {
+	if len(s) == 0 {
+		return nil
+	}
+	ranges := make([]plan.PortRange, 0, len(s))
+	for _, b := range s {
+		ranges = append(ranges, plan.PortRange{Lo: b.portLo, Hi: b.portHi})
+	}
+	slices.SortFunc(ranges, func(a, b plan.PortRange) int { return cmp.Compare(a.Lo, b.Lo) })
+	merged := ranges[:1]
+	for _, r := range ranges[1:] {
+		last := &merged[len(merged)-1]
+		if int(r.Lo) <= int(last.Hi)+1 {
+			last.Hi = max(last.Hi, r.Hi)
+			continue
+		}
+		merged = append(merged, r)
+	}
+	return merged
+}
+
+// addrRange is an inclusive interval of addresses of one family.
+type addrRange struct{ lo, hi netip.Addr }
+
+func (r addrRange) contains(a netip.Addr) bool {
+	return r.lo.Compare(a) <= 0 && a.Compare(r.hi) <= 0
+}
+
+// String is the range as a prefix when it is exactly one, else "lo-hi".
+func (r addrRange) String() string {
+	if p, ok := rangePrefix(r); ok {
+		return p.String()
+	}
+	if r.lo == r.hi {
+		return r.lo.String()
+	}
+	return r.lo.String() + "-" + r.hi.String()
+}
+
+// addrRanges is the projection of s on the address dimension: sorted, with
+// overlapping and adjacent intervals merged.
+func (s space) addrRanges() []addrRange {
+	if len(s) == 0 {
+		return nil
+	}
+	ranges := make([]addrRange, 0, len(s))
+	for _, b := range s {
+		ranges = append(ranges, addrRange{b.addrLo, b.addrHi})
+	}
+	slices.SortFunc(ranges, func(a, b addrRange) int { return a.lo.Compare(b.lo) })
+	merged := ranges[:1]
+	for _, r := range ranges[1:] {
+		last := &merged[len(merged)-1]
+		if next := last.hi.Next(); r.lo.Compare(last.hi) <= 0 || (next.IsValid() && next == r.lo) {
+			last.hi = maxAddr(last.hi, r.hi)
+			continue
+		}
+		merged = append(merged, r)
+	}
+	return merged
+}
+
+// atAddr is the part of s whose peer address is a.
+func (s space) atAddr(a netip.Addr) space {
+	return s.intersect(space{{protoLo: 0, protoHi: 255, addrLo: a, addrHi: a, portLo: 0, portHi: 65535}})
+}
+
+// prefixRange is the first and last address of a prefix.
+func prefixRange(p netip.Prefix) (addrRange, bool) {
+	if !p.IsValid() {
+		return addrRange{}, false
+	}
+	p = p.Masked()
+	return addrRange{p.Addr(), lastAddr(p)}, true
+}
+
+// lastAddr is the highest address of a masked prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a, bits := p.Addr(), p.Bits()
+	if a.Is4() {
+		b := a.As4()
+		setHostBits(b[:], bits)
+		return netip.AddrFrom4(b)
+	}
+	b := a.As16()
+	setHostBits(b[:], bits)
+	return netip.AddrFrom16(b)
+}
+
+func setHostBits(b []byte, bits int) {
+	for i := range b {
+		switch {
+		case bits >= 8*(i+1):
+		case bits <= 8*i:
+			b[i] = 0xff
+		default:
+			b[i] |= 0xff >> (bits - 8*i)
+		}
+	}
+}
+
+// rangePrefix is the prefix whose addresses are exactly r, if there is one.
+func rangePrefix(r addrRange) (netip.Prefix, bool) {
+	if !r.lo.IsValid() || !r.hi.IsValid() || r.lo.BitLen() != r.hi.BitLen() {
+		return netip.Prefix{}, false
+	}
+	for bits := 0; bits <= r.lo.BitLen(); bits++ {
+		p := netip.PrefixFrom(r.lo, bits)
+		if p.Masked().Addr() == r.lo && lastAddr(p.Masked()) == r.hi {
+			return p, true
+		}
+	}
+	return netip.Prefix{}, false
+}
+
+// familyRange is every address of a family.
+func familyRange(f plan.Family) addrRange {
+	if f == plan.IPv6 {
+		return addrRange{netip.IPv6Unspecified(), netip.AddrFrom16([16]byte{
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})}
+	}
+	return addrRange{netip.IPv4Unspecified(), netip.AddrFrom4([4]byte{255, 255, 255, 255})}
+}
+
+// familySpace is all traffic of one address family.
+func familySpace(f plan.Family) space {
+	r := familyRange(f)
+	return space{{protoLo: 0, protoHi: 255, addrLo: r.lo, addrHi: r.hi, portLo: 0, portHi: 65535}}
+}
+
+// addrSpace is all traffic to or from the given addresses.
+func addrSpace(ranges ...addrRange) space {
+	var out space
+	for _, r := range ranges {
+		out = out.union(spaceOf(box{protoLo: 0, protoHi: 255, addrLo: r.lo, addrHi: r.hi, portLo: 0, portHi: 65535}))
+	}
+	return out
+}
+
+// flowBox is one protocol towards an address range on a port range.
+func flowBox(proto plan.Protocol, peer addrRange, ports plan.PortRange) box {
+	lo, hi, ok := protocolInterval(proto)
+	if !ok {
+		return box{protoLo: 1} // empty
+	}
+	return box{protoLo: lo, protoHi: hi, addrLo: peer.lo, addrHi: peer.hi, portLo: ports.Lo, portHi: ports.Hi}
+}
+
+// protocolInterval is the protocol numbers a rule protocol matches.
+func protocolInterval(p plan.Protocol) (lo, hi uint8, ok bool) {
+	switch {
+	case p == plan.ProtocolAll:
+		return 0, 255, true
+	case p >= 0 && p <= 255:
+		return uint8(p), uint8(p), true
+	}
+	return 0, 0, false
+}
+
+// entryBox is the traffic a NACL entry matches; ok is false for entries
+// that cannot match anything (invalid prefix or values), which the loader
+// reports on its own.
+func entryBox(e plan.Entry) (box, bool) {
+	peer, ok := prefixRange(e.Prefix)
+	if !ok {
+		return box{}, false
+	}
+	protoLo, protoHi, ok := protocolInterval(e.Protocol)
+	if !ok {
+		return box{}, false
+	}
+	ports := plan.AllPorts
+	switch e.Protocol {
+	case plan.ProtocolTCP, plan.ProtocolUDP:
+		ports = e.Ports
+	case plan.ProtocolICMP, plan.ProtocolICMPv6:
+		if ports, ok = icmpPorts(e.ICMP); !ok {
+			return box{}, false
+		}
+	}
+	b := box{protoLo: protoLo, protoHi: protoHi, addrLo: peer.lo, addrHi: peer.hi, portLo: ports.Lo, portHi: ports.Hi}
+	return b, !b.empty()
+}
+
+// icmpPorts encodes an ICMP type/code match in the port dimension as
+// type*256+code; -1 means every type, or every code of the type.
+func icmpPorts(m plan.ICMPMatch) (plan.PortRange, bool) {
+	switch {
+	case m.Type < 0:
+		return plan.AllPorts, true
+	case m.Type > 255 || m.Code > 255:
+		return plan.PortRange{}, false
+	case m.Code < 0:
+		base := uint16(m.Type) * 256
+		return plan.PortRange{Lo: base, Hi: base + 255}, true
+	}
+	v := uint16(m.Type)*256 + uint16(m.Code)
+	return plan.PortRange{Lo: v, Hi: v}, true
+}
+
+// addrPlus is a+n, or the invalid Addr when it overflows the family.
+func addrPlus(a netip.Addr, n int) netip.Addr {
+	for ; n > 0 && a.IsValid(); n-- {
+		a = a.Next()
+	}
+	return a
+}
+
+func minAddr(a, b netip.Addr) netip.Addr {
+	if b.Less(a) {
+		return b
+	}
+	return a
+}
+
+func maxAddr(a, b netip.Addr) netip.Addr {
+	if a.Less(b) {
+		return b
+	}
+	return a
+}

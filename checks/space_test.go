@@ -1,0 +1,232 @@
+package checks
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// A small universe (4 protocols × 8 addresses × 8 ports) in which every
+// point can be enumerated, to check the box arithmetic against plain sets.
+func smallAddr(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}) }
+
+func randomSmallBox(r *rand.Rand) box {
+	pl, ph := sortedPair(r, 4)
+	al, ah := sortedPair(r, 8)
+	ql, qh := sortedPair(r, 8)
+	return box{
+		protoLo: uint8(pl), protoHi: uint8(ph),
+		addrLo: smallAddr(al), addrHi: smallAddr(ah),
+		portLo: uint16(ql), portHi: uint16(qh),
+	}
+}
+
+func sortedPair(r *rand.Rand, n int) (int, int) {
+	a, b := r.IntN(n), r.IntN(n)
+	return min(a, b), max(a, b)
+}
+
+func forEachSmallPoint(visit func(point)) {
+	for proto := range 4 {
+		for a := range 8 {
+			for port := range 8 {
+				visit(point{uint8(proto), smallAddr(a), uint16(port)})
+			}
+		}
+	}
+}
+
+// countContaining is how many boxes of s contain p (1 at most when s is disjoint).
+func countContaining(s space, p point) int {
+	n := 0
+	for _, b := range s {
+		if b.contains(p) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestSpaceOperationsMatchPointSets(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for trial := range 400 {
+		s := spaceOf(randomSmallBox(r)).union(spaceOf(randomSmallBox(r)))
+		u := spaceOf(randomSmallBox(r)).union(spaceOf(randomSmallBox(r)))
+		diff, inter, union := s.subtract(u), s.intersect(u), s.union(u)
+		forEachSmallPoint(func(p point) {
+			inS, inU := s.contains(p), u.contains(p)
+			check := func(name string, got space, want bool) {
+				t.Helper()
+				if n := countContaining(got, p); n > 1 {
+					t.Fatalf("trial %d: %s has overlapping boxes at %v", trial, name, p)
+				} else if (n == 1) != want {
+					t.Fatalf("trial %d: %s contains %v = %v, want %v\ns=%v\nu=%v", trial, name, p, n == 1, want, s, u)
+				}
+			}
+			check("s", s, inS)
+			check("s−u", diff, inS && !inU)
+			check("s∩u", inter, inS && inU)
+			check("s∪u", union, inS || inU)
+		})
+		for _, b := range slices.Concat(diff, inter, union) {
+			if b.empty() {
+				t.Fatalf("trial %d: result holds an empty box %v", trial, b)
+			}
+		}
+	}
+}
+
+func TestBoxMinusSplitsIntoAtMostSixPieces(t *testing.T) {
+	outer := flowBox(plan.ProtocolAll, addrRange{netip.MustParseAddr("10.0.0.0"), netip.MustParseAddr("10.0.0.255")}, plan.PortRange{Lo: 0, Hi: 100})
+	hole := flowBox(plan.ProtocolTCP, addrRange{netip.MustParseAddr("10.0.0.5"), netip.MustParseAddr("10.0.0.5")}, plan.PortRange{Lo: 50, Hi: 50})
+	pieces := outer.minus(hole, nil)
+	if len(pieces) != 6 {
+		t.Fatalf("a hole in the middle of every dimension gives %d pieces, want 6: %v", len(pieces), pieces)
+	}
+	if got := spaceOf(outer).subtract(spaceOf(outer)); !got.isEmpty() {
+		t.Errorf("b − b = %v, want empty", got)
+	}
+	disjoint := flowBox(plan.ProtocolUDP, addrRange{netip.MustParseAddr("192.0.2.0"), netip.MustParseAddr("192.0.2.9")}, plan.AllPorts)
+	if got := spaceOf(outer).subtract(spaceOf(disjoint)); len(got) != 1 || got[0] != outer {
+		t.Errorf("subtracting a disjoint box changed the space: %v", got)
+	}
+}
+
+func TestFamiliesNeverMeet(t *testing.T) {
+	v4, v6 := familySpace(plan.IPv4), familySpace(plan.IPv6)
+	if got := v4.intersect(v6); !got.isEmpty() {
+		t.Errorf("IPv4 ∩ IPv6 = %v, want empty", got)
+	}
+	if got := v4.subtract(v6); len(got) != 1 || got[0] != v4[0] {
+		t.Errorf("IPv4 − IPv6 = %v, want all of IPv4", got)
+	}
+}
+
+func TestProjections(t *testing.T) {
+	a := func(s string) netip.Addr { return netip.MustParseAddr(s) }
+	s := space{
+		flowBox(plan.ProtocolTCP, addrRange{a("10.0.2.0"), a("10.0.2.255")}, plan.PortRange{Lo: 2000, Hi: 3000}),
+		flowBox(plan.ProtocolTCP, addrRange{a("10.0.0.0"), a("10.0.1.255")}, plan.PortRange{Lo: 1024, Hi: 1999}),
+		flowBox(plan.ProtocolTCP, addrRange{a("10.0.9.0"), a("10.0.9.0")}, plan.PortRange{Lo: 5000, Hi: 5000}),
+	}
+	wantPorts := []plan.PortRange{{Lo: 1024, Hi: 3000}, {Lo: 5000, Hi: 5000}}
+	if got := s.ports(); !slices.Equal(got, wantPorts) {
+		t.Errorf("ports() = %v, want %v (adjacent ranges merged, sorted)", got, wantPorts)
+	}
+	// 10.0.0.0-10.0.2.255 (adjacent ranges merged) is not one prefix.
+	wantAddrs := []string{"10.0.0.0-10.0.2.255", "10.0.9.0/32"}
+	var gotAddrs []string
+	for _, r := range s.addrRanges() {
+		gotAddrs = append(gotAddrs, r.String())
+	}
+	if !slices.Equal(gotAddrs, wantAddrs) {
+		t.Errorf("addrRanges() = %v, want %v", gotAddrs, wantAddrs)
+	}
+	first, ok := s.firstPoint()
+	if !ok || first != (point{6, a("10.0.0.0"), 1024}) {
+		t.Errorf("firstPoint() = %v, %v; want tcp 10.0.0.0 port 1024", first, ok)
+	}
+	if _, ok := space(nil).firstPoint(); ok {
+		t.Error("the empty space has a first point")
+	}
+	if got := s.atAddr(a("10.0.1.7")).ports(); !slices.Equal(got, []plan.PortRange{{Lo: 1024, Hi: 1999}}) {
+		t.Errorf("ports at 10.0.1.7 = %v, want 1024-1999", got)
+	}
+}
+
+func TestPrefixRanges(t *testing.T) {
+	tests := []struct {
+		prefix, lo, hi string
+	}{
+		{"0.0.0.0/0", "0.0.0.0", "255.255.255.255"},
+		{"10.0.1.0/24", "10.0.1.0", "10.0.1.255"},
+		{"10.0.1.77/24", "10.0.1.0", "10.0.1.255"}, // host bits ignored
+		{"10.0.0.2/32", "10.0.0.2", "10.0.0.2"},
+		{"172.16.0.0/12", "172.16.0.0", "172.31.255.255"},
+		{"::/0", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+		{"2001:db8:1234::/52", "2001:db8:1234::", "2001:db8:1234:fff:ffff:ffff:ffff:ffff"},
+	}
+	for _, tt := range tests {
+		r, ok := prefixRange(netip.MustParsePrefix(tt.prefix))
+		if !ok || r.lo.String() != tt.lo || r.hi.String() != tt.hi {
+			t.Errorf("prefixRange(%s) = %v-%v, %v; want %s-%s", tt.prefix, r.lo, r.hi, ok, tt.lo, tt.hi)
+		}
+		if want := netip.MustParsePrefix(tt.prefix).Masked().String(); r.String() != want {
+			t.Errorf("range of %s prints as %q, want %q", tt.prefix, r.String(), want)
+		}
+	}
+	if _, ok := prefixRange(netip.Prefix{}); ok {
+		t.Error("the invalid prefix has a range")
+	}
+}
+
+func TestEntryBox(t *testing.T) {
+	tests := []struct {
+		name   string
+		entry  plan.Entry
+		want   box
+		wantOK bool
+	}{
+		{
+			name:   "tcp keeps its ports",
+			entry:  plan.Entry{Protocol: plan.ProtocolTCP, Prefix: netip.MustParsePrefix("10.0.0.0/8"), Ports: plan.PortRange{Lo: 443, Hi: 443}},
+			want:   box{6, 6, netip.MustParseAddr("10.0.0.0"), netip.MustParseAddr("10.255.255.255"), 443, 443},
+			wantOK: true,
+		},
+		{
+			name:   "all protocols, all ports whatever the rule says",
+			entry:  plan.Entry{Protocol: plan.ProtocolAll, Prefix: netip.MustParsePrefix("10.0.0.0/8"), Ports: plan.PortRange{Lo: 0, Hi: 0}},
+			want:   box{0, 255, netip.MustParseAddr("10.0.0.0"), netip.MustParseAddr("10.255.255.255"), 0, 65535},
+			wantOK: true,
+		},
+		{
+			name:   "gre matches only itself",
+			entry:  plan.Entry{Protocol: 47, Prefix: netip.MustParsePrefix("10.0.0.0/8")},
+			want:   box{47, 47, netip.MustParseAddr("10.0.0.0"), netip.MustParseAddr("10.255.255.255"), 0, 65535},
+			wantOK: true,
+		},
+		{
+			name:   "icmp type 3 any code",
+			entry:  plan.Entry{Protocol: plan.ProtocolICMP, Prefix: netip.MustParsePrefix("10.0.0.0/8"), ICMP: plan.ICMPMatch{Type: 3, Code: -1}},
+			want:   box{1, 1, netip.MustParseAddr("10.0.0.0"), netip.MustParseAddr("10.255.255.255"), 768, 1023},
+			wantOK: true,
+		},
+		{
+			name:   "icmpv6 type 2 code 0",
+			entry:  plan.Entry{Protocol: plan.ProtocolICMPv6, Prefix: netip.MustParsePrefix("::/0"), ICMP: plan.ICMPMatch{Type: 2, Code: 0}},
+			want:   box{58, 58, netip.IPv6Unspecified(), familyRange(plan.IPv6).hi, 512, 512},
+			wantOK: true,
+		},
+		{name: "invalid prefix", entry: plan.Entry{Protocol: plan.ProtocolTCP, Ports: plan.AllPorts}},
+		{name: "protocol out of range", entry: plan.Entry{Protocol: 300, Prefix: netip.MustParsePrefix("10.0.0.0/8")}},
+		{name: "reversed ports", entry: plan.Entry{Protocol: plan.ProtocolTCP, Prefix: netip.MustParsePrefix("10.0.0.0/8"), Ports: plan.PortRange{Lo: 90, Hi: 80}}},
+		{name: "icmp type out of range", entry: plan.Entry{Protocol: plan.ProtocolICMP, Prefix: netip.MustParsePrefix("10.0.0.0/8"), ICMP: plan.ICMPMatch{Type: 300, Code: 0}}},
+	}
+	for _, tt := range tests {
+		got, ok := entryBox(tt.entry)
+		if ok != tt.wantOK || (ok && got != tt.want) {
+			t.Errorf("%s: entryBox = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}
+
+func TestRangePrefix(t *testing.T) {
+	a := func(s string) netip.Addr { return netip.MustParseAddr(s) }
+	tests := []struct {
+		r    addrRange
+		want string
+	}{
+		{addrRange{a("198.51.100.0"), a("198.51.100.255")}, "198.51.100.0/24"},
+		{addrRange{a("0.0.0.0"), a("10.0.0.255")}, "0.0.0.0-10.0.0.255"},
+		{addrRange{a("10.0.0.2"), a("10.0.0.2")}, "10.0.0.2/32"},
+		{addrRange{a("10.0.0.1"), a("10.0.0.2")}, "10.0.0.1-10.0.0.2"},
+	}
+	for _, tt := range tests {
+		if got := tt.r.String(); got != tt.want {
+			t.Errorf("%v-%v prints as %q, want %q", tt.r.lo, tt.r.hi, got, tt.want)
+		}
+	}
+}

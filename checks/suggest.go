@@ -1,0 +1,221 @@
+package checks
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// Highest rule number a NACL rule may use (32767 is reserved by AWS).
+const maxRuleNumber = 32766
+
+// suggestFix is the HCL of an allow rule for the flow's replies: the peer
+// CIDR on the client range, in the reply direction, numbered so that no
+// deny shadows it. A NACL with inline rules gets an inline block, because
+// adding a standalone rule to it would make Terraform fight itself.
+func suggestFix(n *plan.NACL, flow *Flow, parts []deniedPart, intentNumber int) string {
+	replyDir := flow.Direction.Opposite()
+	entries := n.Entries(replyDir)
+
+	var firstDeny *plan.Entry
+	for _, part := range parts {
+		if part.by != nil && (firstDeny == nil || part.by.Number < firstDeny.Number) {
+			firstDeny = part.by
+		}
+	}
+	number, ok := fixRuleNumber(entries, firstDeny, intentNumber)
+	if !ok {
+		return fmt.Sprintf("# %s rule %d drops these replies and no rule number below it is free:\n"+
+			"# renumber the rules, then allow %s %s %s %s before it",
+			replyDir, firstDeny.Number, flow.Protocol, flow.ClientPorts, fromTo(replyDir), flow.PeerCIDR)
+	}
+
+	// Allow just the peers whose replies are dropped when they form one
+	// CIDR (a deny shadowing part of the peer), else the whole peer.
+	allowCIDR := flow.PeerCIDR
+	var missing space
+	for _, part := range parts {
+		missing = append(missing, part.space...)
+	}
+	if ranges := missing.addrRanges(); len(ranges) == 1 {
+		if p, ok := rangePrefix(ranges[0]); ok {
+			allowCIDR = p
+		}
+	}
+	cidrKey := "cidr_block"
+	if flow.Family == plan.IPv6 {
+		cidrKey = "ipv6_cidr_block"
+	}
+	if hasInline(entries) {
+		return fmt.Sprintf("# add to %s, next to its other %s blocks\n", n.Address, replyDir) +
+			hclBlock(replyDir.String(), []hclAttr{
+				{"rule_no", strconv.Itoa(number)},
+				{"protocol", strconv.Quote(flow.Protocol.HCL())},
+				{"action", `"allow"`},
+				{cidrKey, strconv.Quote(allowCIDR.String())},
+				{"from_port", strconv.Itoa(int(flow.ClientPorts.Lo))},
+				{"to_port", strconv.Itoa(int(flow.ClientPorts.Hi))},
+			})
+	}
+
+	name := resourceName(n.Address) + "_" + replyDir.String() + "_ephemeral"
+	if flow.Family == plan.IPv6 {
+		name += "_ipv6"
+	}
+	return hclBlock(fmt.Sprintf("resource %q %q", "aws_network_acl_rule", name), []hclAttr{
+		{"network_acl_id", moduleRelative(n.Address) + ".id"},
+		{"rule_number", strconv.Itoa(number)},
+		{"egress", strconv.FormatBool(replyDir == plan.Egress)},
+		{"protocol", strconv.Quote(flow.Protocol.HCL())},
+		{"rule_action", `"allow"`},
+		{cidrKey, strconv.Quote(allowCIDR.String())},
+		{"from_port", strconv.Itoa(int(flow.ClientPorts.Lo))},
+		{"to_port", strconv.Itoa(int(flow.ClientPorts.Hi))},
+	})
+}
+
+func fromTo(d plan.Direction) string {
+	if d == plan.Ingress {
+		return "from"
+	}
+	return "to"
+}
+
+func hasInline(entries []plan.Entry) bool {
+	for _, e := range entries {
+		if e.Inline {
+			return true
+		}
+	}
+	return false
+}
+
+// fixRuleNumber picks a free rule number for the fix. Below a deny that
+// drops replies, it must come first: the highest free multiple of 10 below
+// the deny, else any free number below it. With only the implicit deny in
+// the way, it goes after the intent: the first free multiple of 10 above
+// the intent's number, else the nearest free number above or below it.
+func fixRuleNumber(entries []plan.Entry, firstDeny *plan.Entry, intentNumber int) (int, bool) {
+	used := make(map[int]bool, len(entries))
+	for _, e := range entries {
+		used[e.Number] = true
+	}
+	free := func(n int) bool { return n >= 1 && n <= maxRuleNumber && !used[n] }
+
+	if firstDeny != nil {
+		limit := min(firstDeny.Number-1, maxRuleNumber)
+		for n := limit - limit%10; n >= 10; n -= 10 {
+			if free(n) {
+				return n, true
+			}
+		}
+		for n := limit; n >= 1; n-- {
+			if free(n) {
+				return n, true
+			}
+		}
+		return 0, false
+	}
+
+	start := max(intentNumber, 0)
+	for n := (start/10 + 1) * 10; n <= maxRuleNumber; n += 10 {
+		if free(n) {
+			return n, true
+		}
+	}
+	for n := start + 1; n <= maxRuleNumber; n++ {
+		if free(n) {
+			return n, true
+		}
+	}
+	for n := min(start, maxRuleNumber); n >= 1; n-- {
+		if free(n) {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+type hclAttr struct{ key, value string }
+
+// hclBlock renders a block with its "=" aligned, as terraform fmt does.
+func hclBlock(header string, attrs []hclAttr) string {
+	width := 0
+	for _, a := range attrs {
+		width = max(width, len(a.key))
+	}
+	var b strings.Builder
+	b.WriteString(header)
+	b.WriteString(" {\n")
+	for _, a := range attrs {
+		fmt.Fprintf(&b, "  %-*s = %s\n", width, a.key, a.value)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// moduleRelative is a resource address as written inside its own module:
+// module.vpc.aws_network_acl.public[0] is aws_network_acl.public[0] there.
+func moduleRelative(a plan.Address) string {
+	rest := string(a)
+	for strings.HasPrefix(rest, "module.") {
+		after := rest[len("module."):]
+		i := 0
+		for i < len(after) && isIdentByte(after[i]) {
+			i++
+		}
+		i += instanceKeyLen(after[i:])
+		if i >= len(after) || after[i] != '.' {
+			break // not a well-formed module step: keep what is left
+		}
+		rest = after[i+1:]
+	}
+	return rest
+}
+
+// resourceName is NAME of TYPE.NAME[KEY].
+func resourceName(a plan.Address) string {
+	rel := moduleRelative(a)
+	dot := strings.IndexByte(rel, '.')
+	if dot < 0 {
+		return rel
+	}
+	name := rel[dot+1:]
+	i := 0
+	for i < len(name) && isIdentByte(name[i]) {
+		i++
+	}
+	return name[:i]
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// instanceKeyLen is the length of a leading [0] or ["key"] (whose quoted
+// key may hold dots and brackets), 0 when s starts with neither.
+func instanceKeyLen(s string) int {
+	if !strings.HasPrefix(s, "[") {
+		return 0
+	}
+	if strings.HasPrefix(s, `["`) {
+		for i := 2; i < len(s); i++ {
+			switch s[i] {
+			case '\\':
+				i++
+			case '"':
+				if i+1 < len(s) && s[i+1] == ']' {
+					return i + 2
+				}
+				return 0
+			}
+		}
+		return 0
+	}
+	if end := strings.IndexByte(s, ']'); end > 0 {
+		return end + 1
+	}
+	return 0
+}

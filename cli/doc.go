@@ -1,0 +1,8 @@
+// Package cli is the returnpath command line: it parses arguments, runs
+// load → check → report, and turns the outcome into an exit code.
+//
+// Main never panics and never writes a partial report: the report is
+// formatted into memory and written to stdout only when it is complete. An
+// error is one line on stderr, "returnpath: <message>", with nothing on
+// stdout and ExitError.
+package cli

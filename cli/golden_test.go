@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/returnpath-dev/returnpath/internal/golden"
+)
+
+// TestGolden runs `returnpath check` on every fixture with a plan.json and
+// compares the JSON and text reports with fixtures/NAME/report.json and
+// report.txt (go test ./... -update rewrites them). Independently of the
+// golden files, the findings must be exactly those the fixture's main.tf
+// announces in its "# expect:" lines.
+func TestGolden(t *testing.T) {
+	// From the repository root, reports name plans the way README commands
+	// do: fixtures/NAME/plan.json.
+	t.Chdir("..")
+	plans, err := filepath.Glob("fixtures/*/plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plans) == 0 {
+		t.Fatal("no fixtures/*/plan.json")
+	}
+	for _, p := range plans {
+		dir := filepath.Dir(p)
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			planArg := path.Join("fixtures", name, "plan.json")
+			js := run(testOptions, "", "check", "--format", "json", planArg)
+			if js.code == ExitError {
+				t.Fatalf("exit %d: %s", js.code, js.stderr)
+			}
+			golden.Check(t, filepath.Join(dir, "report.json"), js.stdout)
+			txt := run(testOptions, "", "check", "--format", "text", "--no-color", planArg)
+			if txt.code != js.code || txt.stderr != "" {
+				t.Errorf("text: exit %d (json: %d), stderr %q", txt.code, js.code, txt.stderr)
+			}
+			golden.Check(t, filepath.Join(dir, "report.txt"), txt.stdout)
+
+			want, err := expectations(filepath.Join(dir, "main.tf"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := jsonFindings(js.stdout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range diffSets(got, want) {
+				t.Errorf("finding %s", m)
+			}
+			wantCode := ExitOK
+			for e := range want {
+				if e.severity == "error" {
+					wantCode = ExitFindings
+				}
+			}
+			if js.code != wantCode {
+				t.Errorf("exit %d, want %d", js.code, wantCode)
+			}
+		})
+	}
+}
+
+// expected is what one "# expect:" line, or one reported finding, says.
+type expected struct{ rule, severity, resource, status string }
+
+func (e expected) String() string {
+	return fmt.Sprintf("%s %s %s %s", e.rule, e.severity, e.resource, e.status)
+}
+
+// expectations reads the "# expect: RULE SEVERITY ADDRESS [existing]" lines
+// (or "# expect: none") of the comment block at the top of main.tf.
+func expectations(mainTF string) (map[expected]bool, error) {
+	f, err := os.Open(mainTF)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	set := map[expected]bool{}
+	var none, found bool
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line != "" && !strings.HasPrefix(line, "#") {
+			break // the end of the leading comments
+		}
+		rest, ok := strings.CutPrefix(line, "# expect:")
+		if !ok {
+			continue
+		}
+		found = true
+		fields := strings.Fields(rest)
+		if len(fields) == 1 && fields[0] == "none" {
+			none = true
+			continue
+		}
+		e := expected{status: "new"}
+		if len(fields) > 0 && fields[len(fields)-1] == "existing" {
+			e.status = "existing"
+			fields = fields[:len(fields)-1]
+		}
+		if len(fields) < 3 {
+			return nil, fmt.Errorf("%s:%d: want \"# expect: RULE SEVERITY ADDRESS [existing]\" or \"# expect: none\"", mainTF, n)
+		}
+		e.rule, e.severity, e.resource = fields[0], fields[1], strings.Join(fields[2:], " ")
+		set[e] = true
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	switch {
+	case !found:
+		return nil, fmt.Errorf("%s: no \"# expect:\" line in the leading comments", mainTF)
+	case none && len(set) > 0:
+		return nil, fmt.Errorf("%s: \"# expect: none\" next to other expectations", mainTF)
+	}
+	return set, nil
+}
+
+func jsonFindings(report string) (map[expected]bool, error) {
+	var doc struct {
+		Findings []struct{ Rule, Severity, Resource, Status string }
+	}
+	if err := json.Unmarshal([]byte(report), &doc); err != nil {
+		return nil, err
+	}
+	set := map[expected]bool{}
+	for _, f := range doc.Findings {
+		set[expected{f.Rule, f.Severity, f.Resource, f.Status}] = true
+	}
+	return set, nil
+}
+
+// diffSets lists what is in got and not in want ("unexpected") and the
+// other way round ("missing"), sorted.
+func diffSets(got, want map[expected]bool) []string {
+	var diff []string
+	for e := range got {
+		if !want[e] {
+			diff = append(diff, "unexpected: "+e.String())
+		}
+	}
+	for e := range want {
+		if !got[e] {
+			diff = append(diff, "missing:    "+e.String())
+		}
+	}
+	slices.Sort(diff)
+	return diff
+}
+
+func TestExpectations(t *testing.T) {
+	dir := t.TempDir()
+	write := func(s string) string {
+		p := filepath.Join(dir, "main.tf")
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	got, err := expectations(write("# scenario: x\n# expect: RP001 error aws_network_acl.this[\"b\"]\n# expect: RP008 warning aws_network_acl_rule.legacy existing\n\nresource \"x\" \"y\" {}\n# expect: RP002 error late\n"))
+	want := map[expected]bool{
+		{"RP001", "error", `aws_network_acl.this["b"]`, "new"}:          true,
+		{"RP008", "warning", "aws_network_acl_rule.legacy", "existing"}: true,
+	}
+	if err != nil || len(diffSets(got, want)) > 0 {
+		t.Errorf("expectations = %v, %v; diff %v", got, err, diffSets(got, want))
+	}
+	if got, err := expectations(write("# expect: none\n")); err != nil || len(got) != 0 {
+		t.Errorf("none: %v, %v", got, err)
+	}
+	for _, bad := range []string{"# scenario only\n", "# expect: RP001 error\n", "# expect: none\n# expect: RP001 error a.b\n"} {
+		if _, err := expectations(write(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}

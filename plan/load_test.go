@@ -1,0 +1,145 @@
+package plan
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name, input, want string
+	}{
+		{"empty", "", "is empty"},
+		{"blank", " \n\t\n", "is empty"},
+		{"not JSON", "hello world\n", "is not JSON"},
+		{"truncated", `{"format_version":"1.2","resource_changes":[{"address":"a"`, "is truncated"},
+		{"syntax", "{\"format_version\": \"1.2\",\n  \"resource_changes\": [}\n", "line 2, column"},
+		{"array", `[{"format_version":"1.2"}]`, "is a JSON array, not a plan object"},
+		{"number", `42`, "is a JSON number, not a plan object"},
+		{"null", `null`, "no format_version"},
+		{"object without format", `{"resource_changes":[]}`, "no format_version"},
+		{"format 2.0", `{"format_version":"2.0","resource_changes":[]}`, `unsupported format_version "2.0"`},
+		{"format junk", `{"format_version":"1.x","resource_changes":[]}`, `unsupported format_version "1.x"`},
+		{"format number", `{"format_version":1.2}`, "format_version is a JSON number, expected a string"},
+		{"state", `{"format_version":"1.0","terraform_version":"1.11.4","values":{"root_module":{}}}`, "is a Terraform state"},
+		{"no changes no values", `{"format_version":"1.2"}`, "neither resource_changes nor planned_values"},
+		{"resource_changes object", `{"format_version":"1.2","resource_changes":{}}`, "resource_changes is a JSON object, expected an array"},
+		{"actions string", `{"format_version":"1.2","resource_changes":[{"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a","change":{"actions":"create"}}]}`, "resource_changes.change.actions is a JSON string"},
+		{"after wrong type", `{"format_version":"1.2","resource_changes":[{"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a","change":{"actions":["create"],"after":{"cidr_block":7}}}]}`, "aws_vpc.a: attribute cidr_block is a JSON number, expected a string"},
+		{"after_unknown wrong type", `{"format_version":"1.2","resource_changes":[{"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a","change":{"actions":["create"],"after":{},"after_unknown":[1]}}]}`, "after_unknown is not an object"},
+		{"bad index", `{"format_version":"1.2","resource_changes":[{"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a","index":1.5,"change":{"actions":["create"]}}]}`, "neither an integer nor a string"},
+		{"log stream", `{"@level":"info","@message":"Terraform 1.9.0","@module":"terraform.ui","type":"version","terraform":"1.9.0","ui":"1.2"}` + "\n" + `{"@level":"info","@message":"Plan: 1 to add","type":"change_summary"}` + "\n", "log stream of `terraform plan -json`"},
+		{"deep nesting", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), "is not valid JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Parse("plan.json", []byte(tt.input))
+			if err == nil {
+				t.Fatalf("Parse accepted %q: %+v", tt.name, m)
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.File != "plan.json" {
+				t.Fatalf("error %v is not an InputError naming plan.json", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("error %q does not contain %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error %q spans several lines", msg)
+			}
+		})
+	}
+}
+
+func TestParseSkipsWrapperLines(t *testing.T) {
+	plan := `{"format_version":"1.2","terraform_version":"1.11.4","resource_changes":[]}`
+	inputs := map[string]string{
+		"setup-terraform command line": "[command]/home/runner/work/_temp/terraform-bin show -json tfplan\n" + plan + "\n",
+		"debug lines after":            plan + "\n::debug::Terraform exited with code 0.\n::debug::stdout: ...\n",
+		"both":                         "[command]terraform show -json tfplan\n" + plan + "\n::debug::exitcode: 0\n",
+		"byte order mark":              "\xef\xbb\xbf" + plan,
+	}
+	for name, input := range inputs {
+		t.Run(name, func(t *testing.T) {
+			m, err := Parse("plan.json", []byte(input))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Info.TerraformVersion != "1.11.4" {
+				t.Errorf("terraform version %q, want 1.11.4", m.Info.TerraformVersion)
+			}
+		})
+	}
+}
+
+func TestParseAcceptsFormatVersions(t *testing.T) {
+	for _, v := range []string{"0.1", "0.2", "1.0", "1.2", "1.10"} {
+		_, err := Parse("plan.json", []byte(`{"format_version":"`+v+`","planned_values":{}}`))
+		if err != nil {
+			t.Errorf("format_version %s: %v", v, err)
+		}
+	}
+}
+
+func TestLoadFiles(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Load(filepath.Join(dir, "missing.json"), nil); err == nil || !strings.Contains(err.Error(), "missing.json: no such file") {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, err := Load(dir, nil); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("directory: %v", err)
+	}
+	m, err := Load("-", strings.NewReader(`{"format_version":"1.2","resource_changes":[]}`))
+	if err != nil || m.Planned == nil {
+		t.Errorf("stdin: %v", err)
+	}
+	if _, err := Load("-", strings.NewReader("")); err == nil || !strings.HasPrefix(err.Error(), "<stdin>: is empty") {
+		t.Errorf("empty stdin: %v", err)
+	}
+}
+
+func TestLoadBinaryPlanWithoutTerraform(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tfplan")
+	if err := os.WriteFile(path, []byte("PK\x03\x04rest-of-a-zip"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir) // no terraform here
+	_, err := Load(path, nil)
+	if err == nil || !strings.Contains(err.Error(), "binary plan file and terraform is not on PATH") {
+		t.Errorf("binary plan without terraform: %v", err)
+	}
+}
+
+func TestLoadBinaryPlanRunsTerraform(t *testing.T) {
+	dir := t.TempDir()
+	// A stand-in terraform that prints a plan, as `terraform show -json` would.
+	script := "#!/bin/sh\n[ \"$1 $2\" = \"show -json\" ] || exit 3\necho '{\"format_version\":\"1.2\",\"terraform_version\":\"9.9.9\",\"resource_changes\":[]}'\n"
+	if err := os.WriteFile(filepath.Join(dir, "terraform"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "tfplan")
+	if err := os.WriteFile(path, []byte("PK\x03\x04zip"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	m, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Info.TerraformVersion != "9.9.9" {
+		t.Errorf("terraform version %q: the plan did not come from terraform show", m.Info.TerraformVersion)
+	}
+	failing := "#!/bin/sh\necho 'Error: Failed to read the given file as a state or plan file' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(dir, "terraform"), []byte(failing), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(path, nil)
+	if err == nil || !strings.Contains(err.Error(), "`terraform show -json` failed: Error: Failed to read") {
+		t.Errorf("failing terraform: %v", err)
+	}
+}

@@ -1,0 +1,308 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/netip"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/returnpath-dev/returnpath/checks"
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+const suggestion = `resource "aws_network_acl_rule" "public_egress_ephemeral" {
+  network_acl_id = aws_network_acl.public.id
+  rule_number    = 110
+  egress         = true
+  protocol       = "tcp"
+  rule_action    = "allow"
+  cidr_block     = "0.0.0.0/0"
+  from_port      = 1024
+  to_port        = 65535
+}
+`
+
+// sample is the finding of SPEC.md "What a person sees", plus an RP006
+// finding without a flow on the same NACL and an RP008 on a rule.
+func sample() (*plan.Model, []checks.Finding) {
+	nacl := &plan.NACL{
+		Address: "aws_network_acl.public",
+		Ingress: make([]plan.Entry, 7),
+		Egress:  make([]plan.Entry, 3),
+	}
+	other := &plan.NACL{Address: "aws_network_acl.private", Ingress: make([]plan.Entry, 4)}
+	spare := &plan.NACL{Address: "aws_network_acl.spare"}
+	m := &plan.Model{
+		Info: plan.Info{FormatVersion: "1.2", TerraformVersion: "1.11.4", Resources: 42},
+		Planned: &plan.Network{
+			NACLs:   []*plan.NACL{nacl, other, spare},
+			Subnets: make([]*plan.Subnet, 2),
+		},
+	}
+	subnets := []checks.SubnetRef{
+		{Address: `aws_subnet.public["a"]`, CIDR: "10.0.1.0/24"},
+		{Address: `aws_subnet.public["b"]`, CIDR: "10.0.2.0/24"},
+	}
+	findings := []checks.Finding{
+		{
+			Rule: "RP008", Severity: checks.Warning, Resource: "aws_network_acl_rule.legacy", Status: checks.Existing,
+			Message: "network_acl_id comes from a data source: the rule cannot be linked to a NACL",
+		},
+		{
+			Rule: "RP006", Severity: checks.Warning, Resource: "aws_network_acl.public", Status: checks.New,
+			Message: "inline ingress blocks and aws_network_acl_rule.extra both manage this NACL", Subnets: subnets,
+		},
+		{
+			Rule: "RP001", Severity: checks.Error, Resource: "aws_network_acl.public", Status: checks.New,
+			Message: "inbound tcp/443 from 0.0.0.0/0 is allowed (ingress rule 100), but replies are dropped: egress to 0.0.0.0/0 misses tcp 1024-65535 (implicit deny)",
+			Subnets: subnets,
+			Flow: &checks.Flow{
+				Direction:    plan.Ingress,
+				Family:       plan.IPv4,
+				Protocol:     plan.ProtocolTCP,
+				PeerCIDR:     netip.MustParsePrefix("0.0.0.0/0"),
+				ServicePorts: plan.PortRange{Lo: 443, Hi: 443},
+				ClientPorts:  plan.BroadEphemeral,
+				MissingPorts: []plan.PortRange{plan.BroadEphemeral},
+				IntentRule:   checks.RuleRef{Address: "aws_network_acl.public", Number: 100},
+				Witness: checks.Packet{
+					Protocol: plan.ProtocolTCP,
+					Src:      netip.MustParseAddrPort("10.0.1.10:443"),
+					Dst:      netip.MustParseAddrPort("203.0.113.7:49731"),
+				},
+				FailingShare: 1,
+				Suggestion:   suggestion,
+			},
+		},
+	}
+	return m, findings
+}
+
+func format(t *testing.T, f Formatter, r *Report) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := f.Format(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestNew(t *testing.T) {
+	m, findings := sample()
+	before := slices.Clone(findings)
+	r := New(m, findings, "-", "v1.2.3")
+	if !reflect.DeepEqual(findings, before) {
+		t.Error("New reordered the caller's findings")
+	}
+	want := Summary{Errors: 1, Warnings: 2, NACLs: 3, Rules: 14, Subnets: 2}
+	if r.Summary != want {
+		t.Errorf("summary = %+v, want %+v", r.Summary, want)
+	}
+	if r.Plan != (Plan{File: StdinName, FormatVersion: "1.2", TerraformVersion: "1.11.4", Resources: 42}) {
+		t.Errorf("plan = %+v", r.Plan)
+	}
+	var order []string
+	for _, f := range r.Findings {
+		order = append(order, f.Rule)
+	}
+	if got := strings.Join(order, " "); got != "RP001 RP006 RP008" {
+		t.Errorf("order = %s, want RP001 RP006 RP008 (by resource, then severity)", got)
+	}
+	if r := New(nil, nil, "plan.json", "dev"); r.Findings == nil || len(r.Findings) != 0 {
+		t.Errorf("New(nil, nil) findings = %#v, want empty non-nil", r.Findings)
+	}
+}
+
+func TestText(t *testing.T) {
+	m, findings := sample()
+	got := format(t, Text{}, New(m, findings, "plan.json", "test"))
+	want := `aws_network_acl.public — subnets aws_subnet.public["a"] 10.0.1.0/24, aws_subnet.public["b"] 10.0.2.0/24
+  error RP001  inbound tcp/443 from 0.0.0.0/0 is allowed (ingress rule 100), but replies are dropped: egress to 0.0.0.0/0 misses tcp 1024-65535 (implicit deny)
+               e.g. 10.0.1.10:443 → 203.0.113.7:49731 dropped; 100% of Linux clients fail
+               fix:
+                 resource "aws_network_acl_rule" "public_egress_ephemeral" {
+                   network_acl_id = aws_network_acl.public.id
+                   rule_number    = 110
+                   egress         = true
+                   protocol       = "tcp"
+                   rule_action    = "allow"
+                   cidr_block     = "0.0.0.0/0"
+                   from_port      = 1024
+                   to_port        = 65535
+                 }
+  warning RP006  inline ingress blocks and aws_network_acl_rule.extra both manage this NACL
+
+aws_network_acl_rule.legacy
+  warning RP008  network_acl_id comes from a data source: the rule cannot be linked to a NACL (already broken today)
+
+1 error, 2 warnings — 3 NACLs (14 rules) checked · terraform 1.11.4, 42 resources
+`
+	if got != want {
+		t.Errorf("text:\n%s\nwant:\n%s", got, want)
+	}
+	if strings.Contains(got, "\x1b[") {
+		t.Error("colour without Color")
+	}
+	colored := format(t, Text{Color: true}, New(m, findings, "plan.json", "test"))
+	if !strings.Contains(colored, "  "+ansiRed+"error"+ansiReset+" RP001  inbound") ||
+		!strings.Contains(colored, ansiYellow+"warning"+ansiReset) {
+		t.Errorf("colour labels missing:\n%q", colored)
+	}
+}
+
+func TestTextDetails(t *testing.T) {
+	m, findings := sample()
+	fl := findings[2].Flow
+	fl.Direction = plan.Egress
+	fl.BlockingRule = &checks.RuleRef{Address: "aws_network_acl_rule.deny", Number: 90}
+	fl.MissingPorts = []plan.PortRange{{Lo: 1024, Hi: 32767}, {Lo: 61000, Hi: 65535}}
+	fl.Witness.Src = netip.AddrPort{}
+	fl.FailingShare = 0.002
+	fl.Suggestion = ""
+	unassociated := checks.Finding{Rule: "RP001", Severity: checks.Notice, Resource: "module.m[0].aws_network_acl.x[\"a.b\"]", Status: checks.New, Message: "m"}
+	got := format(t, Text{}, New(m, append(findings[2:], unassociated), "plan.json", "test"))
+	for _, want := range []string{
+		"e.g. the reply to 203.0.113.7:49731 dropped; <1% of Linux clients fail\n",
+		"module.m[0].aws_network_acl.x[\"a.b\"] — not associated with any subnet\n  notice RP001  m\n",
+		"1 error, 0 warnings, 1 notice — 3 NACLs (14 rules) checked",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("text lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "fix:") {
+		t.Errorf("fix: without a suggestion:\n%s", got)
+	}
+}
+
+func TestTextClean(t *testing.T) {
+	m, _ := sample()
+	if got := format(t, Text{}, New(m, nil, "plan.json", "test")); got != "no return-path problems in 3 NACLs\n" {
+		t.Errorf("clean text = %q", got)
+	}
+	m.Planned.NACLs = m.Planned.NACLs[:1]
+	if got := format(t, Text{}, New(m, nil, "plan.json", "test")); got != "no return-path problems in 1 NACL\n" {
+		t.Errorf("clean text = %q", got)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	m, findings := sample()
+	r := New(m, findings, "plan.json", "test")
+	got := format(t, JSON{}, r)
+	if again := format(t, JSON{}, r); again != got {
+		t.Error("JSON output is not deterministic")
+	}
+	var doc struct {
+		Version  string
+		Plan     map[string]any
+		Summary  map[string]int
+		Findings []map[string]any
+	}
+	if err := json.Unmarshal([]byte(got), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Version != "test" || doc.Plan["file"] != "plan.json" || doc.Plan["terraform_version"] != "1.11.4" || doc.Summary["rules"] != 14 {
+		t.Errorf("header: %s", got)
+	}
+	flow := doc.Findings[0]
+	wantFlow := map[string]any{
+		"rule": "RP001", "severity": "error", "resource": "aws_network_acl.public", "status": "new",
+		"direction": "ingress", "family": "ipv4", "protocol": "tcp", "peer_cidr": "0.0.0.0/0",
+		"service_ports": "443", "client_ports": "1024-65535", "missing_ports": []any{"1024-65535"},
+		"intent_rule":   map[string]any{"address": "aws_network_acl.public", "number": 100.0},
+		"blocking_rule": "implicit deny",
+		"witness":       map[string]any{"protocol": "tcp", "src": "10.0.1.10:443", "dst": "203.0.113.7:49731"},
+		"failing_share": 1.0, "suggestion": suggestion,
+		"subnets": []any{
+			map[string]any{"address": `aws_subnet.public["a"]`, "cidr": "10.0.1.0/24"},
+			map[string]any{"address": `aws_subnet.public["b"]`, "cidr": "10.0.2.0/24"},
+		},
+	}
+	for k, v := range wantFlow {
+		if !reflect.DeepEqual(flow[k], v) {
+			t.Errorf("finding[0].%s = %#v, want %#v", k, flow[k], v)
+		}
+	}
+	plain := doc.Findings[2]
+	if plain["rule"] != "RP008" || plain["status"] != "existing" {
+		t.Errorf("finding[2] = %v", plain)
+	}
+	for _, k := range []string{"direction", "witness", "suggestion", "blocking_rule", "missing_ports"} {
+		if _, ok := plain[k]; ok {
+			t.Errorf("non-flow finding has %q", k)
+		}
+	}
+	if s, ok := plain["subnets"].([]any); !ok || len(s) != 0 {
+		t.Errorf("non-flow finding subnets = %#v, want []", plain["subnets"])
+	}
+
+	findings[2].Flow.BlockingRule = &checks.RuleRef{Address: "aws_network_acl.public", Number: 90}
+	findings[2].Flow.FailingShare = 2.0 / 3
+	got = format(t, JSON{}, New(m, findings[2:], "plan.json", "test"))
+	if !strings.Contains(got, `"blocking_rule": {
+        "address": "aws_network_acl.public",
+        "number": 90
+      }`) || !strings.Contains(got, `"failing_share": 0.6667`) {
+		t.Errorf("blocking rule / share:\n%s", got)
+	}
+}
+
+func TestJSONClean(t *testing.T) {
+	got := format(t, JSON{}, New(nil, nil, "plan.json", "test"))
+	want := `{
+  "version": "test",
+  "plan": {
+    "file": "plan.json",
+    "format_version": "",
+    "terraform_version": "",
+    "resources": 0
+  },
+  "summary": {
+    "errors": 0,
+    "warnings": 0,
+    "notices": 0,
+    "nacls": 0,
+    "rules": 0,
+    "subnets": 0
+  },
+  "findings": []
+}
+`
+	if got != want {
+		t.Errorf("clean JSON:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	if got := Names(); !slices.Equal(got, []string{"text", "json"}) {
+		t.Errorf("Names() = %v", got)
+	}
+	for _, f := range Formats() {
+		if f.Description == "" || f.New == nil || f.New(Options{}) == nil {
+			t.Errorf("format %q incomplete", f.Name)
+		}
+	}
+	if f, ok := Lookup("text"); !ok || f.New(Options{Color: true}) != (Text{Color: true}) {
+		t.Error("Lookup(text) does not pass options")
+	}
+	if _, ok := Lookup("xml"); ok {
+		t.Error("Lookup(xml) found a format")
+	}
+}
+
+func TestResourceType(t *testing.T) {
+	for addr, want := range map[plan.Address]string{
+		"aws_network_acl.public":                          "aws_network_acl",
+		`module.net["a.b"].aws_default_network_acl.x[0]`:  "aws_default_network_acl",
+		`module.a.module.b.aws_network_acl_rule.r["x.y"]`: "aws_network_acl_rule",
+		"data.aws_network_acls.all":                       "aws_network_acls",
+	} {
+		if got := resourceType(addr); got != want {
+			t.Errorf("resourceType(%s) = %q, want %q", addr, got, want)
+		}
+	}
+}

@@ -1,0 +1,213 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/returnpath-dev/returnpath/checks"
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// Text writes the report for people: the findings grouped by resource, each
+// with its message (which names the reply path and what drops it), one
+// dropped packet and the fix, then a summary line. A report without
+// findings is one line.
+type Text struct {
+	Color bool // ANSI colours on severity labels
+}
+
+// ANSI colours of severity labels.
+const (
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+	ansiReset  = "\x1b[0m"
+)
+
+// Format writes r as text.
+func (t Text) Format(w io.Writer, r *Report) error {
+	bw := bufio.NewWriter(w)
+	if len(r.Findings) == 0 {
+		fmt.Fprintf(bw, "no return-path problems in %s\n", plural(r.Summary.NACLs, "NACL"))
+		return bw.Flush()
+	}
+	for i := 0; i < len(r.Findings); {
+		j := i
+		for j < len(r.Findings) && r.Findings[j].Resource == r.Findings[i].Resource {
+			j++
+		}
+		group := r.Findings[i:j]
+		fmt.Fprintln(bw, header(group))
+		for _, f := range group {
+			t.finding(bw, f)
+		}
+		fmt.Fprintln(bw)
+		i = j
+	}
+	fmt.Fprintln(bw, summaryLine(r))
+	return bw.Flush()
+}
+
+// header is "ADDRESS — subnets A 10.0.1.0/24, B 10.0.2.0/24".
+func header(group []checks.Finding) string {
+	addr := group[0].Resource
+	var subnets []string
+	seen := map[plan.Address]bool{}
+	for _, f := range group {
+		for _, s := range f.Subnets {
+			if seen[s.Address] {
+				continue
+			}
+			seen[s.Address] = true
+			subnets = append(subnets, strings.TrimSpace(string(s.Address)+" "+s.CIDR))
+		}
+	}
+	switch {
+	case len(subnets) == 1:
+		return fmt.Sprintf("%s — subnet %s", addr, subnets[0])
+	case len(subnets) > 1:
+		return fmt.Sprintf("%s — subnets %s", addr, strings.Join(subnets, ", "))
+	case isNACL(addr):
+		return fmt.Sprintf("%s — not associated with any subnet", addr)
+	}
+	return string(addr)
+}
+
+func (t Text) finding(w io.Writer, f checks.Finding) {
+	label := f.Severity.String()
+	prefix := "  " + label + " " + f.Rule + "  "
+	indent := strings.Repeat(" ", len(prefix))
+	if t.Color {
+		label = colorOf(f.Severity) + label + ansiReset
+	}
+	var existing string
+	if f.Status == checks.Existing {
+		existing = " (already broken today)"
+	}
+	lines := strings.Split(f.Message+existing, "\n")
+	fmt.Fprintf(w, "  %s %s  %s\n", label, f.Rule, lines[0])
+	for _, l := range lines[1:] {
+		fmt.Fprintf(w, "%s%s\n", indent, l)
+	}
+	fl := f.Flow
+	if fl == nil {
+		return
+	}
+	fmt.Fprintf(w, "%s%s\n", indent, witnessLine(fl))
+	if s := strings.TrimRight(fl.Suggestion, "\n"); s != "" {
+		fmt.Fprintf(w, "%sfix:\n", indent)
+		for _, l := range strings.Split(s, "\n") {
+			fmt.Fprintf(w, "%s  %s\n", indent, l)
+		}
+	}
+}
+
+// witnessLine is "e.g. 10.0.1.10:443 → 203.0.113.7:49731 dropped; 100% of
+// Linux clients fail".
+func witnessLine(fl *checks.Flow) string {
+	src, dst := addrPortString(fl.Witness.Src), addrPortString(fl.Witness.Dst)
+	var packet string
+	if src == "" {
+		packet = "e.g. the reply to " + dst + " dropped"
+	} else {
+		packet = "e.g. " + src + " → " + dst + " dropped"
+	}
+	return packet + "; " + percent(fl.FailingShare) + " of Linux clients fail"
+}
+
+// percent rounds a share to a whole percentage without rounding a partial
+// failure to 0% or 100%.
+func percent(share float64) string {
+	p := math.Round(share * 100)
+	switch {
+	case share > 0 && p == 0:
+		return "<1%"
+	case share < 1 && p == 100:
+		return ">99%"
+	}
+	return fmt.Sprintf("%d%%", int(p))
+}
+
+// summaryLine is "1 error, 0 warnings — 3 NACLs (14 rules) checked ·
+// terraform 1.11.4, 42 resources".
+func summaryLine(r *Report) string {
+	s := r.Summary
+	var b strings.Builder
+	b.WriteString(plural(s.Errors, "error") + ", " + plural(s.Warnings, "warning"))
+	if s.Notices > 0 {
+		b.WriteString(", " + plural(s.Notices, "notice"))
+	}
+	fmt.Fprintf(&b, " — %s (%s) checked · ", plural(s.NACLs, "NACL"), plural(s.Rules, "rule"))
+	if r.Plan.TerraformVersion != "" {
+		b.WriteString("terraform " + r.Plan.TerraformVersion + ", ")
+	}
+	b.WriteString(plural(r.Plan.Resources, "resource"))
+	return b.String()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func colorOf(s checks.Severity) string {
+	switch s {
+	case checks.Error:
+		return ansiRed
+	case checks.Warning:
+		return ansiYellow
+	}
+	return ansiCyan
+}
+
+// isNACL reports whether addr is an aws_network_acl or
+// aws_default_network_acl instance.
+func isNACL(addr plan.Address) bool {
+	t := resourceType(addr)
+	return t == "aws_network_acl" || t == "aws_default_network_acl"
+}
+
+// resourceType is the type of a resource instance address:
+// "aws_network_acl" for module.net[1].aws_network_acl.this["a.b"].
+func resourceType(addr plan.Address) string {
+	parts := splitAddress(string(addr))
+	i := 0
+	for i+1 < len(parts) && parts[i] == "module" {
+		i += 2
+	}
+	if i < len(parts) && parts[i] == "data" {
+		i++
+	}
+	if i < len(parts) {
+		return parts[i]
+	}
+	return ""
+}
+
+// splitAddress splits an address at the dots outside instance keys.
+func splitAddress(s string) []string {
+	var parts []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '"' && depth > 0:
+			quoted = !quoted
+		case quoted:
+		case c == '[':
+			depth++
+		case c == ']':
+			depth--
+		case c == '.' && depth == 0:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
