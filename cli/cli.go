@@ -225,26 +225,10 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 		}
 	}
 
-	m, err := o.load(name, stdin)
+	r, err := o.analyse(name, stdin, cfg.OnlyNew)
 	if err != nil {
-		msg := err.Error()
-		if name != "-" && !strings.Contains(msg, name) {
-			msg = name + ": " + msg
-		}
-		return 0, errors.New(msg)
+		return 0, err
 	}
-	findings := o.run(m, checks.DefaultConfig())
-	if cfg.OnlyNew {
-		kept := findings[:0:0]
-		for _, f := range findings {
-			if f.Status != checks.Existing {
-				kept = append(kept, f)
-			}
-		}
-		findings = kept
-	}
-	r := report.New(m, findings, name, o.Version)
-
 	color := !cfg.NoColor && isTerminal(stdout) && o.Getenv("NO_COLOR") == "" && o.Getenv("TERM") != "dumb"
 	var out bytes.Buffer
 	if err := format.New(report.Options{Color: color}).Format(&out, r); err != nil {
@@ -253,12 +237,41 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	if _, err := stdout.Write(out.Bytes()); err != nil {
 		return 0, fmt.Errorf("writing the report: %v", err)
 	}
+	return exitCode(r, failOn), nil
+}
+
+// analyse is the path every command shares: load the plan, run the checks,
+// keep only new findings when asked, and build the report.
+func (o Options) analyse(name string, stdin io.Reader, onlyNew bool) (*report.Report, error) {
+	m, err := o.load(name, stdin)
+	if err != nil {
+		msg := err.Error()
+		if name != "-" && !strings.Contains(msg, name) {
+			msg = name + ": " + msg
+		}
+		return nil, errors.New(msg)
+	}
+	findings := o.run(m, checks.DefaultConfig())
+	if onlyNew {
+		kept := findings[:0:0]
+		for _, f := range findings {
+			if f.Status != checks.Existing {
+				kept = append(kept, f)
+			}
+		}
+		findings = kept
+	}
+	return report.New(m, findings, name, o.Version), nil
+}
+
+// exitCode is ExitFindings when a finding reaches failOn.
+func exitCode(r *report.Report, failOn checks.Severity) int {
 	for _, f := range r.Findings {
 		if failOn != never && f.Severity >= failOn {
-			return ExitFindings, nil
+			return ExitFindings
 		}
 	}
-	return ExitOK, nil
+	return ExitOK
 }
 
 // never is the --fail-on value that no severity reaches.
