@@ -1,0 +1,325 @@
+package source
+
+import (
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// Location is a place in a file: the path relative to the index's base
+// directory, with forward slashes, and a 1-based line and column.
+type Location struct {
+	File   string
+	Line   int
+	Column int
+}
+
+// IsValid reports whether the location names a file.
+func (l Location) IsValid() bool { return l.File != "" && l.Line > 0 }
+
+func (l Location) String() string {
+	if !l.IsValid() {
+		return ""
+	}
+	return l.File + ":" + strconv.Itoa(l.Line)
+}
+
+// Block is one resource block of the configuration.
+type Block struct {
+	Location
+	// Comments are the comment lines directly above the block, text
+	// without the comment markers, top first.
+	Comments []string
+	// Inline are the nested ingress/egress blocks by kind and rule number;
+	// a dynamic block is listed under its kind with number -1.
+	Inline map[inlineKey]Location
+}
+
+type inlineKey struct {
+	Kind   string // "ingress" or "egress"
+	Number int
+}
+
+// InlineRule finds the inline block of one rule, or the dynamic block that
+// writes rules of that kind.
+func (b Block) InlineRule(kind string, number int) (Location, bool) {
+	if l, ok := b.Inline[inlineKey{kind, number}]; ok {
+		return l, true
+	}
+	l, ok := b.Inline[inlineKey{kind, -1}]
+	return l, ok
+}
+
+// Index maps resource blocks to their locations.
+type Index struct {
+	blocks map[string]Block // module path (no instance keys) + "|" + TYPE.NAME
+}
+
+// maxModuleDepth bounds how deep module calls are followed (a cycle of
+// local sources would otherwise never end).
+const maxModuleDepth = 32
+
+// Load reads the configuration in dir and the local modules it calls.
+// Locations are relative to base. Files that do not parse are skipped:
+// their resources simply have no location.
+func Load(dir, base string) *Index {
+	ix := &Index{blocks: map[string]Block{}}
+	ix.loadModule(dir, base, "", 0)
+	return ix
+}
+
+// Len is the number of resource blocks found.
+func (ix *Index) Len() int { return len(ix.blocks) }
+
+// Lookup finds the block of a resource instance address such as
+// module.vpc.aws_network_acl.public[0].
+func (ix *Index) Lookup(addr plan.Address) (Block, bool) {
+	if ix == nil {
+		return Block{}, false
+	}
+	module, resource, ok := splitAddress(string(addr))
+	if !ok {
+		return Block{}, false
+	}
+	b, ok := ix.blocks[module+"|"+resource]
+	return b, ok
+}
+
+func (ix *Index) loadModule(dir, base, module string, depth int) {
+	if depth > maxModuleDepth {
+		return
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+	sort.Strings(files)
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+		if diags.HasErrors() || f == nil {
+			continue
+		}
+		body, ok := f.Body.(*hclsyntax.Body)
+		if !ok {
+			continue
+		}
+		rel := relative(base, path)
+		comments := commentLines(src, path)
+		for _, b := range body.Blocks {
+			switch {
+			case b.Type == "resource" && len(b.Labels) == 2:
+				ix.blocks[module+"|"+b.Labels[0]+"."+b.Labels[1]] = resourceBlock(b, rel, comments)
+			case b.Type == "module" && len(b.Labels) == 1:
+				if source, ok := localSource(b); ok {
+					child := "module." + b.Labels[0]
+					if module != "" {
+						child = module + "." + child
+					}
+					ix.loadModule(filepath.Join(dir, source), base, child, depth+1)
+				}
+			}
+		}
+	}
+}
+
+func resourceBlock(b *hclsyntax.Block, file string, comments map[int]string) Block {
+	start := b.DefRange().Start
+	block := Block{Location: Location{File: file, Line: start.Line, Column: start.Column}, Inline: map[inlineKey]Location{}}
+	for line := start.Line - 1; ; line-- {
+		text, ok := comments[line]
+		if !ok {
+			break
+		}
+		block.Comments = append([]string{text}, block.Comments...)
+	}
+	for _, nested := range b.Body.Blocks {
+		pos := nested.DefRange().Start
+		loc := Location{File: file, Line: pos.Line, Column: pos.Column}
+		switch {
+		case nested.Type == "ingress" || nested.Type == "egress":
+			if n, ok := literalInt(nested.Body.Attributes["rule_no"]); ok {
+				block.Inline[inlineKey{nested.Type, n}] = loc
+			}
+		case nested.Type == "dynamic" && len(nested.Labels) == 1 && (nested.Labels[0] == "ingress" || nested.Labels[0] == "egress"):
+			block.Inline[inlineKey{nested.Labels[0], -1}] = loc
+		}
+	}
+	return block
+}
+
+// localSource is a module call's source when it is a local path.
+func localSource(b *hclsyntax.Block) (string, bool) {
+	attr := b.Body.Attributes["source"]
+	if attr == nil {
+		return "", false
+	}
+	v, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+		return "", false
+	}
+	s := v.AsString()
+	if !strings.HasPrefix(s, "./") && !strings.HasPrefix(s, "../") {
+		return "", false // registry and remote modules are not on disk
+	}
+	return filepath.FromSlash(s), true
+}
+
+// literalInt reads an attribute written as a number literal.
+func literalInt(attr *hclsyntax.Attribute) (int, bool) {
+	if attr == nil {
+		return 0, false
+	}
+	v, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.Number {
+		return 0, false
+	}
+	n, acc := v.AsBigFloat().Int64()
+	if acc != big.Exact {
+		return 0, false
+	}
+	return int(n), true
+}
+
+// commentLines maps line numbers to the text of comments alone on their
+// line ("# text", "// text"), markers and spaces trimmed.
+func commentLines(src []byte, filename string) map[int]string {
+	tokens, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
+	lines := map[int]string{}
+	lastCodeLine := 0
+	for _, t := range tokens {
+		switch t.Type {
+		case hclsyntax.TokenComment:
+			if t.Range.Start.Line == lastCodeLine {
+				continue // a comment after code on the same line
+			}
+			text := strings.TrimSpace(string(t.Bytes))
+			for _, marker := range []string{"#", "//"} {
+				text = strings.TrimPrefix(text, marker)
+			}
+			if strings.HasPrefix(text, "*") { // /* block */ comments: first line only
+				text = strings.TrimSuffix(strings.TrimPrefix(text, "*"), "*/")
+			}
+			lines[t.Range.Start.Line] = strings.TrimSpace(text)
+		case hclsyntax.TokenNewline, hclsyntax.TokenEOF:
+		default:
+			lastCodeLine = t.Range.End.Line
+		}
+	}
+	return lines
+}
+
+func relative(base, path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	if absBase, err := filepath.Abs(base); err == nil {
+		if rel, err := filepath.Rel(absBase, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(path)
+}
+
+// splitAddress splits a resource instance address into its module path
+// and TYPE.NAME, both without instance keys.
+func splitAddress(addr string) (module, resource string, ok bool) {
+	var parts []string
+	for addr != "" {
+		name, rest := nextStep(addr)
+		if name == "" {
+			return "", "", false
+		}
+		parts = append(parts, name)
+		addr = strings.TrimPrefix(rest, ".")
+	}
+	// module.a.module.b.TYPE.NAME: the last two are the resource.
+	if len(parts) < 2 || len(parts)%2 != 0 {
+		return "", "", false
+	}
+	var modules []string
+	for i := 0; i+2 < len(parts); i += 2 {
+		if parts[i] != "module" {
+			return "", "", false
+		}
+		modules = append(modules, "module."+parts[i+1])
+	}
+	return strings.Join(modules, "."), parts[len(parts)-2] + "." + parts[len(parts)-1], true
+}
+
+// nextStep takes one dotted name off addr and skips its instance key.
+func nextStep(addr string) (name, rest string) {
+	i := strings.IndexAny(addr, ".[")
+	if i < 0 {
+		return addr, ""
+	}
+	name, rest = addr[:i], addr[i:]
+	if strings.HasPrefix(rest, "[") {
+		end := keyEnd(rest)
+		if end < 0 {
+			return "", ""
+		}
+		rest = rest[end:]
+	}
+	return name, rest
+}
+
+// keyEnd is the index just past the ] of a key at the start of s, quoted
+// keys holding any character; -1 when unterminated.
+func keyEnd(s string) int {
+	inString := false
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && c == ']':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// ConfigDir is where the configuration of a plan lives: --chdir when
+// given, else the plan file's directory when it holds .tf files, else the
+// current directory.
+func ConfigDir(chdir, planFile string) string {
+	if chdir != "" {
+		return chdir
+	}
+	if planFile != "" && planFile != "-" {
+		dir := filepath.Dir(planFile)
+		if tf, _ := filepath.Glob(filepath.Join(dir, "*.tf")); len(tf) > 0 {
+			return dir
+		}
+	}
+	return "."
+}
+
+// RepoRoot is the repository that holds dir (the nearest parent with a
+// .git), the base of the paths code scanning shows; dir itself when it is
+// in no repository.
+func RepoRoot(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return dir
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return abs
+		}
+	}
+}

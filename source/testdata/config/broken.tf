@@ -1,0 +1,2 @@
+resource "aws_instance" "broken" {
+  this does not parse
