@@ -128,6 +128,40 @@ type Finding struct {
 	// Subnets the NACL applies to, for context ("" list: unassociated).
 	Subnets []SubnetRef
 	Flow    *Flow // nil for findings that are not about one flow
+	// Suppression is set when an ignore silences the finding: it stays in
+	// the reports that can show it (JSON, SARIF) but not in the exit code.
+	Suppression *Suppression
+}
+
+// SuppressionKind says where an ignore was written; the zero value is
+// invalid.
+type SuppressionKind uint8
+
+// Where ignores come from (SARIF's suppression kinds).
+const (
+	// InSource is a "# returnpath:ignore" comment above the resource block.
+	InSource SuppressionKind = iota + 1
+	// External is an ignore block of the .returnpath.hcl configuration.
+	External
+)
+
+func (k SuppressionKind) String() string {
+	switch k {
+	case InSource:
+		return "inSource"
+	case External:
+		return "external"
+	}
+	return "invalid-suppression-kind"
+}
+
+// Suppression is why a finding is silenced.
+type Suppression struct {
+	Kind   SuppressionKind
+	Reason string
+	// Source is where the ignore is written, e.g. ".returnpath.hcl:12" or
+	// "main.tf:7".
+	Source string
 }
 
 // SubnetRef names a subnet a finding applies to.
