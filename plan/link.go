@@ -318,8 +318,12 @@ func (l *linker) instancesOf(module, block string, keys []string, pair string) [
 
 // resolveVariable follows var.NAME to the module call that sets it.
 func (l *linker) resolveVariable(steps []moduleStep, name, pair string, depth int) ([]*instance, error) {
+	// A root input variable, or one a module call sets from a literal or
+	// leaves at its default, holds a value known at plan time (a flag, an
+	// index, a name): it names no resource, and when nothing else in the
+	// expression does, resolve says so.
 	if len(steps) == 0 {
-		return nil, fmt.Errorf("it comes from the root input variable var.%s", name)
+		return nil, nil
 	}
 	parent, call := steps[:len(steps)-1], steps[len(steps)-1]
 	m := l.cfg.module(parent)
@@ -328,7 +332,7 @@ func (l *linker) resolveVariable(steps []moduleStep, name, pair string, depth in
 	}
 	expr := m.ModuleCalls[call.Name].Expressions[name]
 	if expr == nil || expr.ExpressionData == nil || len(expr.References) == 0 {
-		return nil, fmt.Errorf("var.%s of %s is not set from a resource", name, formatModulePath(steps))
+		return nil, nil
 	}
 	callOrigin := origin{key: call.Key, forEach: m.ModuleCalls[call.Name].ForEachExpression}
 	return l.resolve(parent, expr.References, callOrigin, pair, depth+1)
