@@ -15,8 +15,19 @@ type Check struct {
 	Severity Severity // the default; a finding may grade itself (RP001 warnings)
 	Title    string   // one line
 	Doc      string   // a paragraph: what it finds, why it matters, how to fix
-	run      func(*pass)
+	// Explain is the long form that `returnpath explain` prints after Doc:
+	// the background, the port ranges involved and an example fix, as
+	// lines of at most 80 characters.
+	Explain string
+	// run evaluates a network; nil for ExpiredIgnore, whose findings come
+	// from the configuration (see Config.Grade), not from the plan.
+	run func(*pass)
 }
+
+// ExpiredIgnore is the check that reports an ignore past its expiry date.
+// The configuration finds those, so Run never reports it; the findings go
+// through Config.Grade to honour severity overrides and enabled = false.
+const ExpiredIgnore = "RP009"
 
 // All lists every check, in ID order. It builds new values on each call so
 // that no caller can change another's checks.
@@ -32,7 +43,8 @@ func All() []*Check {
 				"for internet clients, NAT gateways and load balancers). Without it, connections open " +
 				"and then hang. Add an egress allow rule for the ephemeral range, numbered below any " +
 				"deny that would shadow it.",
-			run: func(p *pass) { checkReplies(p, plan.Ingress) },
+			Explain: explainRP001,
+			run:     func(p *pass) { checkReplies(p, plan.Ingress) },
 		},
 		{
 			ID:       "RP002",
@@ -43,7 +55,8 @@ func All() []*Check {
 				"allow rule for a TCP or UDP service needs an ingress allow rule from the same peers on " +
 				"the local ephemeral range (1024-65535 unless the subnet's hosts are known). Add an " +
 				"ingress allow rule for that range, numbered below any deny that would shadow it.",
-			run: func(p *pass) { checkReplies(p, plan.Egress) },
+			Explain: explainRP002,
+			run:     func(p *pass) { checkReplies(p, plan.Egress) },
 		},
 		{
 			ID:       "RP006",
@@ -53,7 +66,8 @@ func All() []*Check {
 				"fight: each apply of one removes the rules of the other. Two rules with one rule number " +
 				"in one direction make the apply fail (NetworkAclEntryAlreadyExists) and leave only the " +
 				"first in force. Keep one style per NACL and give every rule its own number.",
-			run: checkRuleDefinitions,
+			Explain: explainRP006,
+			run:     checkRuleDefinitions,
 		},
 		{
 			ID:       "RP008",
@@ -63,7 +77,18 @@ func All() []*Check {
 				"apply and cannot be resolved from the configuration (a data source, an opaque " +
 				"expression). Its effect is left out of every other check, so those checks may miss " +
 				"problems. Reference the resource directly or use literal values.",
-			run: checkUnresolved,
+			Explain: explainRP008,
+			run:     checkUnresolved,
+		},
+		{
+			ID:       ExpiredIgnore,
+			Severity: Warning,
+			Title:    "an ignore has passed its expiry date",
+			Doc: "An ignore block of .returnpath.hcl or a returnpath:ignore comment has an expires date " +
+				"that has passed. It no longer silences anything: the findings it covered are reported " +
+				"again, and this warning names the ignore even when nothing matches it any more. Fix " +
+				"the findings and remove the ignore, or give it a later date and a current reason.",
+			Explain: explainRP009,
 		},
 	}
 }
@@ -72,14 +97,19 @@ func All() []*Check {
 type Config struct {
 	// UnknownClients is the ephemeral range assumed for clients that are
 	// on the internet or not known from the plan: NAT gateways, load
-	// balancers and Lambda use all of 1024-65535.
+	// balancers and Lambda use all of 1024-65535. Replies must reach it.
 	UnknownClients plan.PortRange
 	// HostClients is the range of clients known to be Linux or Windows
-	// hosts of the plan (32768-65535). Reserved: placements are not
-	// modelled yet, so every client is unknown for now.
+	// hosts (32768-65535). A return-path gap that reaches it breaks
+	// ordinary clients: an error. A gap only in the rest of UnknownClients
+	// breaks NAT gateways, load balancers and Lambda: a warning unless one
+	// is on the path. (Placements are not modelled yet, so no peer is a
+	// known host and replies must reach UnknownClients.)
 	HostClients plan.PortRange
 	// Severity overrides the severity of every finding of a rule, by ID.
 	Severity map[string]Severity
+	// Disabled rules, by ID, report nothing.
+	Disabled map[string]bool
 }
 
 // DefaultConfig holds the client ranges of SPEC.md and no overrides.
@@ -109,14 +139,36 @@ type pass struct {
 // report records a finding of the running check; a finding without a
 // severity gets the check's default.
 func (p *pass) report(f Finding) {
-	f.Rule = p.check.ID
-	if f.Severity == 0 {
-		f.Severity = p.check.Severity
+	if f, ok := p.cfg.grade(p.check, f); ok {
+		p.findings = append(p.findings, f)
 	}
-	if s, ok := p.cfg.Severity[p.check.ID]; ok && s >= Notice && s <= Error {
+}
+
+// Grade gives a finding made outside Run what Run gives its own findings:
+// the rule's default severity when it has none, and the configured
+// override. ok is false when the configuration disables the rule or no
+// check has the finding's Rule. ExpiredIgnore findings come this way.
+func (c Config) Grade(f Finding) (Finding, bool) {
+	for _, check := range All() {
+		if check.ID == f.Rule {
+			return c.grade(check, f)
+		}
+	}
+	return f, false
+}
+
+func (c Config) grade(check *Check, f Finding) (Finding, bool) {
+	if c.Disabled[check.ID] {
+		return f, false
+	}
+	f.Rule = check.ID
+	if f.Severity == 0 {
+		f.Severity = check.Severity
+	}
+	if s, ok := c.Severity[check.ID]; ok && s >= Notice && s <= Error {
 		f.Severity = s
 	}
-	p.findings = append(p.findings, f)
+	return f, true
 }
 
 // Run runs every check on the planned network and returns the findings in
@@ -148,6 +200,9 @@ func Run(m *plan.Model, cfg Config) []Finding {
 func runAll(n *plan.Network, cfg Config) []Finding {
 	var out []Finding
 	for _, c := range All() {
+		if c.run == nil || cfg.Disabled[c.ID] {
+			continue
+		}
 		p := &pass{check: c, network: n, cfg: cfg}
 		c.run(p)
 		out = append(out, p.findings...)

@@ -740,6 +740,66 @@ func TestConfig(t *testing.T) {
 	}
 }
 
+// The hosts range grades a gap: the default 32768-65535 makes a gap at
+// 61000-65535 an error; hosts known to be Linux only (32768-60999) leave
+// it to NAT gateways and load balancers: a warning.
+func TestHostClientsGradeTheGap(t *testing.T) {
+	n := network([]string{"10.0.1.0/24"},
+		[]plan.Entry{rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 443, 443)},
+		[]plan.Entry{rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 1024, 60999)})
+	model := &plan.Model{Planned: n}
+	if got := summaries(Run(model, DefaultConfig())); !slices.Equal(got, []string{"RP001 error ingress ipv4 tcp/443 from 0.0.0.0/0 missing 61000-65535"}) {
+		t.Errorf("default hosts: %v", got)
+	}
+	linux := DefaultConfig()
+	linux.HostClients = plan.LinuxEphemeral
+	if got := summaries(Run(model, linux)); !slices.Equal(got, []string{"RP001 warning ingress ipv4 tcp/443 from 0.0.0.0/0 missing 61000-65535"}) {
+		t.Errorf("Linux hosts: %v", got)
+	}
+}
+
+func TestDisabledRules(t *testing.T) {
+	n := network([]string{"10.0.1.0/24"},
+		[]plan.Entry{rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 443, 443)},
+		[]plan.Entry{rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 443, 443)})
+	model := &plan.Model{Planned: n, Prior: n}
+	if got := summaries(Run(model, DefaultConfig())); len(got) != 2 {
+		t.Fatalf("want RP001 and RP002, got %v", got)
+	}
+	cfg := DefaultConfig()
+	cfg.Disabled = map[string]bool{"RP002": true}
+	got := Run(model, cfg)
+	if len(got) != 1 || got[0].Rule != "RP001" || got[0].Status != Existing {
+		t.Errorf("RP002 disabled: %v", summaries(got))
+	}
+}
+
+func TestGrade(t *testing.T) {
+	expired := Finding{Rule: ExpiredIgnore, Resource: "aws_network_acl.a", Status: New, Message: "expired"}
+	f, ok := DefaultConfig().Grade(expired)
+	if !ok || f.Severity != Warning {
+		t.Errorf("default: %v %v", f.Severity, ok)
+	}
+	cfg := Config{Severity: map[string]Severity{ExpiredIgnore: Error}}
+	if f, ok := cfg.Grade(expired); !ok || f.Severity != Error {
+		t.Errorf("override: %v %v", f.Severity, ok)
+	}
+	cfg = Config{Disabled: map[string]bool{ExpiredIgnore: true}}
+	if _, ok := cfg.Grade(expired); ok {
+		t.Error("a disabled rule's finding was kept")
+	}
+	if _, ok := DefaultConfig().Grade(Finding{Rule: "RP999"}); ok {
+		t.Error("a finding of no rule was kept")
+	}
+	// Run never reports ExpiredIgnore itself: the configuration does.
+	n := network([]string{"10.0.1.0/24"}, nil, nil)
+	for _, f := range Run(&plan.Model{Planned: n}, DefaultConfig()) {
+		if f.Rule == ExpiredIgnore {
+			t.Errorf("Run reported %v", f)
+		}
+	}
+}
+
 func TestOddInputDoesNotPanic(t *testing.T) {
 	odd := []plan.Entry{
 		rule(100, true, plan.ProtocolTCP, "", 443, 443),                     // no prefix
@@ -775,11 +835,16 @@ func TestAllChecksAreDescribed(t *testing.T) {
 	checks := All()
 	var ids []string
 	for _, c := range checks {
-		if c.ID == "" || c.Severity < Notice || c.Severity > Error || c.Title == "" || c.Doc == "" || c.run == nil {
+		if c.ID == "" || c.Severity < Notice || c.Severity > Error || c.Title == "" || c.Doc == "" || c.Explain == "" || (c.run == nil) != (c.ID == ExpiredIgnore) {
 			t.Errorf("check %q is incomplete", c.ID)
 		}
 		if strings.Contains(c.Title, "\n") {
 			t.Errorf("%s title is not one line", c.ID)
+		}
+		for i, line := range strings.Split(c.Explain, "\n") {
+			if len([]rune(line)) > 80 {
+				t.Errorf("%s explain line %d is longer than 80 characters: %q", c.ID, i+1, line)
+			}
 		}
 		ids = append(ids, c.ID)
 	}

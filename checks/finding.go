@@ -155,6 +155,14 @@ func (k SuppressionKind) String() string {
 	return "invalid-suppression-kind"
 }
 
+// MarshalText writes the kind's name, as SARIF spells it.
+func (k SuppressionKind) MarshalText() ([]byte, error) {
+	if k != InSource && k != External {
+		return nil, fmt.Errorf("invalid suppression kind %d", k)
+	}
+	return []byte(k.String()), nil
+}
+
 // Suppression is why a finding is silenced.
 type Suppression struct {
 	Kind   SuppressionKind

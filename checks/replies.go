@@ -86,7 +86,7 @@ func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Famil
 	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(n, flow, missing, parts)
 	flow.Suggestion = suggestFix(n, flow, parts, intent.Number)
 
-	severity, message := replySeverity(flow.MissingPorts), replyMessage(n, flow, need, missing, parts)
+	severity, message := replySeverity(flow.MissingPorts, p.cfg.HostClients), replyMessage(n, flow, need, missing, parts)
 	if severity == Warning {
 		if w, subnet := broadClient(p.network, n, flow); w != nil {
 			severity = Error
@@ -103,12 +103,13 @@ func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Famil
 }
 
 // replySeverity grades a broken return path by the clients it breaks:
-// Linux and Windows hosts use 32768-65535, so a gap there breaks ordinary
-// clients; a gap only below it breaks NAT gateways, load balancers and
-// Lambda, which broadClient escalates when the plan has one on the path.
-func replySeverity(missing []plan.PortRange) Severity {
+// Linux and Windows hosts use the hosts range (32768-65535 unless
+// configured), so a gap there breaks ordinary clients; a gap only outside
+// it breaks NAT gateways, load balancers and Lambda, which broadClient
+// escalates when the plan has one on the path.
+func replySeverity(missing []plan.PortRange, hosts plan.PortRange) Severity {
 	for _, r := range missing {
-		if r.Overlaps(plan.HostEphemeral) {
+		if r.Overlaps(hosts) {
 			return Error
 		}
 	}

@@ -6,13 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/returnpath-dev/returnpath/checks"
+	"github.com/returnpath-dev/returnpath/config"
 	"github.com/returnpath-dev/returnpath/plan"
 	"github.com/returnpath-dev/returnpath/report"
+	"github.com/returnpath-dev/returnpath/source"
 )
 
 // Exit codes (as actionlint and TFLint use them).
@@ -31,6 +35,9 @@ type Options struct {
 	Version string
 	// Getenv reads the environment (NO_COLOR, TERM); nil means os.Getenv.
 	Getenv func(string) string
+	// Now is the clock that expiry dates of ignores are read against; nil
+	// means time.Now.
+	Now func() time.Time
 
 	// load and run replace plan.Load and checks.Run in tests.
 	load func(name string, stdin io.Reader) (*plan.Model, error)
@@ -57,6 +64,9 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	if o.load == nil {
 		o.load = plan.Load
 	}
@@ -82,6 +92,10 @@ func (o Options) dispatch(args []string, stdin io.Reader, stdout io.Writer) (int
 	switch cmd {
 	case "check":
 		return o.check(rest, stdin, stdout)
+	case "rules":
+		return rules(rest, stdout)
+	case "explain":
+		return explain(rest, stdout)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return 0, usagef("version takes no arguments, got %q", rest[0])
@@ -104,6 +118,10 @@ func help(args []string, stdout io.Writer) (int, error) {
 	case len(args) == 1 && args[0] == "check":
 		fs, _ := checkFlags()
 		printCheckUsage(stdout, fs)
+	case len(args) == 1 && args[0] == "rules":
+		fmt.Fprint(stdout, rulesUsage)
+	case len(args) == 1 && args[0] == "explain":
+		fmt.Fprint(stdout, explainUsage)
 	case len(args) == 1 && (args[0] == "version" || args[0] == "help"):
 		fmt.Fprint(stdout, usage)
 	default:
@@ -118,22 +136,49 @@ rule on the client's ephemeral ports).
 
 Usage:
   returnpath check [flags] PLAN   check a plan (terraform show -json output, a binary plan, or - for stdin)
+  returnpath rules                list the rules with their severity and what they find
+  returnpath explain RULE         explain a rule at length, with an example fix
   returnpath version              print the version
-  returnpath help [check]         print this help, or the flags of check
+  returnpath help [COMMAND]       print this help, or the help of check, rules or explain
+
+Configuration: .returnpath.hcl in the configuration directory or a parent up to
+the repository root (or --config FILE) sets client ranges, rule severities,
+fail_on and ignores; '# returnpath:ignore RULE REASON' above a resource block
+ignores one rule there.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
 `
 
 // checkConfig is what the check command was asked to do.
 type checkConfig struct {
-	Format  string
+	Format string
+	analysisFlags
+	NoColor bool
+}
+
+// analysisFlags are the flags of every command that analyses a plan: they
+// choose the configuration, the findings kept and the exit code.
+type analysisFlags struct {
 	FailOn  string
 	OnlyNew bool
-	// Chdir is the configuration directory, for source locations in
-	// reports (not used by text and json yet); "" means the plan file's
-	// directory.
-	Chdir   string
-	NoColor bool
+	// Chdir is the Terraform configuration directory: for source
+	// locations and ignore comments, and where the search for the
+	// configuration file starts; "" means source.ConfigDir's default.
+	Chdir     string
+	Config    string // --config FILE; "" means look for config.FileName
+	NoIgnores bool
+}
+
+// defaultFailOn is --fail-on when neither the flag nor fail_on is given.
+const defaultFailOn = "error"
+
+// register defines the flags on fs.
+func (a *analysisFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.FailOn, "fail-on", defaultFailOn, "exit 1 when a finding has at least `SEVERITY`: error, warning, notice or never; overrides fail_on of the configuration")
+	fs.BoolVar(&a.OnlyNew, "only-new", false, "report only findings this plan introduces, not those already in the prior state")
+	fs.StringVar(&a.Chdir, "chdir", "", "the Terraform configuration `DIR`, for source locations and ignore comments, and where the search for "+config.FileName+" starts (default: the plan file's directory)")
+	fs.StringVar(&a.Config, "config", "", "read the configuration from `FILE` (default: "+config.FileName+" in the configuration directory or a parent, up to the repository root)")
+	fs.BoolVar(&a.NoIgnores, "no-ignores", false, "apply no ignore (blocks of the configuration, returnpath:ignore comments): report everything")
 }
 
 func checkFlags() (*flag.FlagSet, *checkConfig) {
@@ -141,9 +186,7 @@ func checkFlags() (*flag.FlagSet, *checkConfig) {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by Main, in one line
 	fs.StringVar(&cfg.Format, "format", "text", "output `FORMAT`: "+strings.Join(report.Names(), ", "))
-	fs.StringVar(&cfg.FailOn, "fail-on", "error", "exit 1 when a finding has at least `SEVERITY`: error, warning, notice or never")
-	fs.BoolVar(&cfg.OnlyNew, "only-new", false, "report only findings this plan introduces, not those already in the prior state")
-	fs.StringVar(&cfg.Chdir, "chdir", "", "the Terraform configuration `DIR`, for source locations (default: the plan file's directory)")
+	cfg.analysisFlags.register(fs)
 	fs.BoolVar(&cfg.NoColor, "no-color", false, "no colours in text output (also: NO_COLOR set, or stdout not a terminal)")
 	return fs, cfg
 }
@@ -207,10 +250,6 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	if !ok {
 		return 0, usagef("check: unknown --format %q (want %s)", cfg.Format, strings.Join(report.Names(), ", "))
 	}
-	failOn, err := parseFailOn(cfg.FailOn)
-	if err != nil {
-		return 0, err
-	}
 	switch len(positional) {
 	case 0:
 		return 0, usagef("check: missing PLAN (the JSON of 'terraform show -json PLANFILE', or - for stdin)")
@@ -219,13 +258,12 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 		return 0, usagef("check: want one PLAN, got %d arguments: %s", len(positional), strings.Join(positional, " "))
 	}
 	name := positional[0]
-	if cfg.Chdir != "" {
-		if info, err := os.Stat(cfg.Chdir); err != nil || !info.IsDir() {
-			return 0, fmt.Errorf("--chdir %s: not a directory", cfg.Chdir)
-		}
+	a, err := o.prepare(fs, cfg.analysisFlags, name)
+	if err != nil {
+		return 0, err
 	}
 
-	r, err := o.analyse(name, stdin, cfg.OnlyNew)
+	r, err := o.analyse(name, stdin, a)
 	if err != nil {
 		return 0, err
 	}
@@ -237,12 +275,93 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	if _, err := stdout.Write(out.Bytes()); err != nil {
 		return 0, fmt.Errorf("writing the report: %v", err)
 	}
-	return exitCode(r, failOn), nil
+	return exitCode(r, a.failOn), nil
 }
 
-// analyse is the path every command shares: load the plan, run the checks,
-// keep only new findings when asked, and build the report.
-func (o Options) analyse(name string, stdin io.Reader, onlyNew bool) (*report.Report, error) {
+// analysis is what a command that analyses a plan settles from its flags
+// and files before it loads the plan.
+type analysis struct {
+	config *config.Config
+	// ignores are the returnpath:ignore comments, then the ignore blocks
+	// of the configuration; none with --no-ignores.
+	ignores []config.Ignore
+	failOn  checks.Severity
+	onlyNew bool
+}
+
+// prepare checks the analysis flags of fs (parsed into flags) and reads
+// the configuration: the file (--config, or the one found from the
+// configuration directory) and the ignore comments of the Terraform
+// configuration. A bad configuration is an error that names the file,
+// line and column.
+func (o Options) prepare(fs *flag.FlagSet, flags analysisFlags, planName string) (analysis, error) {
+	if flags.Chdir != "" {
+		if info, err := os.Stat(flags.Chdir); err != nil || !info.IsDir() {
+			return analysis{}, fmt.Errorf("--chdir %s: not a directory", flags.Chdir)
+		}
+	}
+	dir := source.ConfigDir(flags.Chdir, planName)
+	cfg, err := loadConfig(flags.Config, dir)
+	if err != nil {
+		return analysis{}, err
+	}
+	failOn := flags.FailOn
+	if !isSet(fs, "fail-on") && cfg.FailOn != "" {
+		failOn = cfg.FailOn
+	}
+	a := analysis{config: cfg, onlyNew: flags.OnlyNew}
+	if a.failOn, err = parseFailOn(failOn); err != nil {
+		return analysis{}, err
+	}
+	// Comments are checked even with --no-ignores: a malformed one is an
+	// error either way.
+	comments, diags := config.Comments(source.Load(dir, source.RepoRoot(dir)))
+	if diags.HasErrors() {
+		return analysis{}, diags
+	}
+	if !flags.NoIgnores {
+		a.ignores = append(comments, cfg.Ignores...)
+	}
+	return a, nil
+}
+
+// loadConfig reads the configuration file: path when given, else the
+// nearest config.FileName from dir up to the repository root, else the
+// defaults.
+func loadConfig(path, dir string) (*config.Config, error) {
+	if path == "" {
+		found, ok, err := config.Find(dir)
+		if err != nil {
+			return nil, fmt.Errorf("looking for %s: %v", config.FileName, err)
+		}
+		if !ok {
+			return config.Default(), nil
+		}
+		path = found
+	} else if info, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("--config %s: no such file", path)
+	} else if err == nil && info.IsDir() {
+		return nil, fmt.Errorf("--config %s: a directory, not a file", path)
+	}
+	cfg, err := config.Load(path)
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return nil, fmt.Errorf("%s: %v", path, pathErr.Err)
+	}
+	return cfg, err // hcl diagnostics name the file, line and column
+}
+
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// analyse is the path every command shares: load the plan, run the checks
+// as configured, apply the ignores, keep only new findings when asked, and
+// build the report.
+func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Report, error) {
 	m, err := o.load(name, stdin)
 	if err != nil {
 		msg := err.Error()
@@ -251,8 +370,9 @@ func (o Options) analyse(name string, stdin io.Reader, onlyNew bool) (*report.Re
 		}
 		return nil, errors.New(msg)
 	}
-	findings := o.run(m, checks.DefaultConfig())
-	if onlyNew {
+	findings := o.run(m, a.config.Checks)
+	findings = config.Suppress(findings, a.ignores, o.Now(), a.config.Checks)
+	if a.onlyNew {
 		kept := findings[:0:0]
 		for _, f := range findings {
 			if f.Status != checks.Existing {
@@ -264,10 +384,11 @@ func (o Options) analyse(name string, stdin io.Reader, onlyNew bool) (*report.Re
 	return report.New(m, findings, name, o.Version), nil
 }
 
-// exitCode is ExitFindings when a finding reaches failOn.
+// exitCode is ExitFindings when a finding that no ignore suppresses
+// reaches failOn.
 func exitCode(r *report.Report, failOn checks.Severity) int {
 	for _, f := range r.Findings {
-		if failOn != never && f.Severity >= failOn {
+		if f.Suppression == nil && failOn != never && f.Severity >= failOn {
 			return ExitFindings
 		}
 	}

@@ -8,13 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
-// testOptions make reports that do not depend on the build.
-var testOptions = Options{Version: "test"}
+// testOptions make reports that do not depend on the build or the day:
+// the fixtures' expiry dates are read on 2026-11-25.
+var testOptions = Options{Version: "test", Now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }}
 
 type result struct {
 	code           int
@@ -76,7 +78,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	r := run(testOptions, "", "check", "--help")
-	for _, want := range []string{"-format", "-fail-on", "-only-new", "-chdir", "-no-color", "text ", "json "} {
+	for _, want := range []string{"-format", "-fail-on", "-only-new", "-chdir", "-no-color", "-config FILE", "-no-ignores", "text ", "json "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("check --help lacks %q:\n%s", want, r.stdout)
 		}

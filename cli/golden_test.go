@@ -18,7 +18,10 @@ import (
 // compares the JSON and text reports with fixtures/NAME/report.json and
 // report.txt (go test ./... -update rewrites them). Independently of the
 // golden files, the findings must be exactly those the fixture's main.tf
-// announces in its "# expect:" lines.
+// announces in its "# expect:" lines. A fixture may hold a .returnpath.hcl
+// and returnpath:ignore comments: the check command finds both from the
+// plan's directory, and the tests' clock is fixed (testOptions.Now) so that
+// expiry dates give the same reports every day.
 func TestGolden(t *testing.T) {
 	// From the repository root, reports name plans the way README commands
 	// do: fixtures/NAME/plan.json.
@@ -59,7 +62,7 @@ func TestGolden(t *testing.T) {
 			}
 			wantCode := ExitOK
 			for e := range want {
-				if e.severity == "error" {
+				if e.severity == "error" && e.suppressed == "" {
 					wantCode = ExitFindings
 				}
 			}
@@ -71,14 +74,25 @@ func TestGolden(t *testing.T) {
 }
 
 // expected is what one "# expect:" line, or one reported finding, says.
-type expected struct{ rule, severity, resource, status string }
+// suppressed is the kind of the ignore that silences it ("inSource",
+// "external"), "" when none does.
+type expected struct{ rule, severity, resource, status, suppressed string }
 
 func (e expected) String() string {
-	return fmt.Sprintf("%s %s %s %s", e.rule, e.severity, e.resource, e.status)
+	s := fmt.Sprintf("%s %s %s %s", e.rule, e.severity, e.resource, e.status)
+	if e.suppressed != "" {
+		s += " " + suppressedPrefix + e.suppressed
+	}
+	return s
 }
 
-// expectations reads the "# expect: RULE SEVERITY ADDRESS [existing]" lines
-// (or "# expect: none") of the comment block at the top of main.tf.
+// suppressedPrefix marks an expected finding that an ignore silences:
+// "suppressed=inSource" or "suppressed=external".
+const suppressedPrefix = "suppressed="
+
+// expectations reads the "# expect: RULE SEVERITY ADDRESS [existing]
+// [suppressed=KIND]" lines (or "# expect: none") of the comment block at
+// the top of main.tf.
 func expectations(mainTF string) (map[expected]bool, error) {
 	f, err := os.Open(mainTF)
 	if err != nil {
@@ -104,12 +118,19 @@ func expectations(mainTF string) (map[expected]bool, error) {
 			continue
 		}
 		e := expected{status: "new"}
+		if len(fields) > 0 && strings.HasPrefix(fields[len(fields)-1], suppressedPrefix) {
+			e.suppressed = strings.TrimPrefix(fields[len(fields)-1], suppressedPrefix)
+			if e.suppressed != "inSource" && e.suppressed != "external" {
+				return nil, fmt.Errorf("%s:%d: %s%s: want suppressed=inSource or suppressed=external", mainTF, n, suppressedPrefix, e.suppressed)
+			}
+			fields = fields[:len(fields)-1]
+		}
 		if len(fields) > 0 && fields[len(fields)-1] == "existing" {
 			e.status = "existing"
 			fields = fields[:len(fields)-1]
 		}
 		if len(fields) < 3 {
-			return nil, fmt.Errorf("%s:%d: want \"# expect: RULE SEVERITY ADDRESS [existing]\" or \"# expect: none\"", mainTF, n)
+			return nil, fmt.Errorf("%s:%d: want \"# expect: RULE SEVERITY ADDRESS [existing] [suppressed=KIND]\" or \"# expect: none\"", mainTF, n)
 		}
 		e.rule, e.severity, e.resource = fields[0], fields[1], strings.Join(fields[2:], " ")
 		set[e] = true
@@ -128,14 +149,21 @@ func expectations(mainTF string) (map[expected]bool, error) {
 
 func jsonFindings(report string) (map[expected]bool, error) {
 	var doc struct {
-		Findings []struct{ Rule, Severity, Resource, Status string }
+		Findings []struct {
+			Rule, Severity, Resource, Status string
+			Suppressed                       *struct{ Kind string }
+		}
 	}
 	if err := json.Unmarshal([]byte(report), &doc); err != nil {
 		return nil, err
 	}
 	set := map[expected]bool{}
 	for _, f := range doc.Findings {
-		set[expected{f.Rule, f.Severity, f.Resource, f.Status}] = true
+		e := expected{rule: f.Rule, severity: f.Severity, resource: f.Resource, status: f.Status}
+		if f.Suppressed != nil {
+			e.suppressed = f.Suppressed.Kind
+		}
+		set[e] = true
 	}
 	return set, nil
 }
@@ -167,10 +195,14 @@ func TestExpectations(t *testing.T) {
 		}
 		return p
 	}
-	got, err := expectations(write("# scenario: x\n# expect: RP001 error aws_network_acl.this[\"b\"]\n# expect: RP008 warning aws_network_acl_rule.legacy existing\n\nresource \"x\" \"y\" {}\n# expect: RP002 error late\n"))
+	got, err := expectations(write("# scenario: x\n# expect: RP001 error aws_network_acl.this[\"b\"]\n# expect: RP008 warning aws_network_acl_rule.legacy existing\n" +
+		"# expect: RP002 error aws_network_acl.a suppressed=inSource\n# expect: RP002 error aws_network_acl.b existing suppressed=external\n" +
+		"\nresource \"x\" \"y\" {}\n# expect: RP002 error late\n"))
 	want := map[expected]bool{
-		{"RP001", "error", `aws_network_acl.this["b"]`, "new"}:          true,
-		{"RP008", "warning", "aws_network_acl_rule.legacy", "existing"}: true,
+		{"RP001", "error", `aws_network_acl.this["b"]`, "new", ""}:          true,
+		{"RP008", "warning", "aws_network_acl_rule.legacy", "existing", ""}: true,
+		{"RP002", "error", "aws_network_acl.a", "new", "inSource"}:          true,
+		{"RP002", "error", "aws_network_acl.b", "existing", "external"}:     true,
 	}
 	if err != nil || len(diffSets(got, want)) > 0 {
 		t.Errorf("expectations = %v, %v; diff %v", got, err, diffSets(got, want))
@@ -178,7 +210,7 @@ func TestExpectations(t *testing.T) {
 	if got, err := expectations(write("# expect: none\n")); err != nil || len(got) != 0 {
 		t.Errorf("none: %v, %v", got, err)
 	}
-	for _, bad := range []string{"# scenario only\n", "# expect: RP001 error\n", "# expect: none\n# expect: RP001 error a.b\n"} {
+	for _, bad := range []string{"# scenario only\n", "# expect: RP001 error\n", "# expect: none\n# expect: RP001 error a.b\n", "# expect: RP001 error a.b suppressed=yes\n"} {
 		if _, err := expectations(write(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}

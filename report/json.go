@@ -34,22 +34,31 @@ type jsonPlan struct {
 }
 
 type jsonSummary struct {
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
-	Notices  int `json:"notices"`
-	NACLs    int `json:"nacls"`
-	Rules    int `json:"rules"`
-	Subnets  int `json:"subnets"`
+	Errors     int `json:"errors"`
+	Warnings   int `json:"warnings"`
+	Notices    int `json:"notices"`
+	Suppressed int `json:"suppressed"`
+	NACLs      int `json:"nacls"`
+	Rules      int `json:"rules"`
+	Subnets    int `json:"subnets"`
 }
 
 type jsonFinding struct {
-	Rule      string       `json:"rule"`
-	Severity  string       `json:"severity"`
-	Resource  plan.Address `json:"resource"`
-	Status    string       `json:"status"`
-	Message   string       `json:"message"`
-	Subnets   []jsonSubnet `json:"subnets"`
-	*jsonFlow              // nil (and absent) for findings about no one flow
+	Rule     string       `json:"rule"`
+	Severity string       `json:"severity"`
+	Resource plan.Address `json:"resource"`
+	Status   string       `json:"status"`
+	Message  string       `json:"message"`
+	Subnets  []jsonSubnet `json:"subnets"`
+	// Suppressed is absent when no ignore silences the finding.
+	Suppressed *jsonSuppression `json:"suppressed,omitempty"`
+	*jsonFlow                   // nil (and absent) for findings about no one flow
+}
+
+type jsonSuppression struct {
+	Kind   checks.SuppressionKind `json:"kind"` // "inSource" or "external", as in SARIF
+	Reason string                 `json:"reason"`
+	Source string                 `json:"source"` // "file:line" of the ignore
 }
 
 type jsonSubnet struct {
@@ -123,6 +132,9 @@ func jsonFindingOf(f checks.Finding) (jsonFinding, error) {
 	}
 	for _, s := range f.Subnets {
 		jf.Subnets = append(jf.Subnets, jsonSubnet(s))
+	}
+	if s := f.Suppression; s != nil {
+		jf.Suppressed = &jsonSuppression{Kind: s.Kind, Reason: s.Reason, Source: s.Source}
 	}
 	if fl := f.Flow; fl != nil {
 		jf.jsonFlow = &jsonFlow{

@@ -28,12 +28,17 @@ type Plan struct {
 
 // Summary counts the findings by severity and what was checked.
 type Summary struct {
+	// Errors, Warnings and Notices count the findings that are not
+	// suppressed: those decide the exit code.
 	Errors   int
 	Warnings int
 	Notices  int
-	NACLs    int // network ACLs in the planned network
-	Rules    int // their entries (ingress and egress), inline and standalone
-	Subnets  int
+	// Suppressed counts the findings an ignore silences, whatever their
+	// severity.
+	Suppressed int
+	NACLs      int // network ACLs in the planned network
+	Rules      int // their entries (ingress and egress), inline and standalone
+	Subnets    int
 }
 
 // StdinName is how a plan read from standard input is named.
@@ -78,6 +83,10 @@ func New(m *plan.Model, findings []checks.Finding, file, version string) *Report
 		}
 	}
 	for _, f := range r.Findings {
+		if f.Suppression != nil {
+			r.Summary.Suppressed++
+			continue
+		}
 		switch f.Severity {
 		case checks.Error:
 			r.Summary.Errors++

@@ -265,6 +265,7 @@ func TestJSONClean(t *testing.T) {
     "errors": 0,
     "warnings": 0,
     "notices": 0,
+    "suppressed": 0,
     "nacls": 0,
     "rules": 0,
     "subnets": 0
@@ -274,6 +275,100 @@ func TestJSONClean(t *testing.T) {
 `
 	if got != want {
 		t.Errorf("clean JSON:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// suppressedSample is sample() with the RP001 error and the RP006 warning
+// suppressed, and an expired ignore on an unassociated NACL's pattern.
+func suppressedSample() (*plan.Model, []checks.Finding) {
+	m, findings := sample()
+	findings[1].Suppression = &checks.Suppression{Kind: checks.External, Reason: "migration until Q3", Source: ".returnpath.hcl:12"}
+	findings[2].Suppression = &checks.Suppression{Kind: checks.InSource, Reason: "legacy VPC", Source: "main.tf:7"}
+	findings = append(findings, checks.Finding{
+		Rule: checks.ExpiredIgnore, Severity: checks.Warning, Resource: "aws_network_acl.spare", Status: checks.New,
+		Message: "the returnpath:ignore comment for RP001 at main.tf:30 expired on 2027-03-31 (reason: spare): RP001 findings on aws_network_acl.spare are reported again; fix them and remove the ignore, or set a later date",
+	})
+	return m, findings
+}
+
+func TestSuppressedCounts(t *testing.T) {
+	m, findings := suppressedSample()
+	r := New(m, findings, "plan.json", "test")
+	want := Summary{Errors: 0, Warnings: 2, Suppressed: 2, NACLs: 3, Rules: 14, Subnets: 2}
+	if r.Summary != want {
+		t.Errorf("summary = %+v, want %+v", r.Summary, want)
+	}
+	if len(r.Findings) != 4 {
+		t.Errorf("the report dropped suppressed findings: %d", len(r.Findings))
+	}
+}
+
+func TestTextLeavesSuppressedOut(t *testing.T) {
+	m, findings := suppressedSample()
+	got := format(t, Text{}, New(m, findings, "plan.json", "test"))
+	want := `aws_network_acl.spare
+  warning RP009  the returnpath:ignore comment for RP001 at main.tf:30 expired on 2027-03-31 (reason: spare): RP001 findings on aws_network_acl.spare are reported again; fix them and remove the ignore, or set a later date
+
+aws_network_acl_rule.legacy
+  warning RP008  network_acl_id comes from a data source: the rule cannot be linked to a NACL (already broken today)
+
+0 errors, 2 warnings, 2 suppressed — 3 NACLs (14 rules) checked · terraform 1.11.4, 42 resources
+`
+	if got != want {
+		t.Errorf("text:\n%s\nwant:\n%s", got, want)
+	}
+
+	all := []checks.Finding{findings[1], findings[2]}
+	got = format(t, Text{}, New(m, all, "plan.json", "test"))
+	if want := "no return-path problems in 3 NACLs (2 findings suppressed)\n"; got != want {
+		t.Errorf("all suppressed: %q, want %q", got, want)
+	}
+	got = format(t, Text{}, New(m, all[:1], "plan.json", "test"))
+	if want := "no return-path problems in 3 NACLs (1 finding suppressed)\n"; got != want {
+		t.Errorf("one suppressed: %q, want %q", got, want)
+	}
+}
+
+// An expired ignore next to a real finding on an unassociated NACL: the
+// header still says the NACL has no subnet.
+func TestTextHeaderOfAnUnassociatedNACL(t *testing.T) {
+	findings := []checks.Finding{
+		{Rule: "RP006", Severity: checks.Warning, Resource: "aws_network_acl.spare", Status: checks.New, Message: "mixed"},
+		{Rule: checks.ExpiredIgnore, Severity: checks.Warning, Resource: "aws_network_acl.spare", Status: checks.New, Message: "expired"},
+	}
+	got := format(t, Text{}, New(nil, findings, "plan.json", "test"))
+	if !strings.HasPrefix(got, "aws_network_acl.spare — not associated with any subnet\n") {
+		t.Errorf("header:\n%s", got)
+	}
+}
+
+func TestJSONSuppressed(t *testing.T) {
+	m, findings := suppressedSample()
+	got := format(t, JSON{}, New(m, findings, "plan.json", "test"))
+	var doc struct {
+		Summary  map[string]int
+		Findings []map[string]any
+	}
+	if err := json.Unmarshal([]byte(got), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Summary["suppressed"] != 2 || doc.Summary["errors"] != 0 || doc.Summary["warnings"] != 2 {
+		t.Errorf("summary %v", doc.Summary)
+	}
+	want := map[string]any{
+		"RP001": map[string]any{"kind": "inSource", "reason": "legacy VPC", "source": "main.tf:7"},
+		"RP006": map[string]any{"kind": "external", "reason": "migration until Q3", "source": ".returnpath.hcl:12"},
+	}
+	for _, f := range doc.Findings {
+		rule := f["rule"].(string)
+		s, ok := f["suppressed"]
+		if w, suppressed := want[rule]; suppressed != ok || ok && !reflect.DeepEqual(s, w) {
+			t.Errorf("%s suppressed = %#v, want %#v", rule, s, w)
+		}
+	}
+	findings[1].Suppression.Kind = 0
+	if err := (JSON{}).Format(&bytes.Buffer{}, New(m, findings, "plan.json", "test")); err == nil {
+		t.Error("a suppression without a kind was written")
 	}
 }
 

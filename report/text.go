@@ -14,7 +14,8 @@ import (
 // Text writes the report for people: the findings grouped by resource, each
 // with its message (which names the reply path and what drops it), one
 // dropped packet and the fix, then a summary line. A report without
-// findings is one line.
+// findings is one line. Suppressed findings are not problems: they are
+// only counted (the JSON and SARIF formats list them with their reason).
 type Text struct {
 	Color bool // ANSI colours on severity labels
 }
@@ -30,16 +31,26 @@ const (
 // Format writes r as text.
 func (t Text) Format(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
-	if len(r.Findings) == 0 {
-		fmt.Fprintf(bw, "no return-path problems in %s\n", plural(r.Summary.NACLs, "NACL"))
+	var shown []checks.Finding
+	for _, f := range r.Findings {
+		if f.Suppression == nil {
+			shown = append(shown, f)
+		}
+	}
+	if len(shown) == 0 {
+		fmt.Fprintf(bw, "no return-path problems in %s", plural(r.Summary.NACLs, "NACL"))
+		if n := r.Summary.Suppressed; n > 0 {
+			fmt.Fprintf(bw, " (%s suppressed)", plural(n, "finding"))
+		}
+		fmt.Fprintln(bw)
 		return bw.Flush()
 	}
-	for i := 0; i < len(r.Findings); {
+	for i := 0; i < len(shown); {
 		j := i
-		for j < len(r.Findings) && r.Findings[j].Resource == r.Findings[i].Resource {
+		for j < len(shown) && shown[j].Resource == shown[i].Resource {
 			j++
 		}
-		group := r.Findings[i:j]
+		group := shown[i:j]
 		fmt.Fprintln(bw, header(group))
 		for _, f := range group {
 			t.finding(bw, f)
@@ -70,10 +81,22 @@ func header(group []checks.Finding) string {
 		return fmt.Sprintf("%s — subnet %s", addr, subnets[0])
 	case len(subnets) > 1:
 		return fmt.Sprintf("%s — subnets %s", addr, strings.Join(subnets, ", "))
-	case isNACL(addr):
+	case isNACL(addr) && !onlyExpiredIgnores(group):
 		return fmt.Sprintf("%s — not associated with any subnet", addr)
 	}
 	return string(addr)
+}
+
+// onlyExpiredIgnores reports whether a group is about ignores alone: their
+// address is a pattern or a block of the configuration, and says nothing
+// of subnets.
+func onlyExpiredIgnores(group []checks.Finding) bool {
+	for _, f := range group {
+		if f.Rule != checks.ExpiredIgnore {
+			return false
+		}
+	}
+	return true
 }
 
 func (t Text) finding(w io.Writer, f checks.Finding) {
@@ -139,6 +162,9 @@ func summaryLine(r *Report) string {
 	b.WriteString(plural(s.Errors, "error") + ", " + plural(s.Warnings, "warning"))
 	if s.Notices > 0 {
 		b.WriteString(", " + plural(s.Notices, "notice"))
+	}
+	if s.Suppressed > 0 {
+		fmt.Fprintf(&b, ", %d suppressed", s.Suppressed)
 	}
 	fmt.Fprintf(&b, " — %s (%s) checked · ", plural(s.NACLs, "NACL"), plural(s.Rules, "rule"))
 	if r.Plan.TerraformVersion != "" {

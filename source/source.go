@@ -1,12 +1,14 @@
 package source
 
 import (
+	"iter"
 	"math/big"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -39,6 +41,10 @@ type Block struct {
 	// Comments are the comment lines directly above the block, text
 	// without the comment markers, top first.
 	Comments []string
+	// CommentRanges are where each of Comments is written (same order),
+	// with the file relative to the index's base: messages about a
+	// comment (a malformed returnpath:ignore) point at it.
+	CommentRanges []hcl.Range
 	// Inline are the nested ingress/egress blocks by kind and rule number;
 	// a dynamic block is listed under its kind with number -1.
 	Inline map[inlineKey]Location
@@ -94,6 +100,50 @@ func (ix *Index) Lookup(addr plan.Address) (Block, bool) {
 	return b, ok
 }
 
+// Blocks lists every resource block by its ConfigAddress, in address
+// order, for checks that concern the configuration itself (ignore
+// comments above blocks that have no finding).
+func (ix *Index) Blocks() iter.Seq2[string, Block] {
+	return func(yield func(string, Block) bool) {
+		if ix == nil {
+			return
+		}
+		keys := map[string]string{} // address → index key
+		for k := range ix.blocks {
+			module, resource, _ := strings.Cut(k, "|")
+			keys[joinAddress(module, resource)] = k
+		}
+		addrs := make([]string, 0, len(keys))
+		for a := range keys {
+			addrs = append(addrs, a)
+		}
+		sort.Strings(addrs)
+		for _, a := range addrs {
+			if !yield(a, ix.blocks[keys[a]]) {
+				return
+			}
+		}
+	}
+}
+
+// ConfigAddress is the address of the resource block that an instance
+// address comes from, instance keys dropped:
+// module.net.aws_network_acl.this for module.net[0].aws_network_acl.this["a"].
+func ConfigAddress(addr plan.Address) (string, bool) {
+	module, resource, ok := splitAddress(string(addr))
+	if !ok || strings.HasPrefix(resource, "module.") {
+		return "", false
+	}
+	return joinAddress(module, resource), true
+}
+
+func joinAddress(module, resource string) string {
+	if module == "" {
+		return resource
+	}
+	return module + "." + resource
+}
+
 func (ix *Index) loadModule(dir, base, module string, depth int) {
 	if depth > maxModuleDepth {
 		return
@@ -132,15 +182,17 @@ func (ix *Index) loadModule(dir, base, module string, depth int) {
 	}
 }
 
-func resourceBlock(b *hclsyntax.Block, file string, comments map[int]string) Block {
+func resourceBlock(b *hclsyntax.Block, file string, comments map[int]comment) Block {
 	start := b.DefRange().Start
 	block := Block{Location: Location{File: file, Line: start.Line, Column: start.Column}, Inline: map[inlineKey]Location{}}
 	for line := start.Line - 1; ; line-- {
-		text, ok := comments[line]
+		c, ok := comments[line]
 		if !ok {
 			break
 		}
-		block.Comments = append([]string{text}, block.Comments...)
+		c.rng.Filename = file
+		block.Comments = append([]string{c.text}, block.Comments...)
+		block.CommentRanges = append([]hcl.Range{c.rng}, block.CommentRanges...)
 	}
 	for _, nested := range b.Body.Blocks {
 		pos := nested.DefRange().Start
@@ -190,11 +242,17 @@ func literalInt(attr *hclsyntax.Attribute) (int, bool) {
 	return int(n), true
 }
 
-// commentLines maps line numbers to the text of comments alone on their
-// line ("# text", "// text"), markers and spaces trimmed.
-func commentLines(src []byte, filename string) map[int]string {
+// comment is one comment alone on its line.
+type comment struct {
+	text string // markers and spaces trimmed
+	rng  hcl.Range
+}
+
+// commentLines maps line numbers to the comments alone on their line
+// ("# text", "// text").
+func commentLines(src []byte, filename string) map[int]comment {
 	tokens, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
-	lines := map[int]string{}
+	lines := map[int]comment{}
 	lastCodeLine := 0
 	for _, t := range tokens {
 		switch t.Type {
@@ -209,7 +267,13 @@ func commentLines(src []byte, filename string) map[int]string {
 			if strings.HasPrefix(text, "*") { // /* block */ comments: first line only
 				text = strings.TrimSuffix(strings.TrimPrefix(text, "*"), "*/")
 			}
-			lines[t.Range.Start.Line] = strings.TrimSpace(text)
+			// A line comment's token ends after its newline, a block
+			// comment may span lines: the range covers the first line.
+			raw, _, _ := strings.Cut(string(t.Bytes), "\n")
+			raw = strings.TrimRight(raw, "\r")
+			rng := t.Range
+			rng.End = hcl.Pos{Line: rng.Start.Line, Column: rng.Start.Column + utf8.RuneCountInString(raw), Byte: rng.Start.Byte + len(raw)}
+			lines[t.Range.Start.Line] = comment{text: strings.TrimSpace(text), rng: rng}
 		case hclsyntax.TokenNewline, hclsyntax.TokenEOF:
 		default:
 			lastCodeLine = t.Range.End.Line

@@ -48,6 +48,60 @@ func TestCommentsAboveABlock(t *testing.T) {
 	}
 }
 
+func TestCommentRanges(t *testing.T) {
+	ix := Load("testdata/config", "testdata")
+	b, _ := ix.Lookup("aws_network_acl.web")
+	var got []string
+	for _, r := range b.CommentRanges {
+		got = append(got, r.String())
+	}
+	// "# returnpath:ignore RP001 legacy VPC, replaced in Q3" is 52
+	// characters on line 7; "// second comment line" 22 on line 8.
+	want := []string{"config/main.tf:7,1-53", "config/main.tf:8,1-23"}
+	if !slices.Equal(got, want) {
+		t.Errorf("comment ranges %q, want %q", got, want)
+	}
+}
+
+func TestBlocks(t *testing.T) {
+	ix := Load("testdata/config", "testdata")
+	var got []string
+	for addr, b := range ix.Blocks() {
+		got = append(got, addr+" "+b.String())
+	}
+	want := []string{
+		"aws_network_acl.web config/main.tf:9",
+		"aws_subnet.a config/main.tf:32",
+		"aws_vpc.main config/main.tf:3",
+		"module.net.aws_network_acl.this config/modules/net/main.tf:5",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("blocks %q, want %q", got, want)
+	}
+	for range ix.Blocks() {
+		break // stopping early must not panic
+	}
+	var none *Index
+	for addr := range none.Blocks() {
+		t.Errorf("nil index lists %s", addr)
+	}
+}
+
+func TestConfigAddress(t *testing.T) {
+	for addr, want := range map[plan.Address]string{
+		"aws_network_acl.web":                              "aws_network_acl.web",
+		`aws_network_acl.this["a.b"]`:                      "aws_network_acl.this",
+		`module.net[1].module.x["k"].aws_network_acl.y[0]`: "module.net.module.x.aws_network_acl.y",
+	} {
+		if got, ok := ConfigAddress(addr); !ok || got != want {
+			t.Errorf("ConfigAddress(%s) = %q, %v; want %s", addr, got, ok, want)
+		}
+	}
+	if got, ok := ConfigAddress("module.net"); ok {
+		t.Errorf("ConfigAddress(module.net) = %q", got)
+	}
+}
+
 func TestInlineRules(t *testing.T) {
 	ix := Load("testdata/config", "testdata")
 	web, _ := ix.Lookup("aws_network_acl.web")
