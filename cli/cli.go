@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/plan"
 	"github.com/returnpath-dev/returnpath/report"
+	"github.com/returnpath-dev/returnpath/source"
 )
 
 // Exit codes (as actionlint and TFLint use them).
@@ -35,6 +37,9 @@ type Options struct {
 	// load and run replace plan.Load and checks.Run in tests.
 	load func(name string, stdin io.Reader) (*plan.Model, error)
 	run  func(*plan.Model, checks.Config) []checks.Finding
+	// repoRoot replaces source.RepoRoot in tests, so that report paths do
+	// not depend on where the checkout is.
+	repoRoot func(dir string) string
 }
 
 // Main runs returnpath with args (without the program name) and returns the
@@ -62,6 +67,9 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	}
 	if o.run == nil {
 		o.run = checks.Run
+	}
+	if o.repoRoot == nil {
+		o.repoRoot = source.RepoRoot
 	}
 	code, err := o.dispatch(args, stdin, stdout)
 	if err != nil {
@@ -130,8 +138,7 @@ type checkConfig struct {
 	FailOn  string
 	OnlyNew bool
 	// Chdir is the configuration directory, for source locations in
-	// reports (not used by text and json yet); "" means the plan file's
-	// directory.
+	// reports; "" means the plan file's directory, then the current one.
 	Chdir   string
 	NoColor bool
 }
@@ -143,7 +150,7 @@ func checkFlags() (*flag.FlagSet, *checkConfig) {
 	fs.StringVar(&cfg.Format, "format", "text", "output `FORMAT`: "+strings.Join(report.Names(), ", "))
 	fs.StringVar(&cfg.FailOn, "fail-on", "error", "exit 1 when a finding has at least `SEVERITY`: error, warning, notice or never")
 	fs.BoolVar(&cfg.OnlyNew, "only-new", false, "report only findings this plan introduces, not those already in the prior state")
-	fs.StringVar(&cfg.Chdir, "chdir", "", "the Terraform configuration `DIR`, for source locations (default: the plan file's directory)")
+	fs.StringVar(&cfg.Chdir, "chdir", "", "the Terraform configuration `DIR`, for file:line locations (default: the plan file's directory, then the current directory)")
 	fs.BoolVar(&cfg.NoColor, "no-color", false, "no colours in text output (also: NO_COLOR set, or stdout not a terminal)")
 	return fs, cfg
 }
@@ -229,6 +236,7 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	if err != nil {
 		return 0, err
 	}
+	o.locate(r, name, cfg.Chdir)
 	color := !cfg.NoColor && isTerminal(stdout) && o.Getenv("NO_COLOR") == "" && o.Getenv("TERM") != "dumb"
 	var out bytes.Buffer
 	if err := format.New(report.Options{Color: color}).Format(&out, r); err != nil {
@@ -264,10 +272,42 @@ func (o Options) analyse(name string, stdin io.Reader, onlyNew bool) (*report.Re
 	return report.New(m, findings, name, o.Version), nil
 }
 
-// exitCode is ExitFindings when a finding reaches failOn.
+// locate points the findings at their .tf files: the configuration in
+// chdir, else in the plan file's directory, else in the current directory,
+// with paths relative to the repository that holds it. A configuration
+// that is missing or does not name a resource only means fewer locations.
+func (o Options) locate(r *report.Report, planFile, chdir string) {
+	dir := source.ConfigDir(chdir, planFile)
+	root := o.repoRoot(dir)
+	r.Locate(source.Load(dir, root))
+	if planFile != "-" {
+		r.Plan.RepoFile = repoRelative(root, planFile)
+	}
+}
+
+// repoRelative is file relative to root with forward slashes, or "" when
+// it is outside root.
+func repoRelative(root, file string) string {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return ""
+	}
+	absFile, err := filepath.Abs(file)
+	if err != nil {
+		return ""
+	}
+	rel, err := filepath.Rel(absRoot, absFile)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	return filepath.ToSlash(rel)
+}
+
+// exitCode is ExitFindings when a finding that no ignore suppresses
+// reaches failOn.
 func exitCode(r *report.Report, failOn checks.Severity) int {
 	for _, f := range r.Findings {
-		if failOn != never && f.Severity >= failOn {
+		if f.Suppression == nil && failOn != never && f.Severity >= failOn {
 			return ExitFindings
 		}
 	}

@@ -13,8 +13,9 @@ import (
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
-// testOptions make reports that do not depend on the build.
-var testOptions = Options{Version: "test"}
+// testOptions make reports that do not depend on the build, nor on the
+// checkout: report paths are relative to the working directory.
+var testOptions = Options{Version: "test", repoRoot: func(string) string { return "." }}
 
 type result struct {
 	code           int
