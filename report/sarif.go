@@ -178,7 +178,7 @@ func (SARIF) Format(w io.Writer, r *Report) error {
 			Level:               sarifLevel(f.Severity),
 			Message:             sarifMessage{explanation(f)},
 			Locations:           []sarifLocation{sarifLocationOf(f, r.Plan.RepoFile)},
-			PartialFingerprints: map[string]string{FingerprintKey: Fingerprint(f.Finding)},
+			PartialFingerprints: map[string]string{FingerprintKey: fingerprint(f.Finding)},
 			Properties:          sarifResultProps{Status: string(status)},
 		}
 		if s := f.Suppression; s != nil {
@@ -238,12 +238,12 @@ func artifactLocation(file string) sarifArtifactLocation {
 	return sarifArtifactLocation{URI: (&url.URL{Path: file}).String(), URIBaseID: srcRoot}
 }
 
-// Fingerprint identifies a finding across runs, whatever the line numbers
+// fingerprint identifies a finding across runs, whatever the line numbers
 // and the order of findings: the rule and the resource, and for a broken
 // flow the intent it is about (direction, family, protocol, peer, service
 // ports and the rule that states it); for other findings their message.
 // Whether the finding is new or existing does not change it.
-func Fingerprint(f checks.Finding) string {
+func fingerprint(f checks.Finding) string {
 	parts := []string{f.Rule, string(f.Resource)}
 	if fl := f.Flow; fl != nil {
 		parts = append(parts,

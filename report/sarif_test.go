@@ -228,7 +228,7 @@ func TestSARIFErrors(t *testing.T) {
 func TestFingerprint(t *testing.T) {
 	_, findings := sample()
 	flow := findings[2]
-	base := Fingerprint(flow)
+	base := fingerprint(flow)
 
 	// What does not identify the finding: status, the wording, the
 	// details of what is missing, the fix. Lines never enter.
@@ -240,14 +240,14 @@ func TestFingerprint(t *testing.T) {
 	fl.Suggestion = ""
 	fl.FailingShare = 0.5
 	same.Flow = &fl
-	if Fingerprint(same) != base {
+	if fingerprint(same) != base {
 		t.Error("fingerprint changed with status, message or missing ports")
 	}
 
 	seen := map[string]string{base: "base"}
 	distinct := func(name string, f checks.Finding) {
 		t.Helper()
-		fp := Fingerprint(f)
+		fp := fingerprint(f)
 		if other, ok := seen[fp]; ok {
 			t.Errorf("%s has the fingerprint of %s", name, other)
 		}
@@ -275,4 +275,32 @@ func TestFingerprint(t *testing.T) {
 	rp006 := findings[1]
 	rp006.Message = "duplicate rule number 100 in ingress"
 	distinct("another RP006 on the same NACL", rp006)
+}
+
+// TestSARIFFingerprintsStable: moving a block and reordering the findings
+// keep every result's fingerprint.
+func TestSARIFFingerprintsStable(t *testing.T) {
+	byIdentity := func(r *Report) map[string]string {
+		doc := decodeSARIF(t, format(t, SARIF{}, r))
+		out := map[string]string{}
+		for _, res := range doc.Runs[0].Results {
+			out[res.RuleID+" "+res.Locations[0].LogicalLocations[0].FullyQualifiedName] = res.PartialFingerprints[FingerprintKey]
+		}
+		return out
+	}
+	r := sarifSample(t)
+	before := byIdentity(r)
+	slices.Reverse(r.Findings)
+	for i := range r.Findings {
+		r.Findings[i].Location.Line += 10
+	}
+	after := byIdentity(r)
+	if len(before) != len(r.Findings) {
+		t.Fatalf("%d identities for %d findings", len(before), len(r.Findings))
+	}
+	for id, fp := range before {
+		if after[id] != fp {
+			t.Errorf("%s: fingerprint %s became %s", id, fp, after[id])
+		}
+	}
 }
