@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -114,5 +115,48 @@ func TestSuppressedFindings(t *testing.T) {
 	}
 	if r := run(o, "", "check", "--fail-on", "warning", "plan.json"); r.code != ExitFindings {
 		t.Errorf("--fail-on warning with an unsuppressed warning: exit %d", r.code)
+	}
+}
+
+// TestFixtureLocations pins the file and line of findings on fixtures with
+// modules, count, for_each and dynamic blocks, checked by hand against
+// their .tf files (the golden files would follow any change).
+func TestFixtureLocations(t *testing.T) {
+	t.Chdir("..")
+	for fixture, want := range map[string][]string{
+		// the inline blocks of the intent rules: ingress 100, egress 100
+		"web-missing-return": {"fixtures/web-missing-return/main.tf:23", "fixtures/web-missing-return/main.tf:32"},
+		// module with count = 2, standalone rules: the module's NACL block
+		"module-count": {"fixtures/module-count/modules/net/main.tf:30"},
+		// module with for_each
+		"module-for-each": {"fixtures/module-for-each/modules/tier/main.tf:12"},
+		// NACL with count = 2 (the [1] instance)
+		"count-index-pairing": {"fixtures/count-index-pairing/main.tf:19"},
+		// nested count-gated NACL in a local copy of terraform-aws-modules/vpc
+		"vpc-module-style": {"fixtures/vpc-module-style/modules/vpc/main.tf:155"},
+		// both intents are written by one dynamic "ingress" block
+		"dynamic-blocks": {"fixtures/dynamic-blocks/main.tf:32", "fixtures/dynamic-blocks/main.tf:32"},
+		// RP008 on a standalone rule: its own block
+		"unlinkable-rule": {"fixtures/unlinkable-rule/main.tf:40"},
+	} {
+		r := run(testOptions, "", "check", "--format", "json", "fixtures/"+fixture+"/plan.json")
+		var doc struct {
+			Findings []struct {
+				Location struct {
+					File string
+					Line int
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("%s: %v", fixture, err)
+		}
+		var got []string
+		for _, f := range doc.Findings {
+			got = append(got, f.Location.File+":"+strconv.Itoa(f.Location.Line))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: locations %v, want %v", fixture, got, want)
+		}
 	}
 }
