@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -42,6 +43,9 @@ type Options struct {
 	// load and run replace plan.Load and checks.Run in tests.
 	load func(name string, stdin io.Reader) (*plan.Model, error)
 	run  func(*plan.Model, checks.Config) []checks.Finding
+	// repoRoot replaces source.RepoRoot in tests, so that report paths do
+	// not depend on where the checkout is.
+	repoRoot func(dir string) string
 }
 
 // Main runs returnpath with args (without the program name) and returns the
@@ -72,6 +76,9 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	}
 	if o.run == nil {
 		o.run = checks.Run
+	}
+	if o.repoRoot == nil {
+		o.repoRoot = source.RepoRoot
 	}
 	code, err := o.dispatch(args, stdin, stdout)
 	if err != nil {
@@ -267,6 +274,7 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	if err != nil {
 		return 0, err
 	}
+	locate(r, name, a)
 	color := !cfg.NoColor && isTerminal(stdout) && o.Getenv("NO_COLOR") == "" && o.Getenv("TERM") != "dumb"
 	var out bytes.Buffer
 	if err := format.New(report.Options{Color: color}).Format(&out, r); err != nil {
@@ -287,6 +295,11 @@ type analysis struct {
 	ignores []config.Ignore
 	failOn  checks.Severity
 	onlyNew bool
+	// sources is the Terraform configuration, read once for ignore
+	// comments and file:line locations; root is the repository that
+	// holds it, the base of the paths.
+	sources *source.Index
+	root    string
 }
 
 // prepare checks the analysis flags of fs (parsed into flags) and reads
@@ -315,7 +328,9 @@ func (o Options) prepare(fs *flag.FlagSet, flags analysisFlags, planName string)
 	}
 	// Comments are checked even with --no-ignores: a malformed one is an
 	// error either way.
-	comments, diags := config.Comments(source.Load(dir, source.RepoRoot(dir)))
+	a.root = o.repoRoot(dir)
+	a.sources = source.Load(dir, a.root)
+	comments, diags := config.Comments(a.sources)
 	if diags.HasErrors() {
 		return analysis{}, diags
 	}
@@ -382,6 +397,34 @@ func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Repo
 		findings = kept
 	}
 	return report.New(m, findings, name, o.Version), nil
+}
+
+// locate points the findings at their .tf files, with paths relative to
+// the repository that holds the configuration. A configuration that is
+// missing or does not name a resource only means fewer locations.
+func locate(r *report.Report, planFile string, a analysis) {
+	r.Locate(a.sources)
+	if planFile != "-" {
+		r.Plan.RepoFile = repoRelative(a.root, planFile)
+	}
+}
+
+// repoRelative is file relative to root with forward slashes, or "" when
+// it is outside root.
+func repoRelative(root, file string) string {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return ""
+	}
+	absFile, err := filepath.Abs(file)
+	if err != nil {
+		return ""
+	}
+	rel, err := filepath.Rel(absRoot, absFile)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	return filepath.ToSlash(rel)
 }
 
 // exitCode is ExitFindings when a finding that no ignore suppresses

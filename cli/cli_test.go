@@ -14,9 +14,14 @@ import (
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
-// testOptions make reports that do not depend on the build or the day:
-// the fixtures' expiry dates are read on 2026-11-25.
-var testOptions = Options{Version: "test", Now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }}
+// testOptions make reports that do not depend on the build, the day or the
+// checkout: the fixtures' expiry dates are read on 2026-11-25, and report
+// paths are relative to the working directory.
+var testOptions = Options{
+	Version:  "test",
+	Now:      func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
+	repoRoot: func(string) string { return "." },
+}
 
 type result struct {
 	code           int

@@ -191,6 +191,7 @@ ignore {
 		finding("RP002", checks.Error, checks.New),
 		finding("RP006", checks.Warning, checks.New),
 	)
+	o.repoRoot = nil // the real one: ignore comments are named from the repository root
 	r := run(o, "", "check", "--format", "json", "--chdir", dir, "plan.json")
 	if r.code != ExitOK {
 		t.Errorf("suppressed errors decided the exit code: %d (stderr %q)", r.code, r.stderr)

@@ -12,20 +12,27 @@ import (
 	"testing"
 
 	"github.com/returnpath-dev/returnpath/internal/golden"
+	"github.com/returnpath-dev/returnpath/internal/sariftest"
 )
 
 // TestGolden runs `returnpath check` on every fixture with a plan.json and
-// compares the JSON and text reports with fixtures/NAME/report.json and
-// report.txt (go test ./... -update rewrites them). Independently of the
-// golden files, the findings must be exactly those the fixture's main.tf
-// announces in its "# expect:" lines. A fixture may hold a .returnpath.hcl
-// and returnpath:ignore comments: the check command finds both from the
-// plan's directory, and the tests' clock is fixed (testOptions.Now) so that
-// expiry dates give the same reports every day.
+// compares the reports with fixtures/NAME/report.json, report.txt,
+// report.sarif, report.github and report.junit.xml (go test ./... -update
+// rewrites them); the SARIF must validate against the SARIF 2.1.0 schema
+// (when ../shared has it). Independently of the golden files, the findings
+// must be exactly those the fixture's main.tf announces in its "# expect:"
+// lines. A fixture may hold a .returnpath.hcl and returnpath:ignore
+// comments: the check command finds both from the plan's directory, and the
+// tests' clock is fixed (testOptions.Now) so that expiry dates give the same
+// reports every day.
 func TestGolden(t *testing.T) {
-	// From the repository root, reports name plans the way README commands
-	// do: fixtures/NAME/plan.json.
+	// From the repository root, reports name plans and .tf files the way
+	// README commands and code scanning do: fixtures/NAME/main.tf.
 	t.Chdir("..")
+	schema := sariftest.Schema(t)
+	if schema == nil {
+		t.Logf("%s is absent: SARIF reports are not validated", sariftest.SchemaFile)
+	}
 	plans, err := filepath.Glob("fixtures/*/plan.json")
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +55,20 @@ func TestGolden(t *testing.T) {
 				t.Errorf("text: exit %d (json: %d), stderr %q", txt.code, js.code, txt.stderr)
 			}
 			golden.Check(t, filepath.Join(dir, "report.txt"), txt.stdout)
+			for _, f := range []struct{ format, file string }{
+				{"sarif", "report.sarif"},
+				{"github", "report.github"},
+				{"junit", "report.junit.xml"},
+			} {
+				r := run(testOptions, "", "check", "--format", f.format, planArg)
+				if r.code != js.code || r.stderr != "" {
+					t.Errorf("%s: exit %d (json: %d), stderr %q", f.format, r.code, js.code, r.stderr)
+				}
+				golden.Check(t, filepath.Join(dir, f.file), r.stdout)
+				if f.format == "sarif" && schema != nil {
+					sariftest.Validate(t, schema, []byte(r.stdout))
+				}
+			}
 
 			want, err := expectations(filepath.Join(dir, "main.tf"))
 			if err != nil {

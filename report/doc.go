@@ -1,6 +1,7 @@
 // Package report turns the findings of one run into output: a Report holds
 // the facts every format shows (the plan, a summary, the findings in a
-// stable order), and one Formatter per format writes it.
+// stable order, each with where it is configured), and one Formatter per
+// format writes it.
 //
 // Each format lives in its own file and is listed once in Formats; the CLI
 // validates --format and writes its help text from that list. Formatters

@@ -44,12 +44,13 @@ type jsonSummary struct {
 }
 
 type jsonFinding struct {
-	Rule     string       `json:"rule"`
-	Severity string       `json:"severity"`
-	Resource plan.Address `json:"resource"`
-	Status   string       `json:"status"`
-	Message  string       `json:"message"`
-	Subnets  []jsonSubnet `json:"subnets"`
+	Rule     string        `json:"rule"`
+	Severity string        `json:"severity"`
+	Resource plan.Address  `json:"resource"`
+	Location *jsonLocation `json:"location,omitempty"` // absent when the configuration does not say
+	Status   string        `json:"status"`
+	Message  string        `json:"message"`
+	Subnets  []jsonSubnet  `json:"subnets"`
 	// Suppressed is absent when no ignore silences the finding.
 	Suppressed *jsonSuppression `json:"suppressed,omitempty"`
 	*jsonFlow                   // nil (and absent) for findings about no one flow
@@ -59,6 +60,11 @@ type jsonSuppression struct {
 	Kind   checks.SuppressionKind `json:"kind"` // "inSource" or "external", as in SARIF
 	Reason string                 `json:"reason"`
 	Source string                 `json:"source"` // "file:line" of the ignore
+}
+
+type jsonLocation struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
 }
 
 type jsonSubnet struct {
@@ -113,7 +119,7 @@ func (JSON) Format(w io.Writer, r *Report) error {
 	return enc.Encode(out)
 }
 
-func jsonFindingOf(f checks.Finding) (jsonFinding, error) {
+func jsonFindingOf(f Finding) (jsonFinding, error) {
 	sev, err := f.Severity.MarshalText()
 	if err != nil {
 		return jsonFinding{}, err
@@ -129,6 +135,9 @@ func jsonFindingOf(f checks.Finding) (jsonFinding, error) {
 		Status:   string(status),
 		Message:  f.Message,
 		Subnets:  make([]jsonSubnet, 0, len(f.Subnets)),
+	}
+	if f.Location.IsValid() {
+		jf.Location = &jsonLocation{File: f.Location.File, Line: f.Location.Line}
 	}
 	for _, s := range f.Subnets {
 		jf.Subnets = append(jf.Subnets, jsonSubnet(s))

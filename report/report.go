@@ -7,6 +7,7 @@ import (
 
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/plan"
+	"github.com/returnpath-dev/returnpath/source"
 )
 
 // Report is everything one run found, as every format shows it.
@@ -15,7 +16,17 @@ type Report struct {
 	Version  string
 	Plan     Plan
 	Summary  Summary
-	Findings []checks.Finding
+	Findings []Finding
+	// NACLs are the addresses of the NACLs of the planned network, sorted.
+	NACLs []plan.Address
+}
+
+// Finding is one finding of the checks and where it is configured.
+type Finding struct {
+	checks.Finding
+	// Location is set by Locate; the zero value when the configuration
+	// does not say.
+	Location source.Location
 }
 
 // Plan describes the plan that was checked.
@@ -24,6 +35,11 @@ type Plan struct {
 	FormatVersion    string
 	TerraformVersion string
 	Resources        int // resource instances in the plan
+	// RepoFile is the plan file relative to the repository root, with
+	// forward slashes; "" for standard input or a file outside the
+	// repository. Set by the caller; SARIF uses it for findings that have
+	// no location in the configuration.
+	RepoFile string
 }
 
 // Summary counts the findings by severity and what was checked.
@@ -58,12 +74,13 @@ func New(m *plan.Model, findings []checks.Finding, file, version string) *Report
 	r := &Report{
 		Version:  version,
 		Plan:     Plan{File: file},
-		Findings: slices.Clone(findings),
+		Findings: make([]Finding, 0, len(findings)),
+		NACLs:    []plan.Address{},
 	}
-	if r.Findings == nil {
-		r.Findings = []checks.Finding{}
+	for _, f := range findings {
+		r.Findings = append(r.Findings, Finding{Finding: f})
 	}
-	slices.SortStableFunc(r.Findings, func(a, b checks.Finding) int {
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(a.Resource, b.Resource),
 			cmp.Compare(b.Severity, a.Severity),
@@ -79,7 +96,9 @@ func New(m *plan.Model, findings []checks.Finding, file, version string) *Report
 			r.Summary.Subnets = len(n.Subnets)
 			for _, nacl := range n.NACLs {
 				r.Summary.Rules += len(nacl.Ingress) + len(nacl.Egress)
+				r.NACLs = append(r.NACLs, nacl.Address)
 			}
+			slices.Sort(r.NACLs)
 		}
 	}
 	for _, f := range r.Findings {
@@ -97,6 +116,31 @@ func New(m *plan.Model, findings []checks.Finding, file, version string) *Report
 		}
 	}
 	return r
+}
+
+// Locate points every finding at where it is configured, from the index of
+// the configuration: the inline ingress/egress block of the rule a flow
+// finding is about when the resource writes it inline, else the resource
+// block, else (a module that is not on disk) the innermost module block that
+// calls it. Findings the index does not know keep no location.
+func (r *Report) Locate(ix *source.Index) {
+	for i := range r.Findings {
+		r.Findings[i].Location = locate(r.Findings[i].Finding, ix)
+	}
+}
+
+func locate(f checks.Finding, ix *source.Index) source.Location {
+	b, ok := ix.Lookup(f.Resource)
+	if !ok {
+		l, _ := ix.ModuleCall(f.Resource)
+		return l
+	}
+	if fl := f.Flow; fl != nil && fl.IntentRule.Address == f.Resource {
+		if l, ok := b.InlineRule(fl.Direction.String(), fl.IntentRule.Number); ok {
+			return l
+		}
+	}
+	return b.Location
 }
 
 // Formatter writes a report in one format.
@@ -124,6 +168,9 @@ func Formats() []Format {
 	return []Format{
 		{Name: "text", Description: "grouped by NACL, for people (default)", New: func(o Options) Formatter { return Text{Color: o.Color} }},
 		{Name: "json", Description: "one JSON document, for programs", New: func(Options) Formatter { return JSON{} }},
+		{Name: "sarif", Description: "SARIF 2.1.0, for GitHub code scanning and SARIF viewers", New: func(Options) Formatter { return SARIF{} }},
+		{Name: "github", Description: "GitHub Actions workflow commands: annotations on the .tf files", New: func(Options) Formatter { return GitHub{} }},
+		{Name: "junit", Description: "JUnit XML: a testsuite per rule, a testcase per NACL", New: func(Options) Formatter { return JUnit{} }},
 	}
 }
 

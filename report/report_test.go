@@ -373,7 +373,7 @@ func TestJSONSuppressed(t *testing.T) {
 }
 
 func TestFormats(t *testing.T) {
-	if got := Names(); !slices.Equal(got, []string{"text", "json"}) {
+	if got := Names(); !slices.Equal(got, []string{"text", "json", "sarif", "github", "junit"}) {
 		t.Errorf("Names() = %v", got)
 	}
 	for _, f := range Formats() {

@@ -13,9 +13,10 @@ import (
 
 // Text writes the report for people: the findings grouped by resource, each
 // with its message (which names the reply path and what drops it), one
-// dropped packet and the fix, then a summary line. A report without
-// findings is one line. Suppressed findings are not problems: they are
-// only counted (the JSON and SARIF formats list them with their reason).
+// dropped packet, where it is configured (file:line) and the fix, then a
+// summary line. A report without findings is one line. Suppressed findings
+// are not problems: they are only counted (the JSON and SARIF formats list
+// them with their reason).
 type Text struct {
 	Color bool // ANSI colours on severity labels
 }
@@ -31,7 +32,7 @@ const (
 // Format writes r as text.
 func (t Text) Format(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
-	var shown []checks.Finding
+	var shown []Finding
 	for _, f := range r.Findings {
 		if f.Suppression == nil {
 			shown = append(shown, f)
@@ -63,7 +64,7 @@ func (t Text) Format(w io.Writer, r *Report) error {
 }
 
 // header is "ADDRESS — subnets A 10.0.1.0/24, B 10.0.2.0/24".
-func header(group []checks.Finding) string {
+func header(group []Finding) string {
 	addr := group[0].Resource
 	var subnets []string
 	seen := map[plan.Address]bool{}
@@ -90,7 +91,7 @@ func header(group []checks.Finding) string {
 // onlyExpiredIgnores reports whether a group is about ignores alone: their
 // address is a pattern or a block of the configuration, and says nothing
 // of subnets.
-func onlyExpiredIgnores(group []checks.Finding) bool {
+func onlyExpiredIgnores(group []Finding) bool {
 	for _, f := range group {
 		if f.Rule != checks.ExpiredIgnore {
 			return false
@@ -99,27 +100,28 @@ func onlyExpiredIgnores(group []checks.Finding) bool {
 	return true
 }
 
-func (t Text) finding(w io.Writer, f checks.Finding) {
+func (t Text) finding(w io.Writer, f Finding) {
 	label := f.Severity.String()
 	prefix := "  " + label + " " + f.Rule + "  "
 	indent := strings.Repeat(" ", len(prefix))
 	if t.Color {
 		label = colorOf(f.Severity) + label + ansiReset
 	}
-	var existing string
-	if f.Status == checks.Existing {
-		existing = " (already broken today)"
-	}
-	lines := strings.Split(f.Message+existing, "\n")
+	lines := strings.Split(headline(f), "\n")
 	fmt.Fprintf(w, "  %s %s  %s\n", label, f.Rule, lines[0])
 	for _, l := range lines[1:] {
 		fmt.Fprintf(w, "%s%s\n", indent, l)
 	}
 	fl := f.Flow
+	if fl != nil {
+		fmt.Fprintf(w, "%s%s\n", indent, witnessLine(fl))
+	}
+	if f.Location.IsValid() {
+		fmt.Fprintf(w, "%s%s\n", indent, f.Location)
+	}
 	if fl == nil {
 		return
 	}
-	fmt.Fprintf(w, "%s%s\n", indent, witnessLine(fl))
 	if s := strings.TrimRight(fl.Suggestion, "\n"); s != "" {
 		fmt.Fprintf(w, "%sfix:\n", indent)
 		for _, l := range strings.Split(s, "\n") {

@@ -68,6 +68,9 @@ func (b Block) InlineRule(kind string, number int) (Location, bool) {
 // Index maps resource blocks to their locations.
 type Index struct {
 	blocks map[string]Block // module path (no instance keys) + "|" + TYPE.NAME
+	// calls are the module blocks by the module path they create
+	// ("module.vpc", "module.vpc.module.nacl"), local source or not.
+	calls map[string]Location
 }
 
 // maxModuleDepth bounds how deep module calls are followed (a cycle of
@@ -78,7 +81,7 @@ const maxModuleDepth = 32
 // Locations are relative to base. Files that do not parse are skipped:
 // their resources simply have no location.
 func Load(dir, base string) *Index {
-	ix := &Index{blocks: map[string]Block{}}
+	ix := &Index{blocks: map[string]Block{}, calls: map[string]Location{}}
 	ix.loadModule(dir, base, "", 0)
 	return ix
 }
@@ -144,6 +147,32 @@ func joinAddress(module, resource string) string {
 	return module + "." + resource
 }
 
+// ModuleCall finds the innermost module block on the way to a resource
+// instance address: for module.vpc.aws_network_acl.private[0], where
+// module "vpc" has a registry source, the module "vpc" block of the root
+// module. It is where a resource of a module that is not on disk is
+// configured.
+func (ix *Index) ModuleCall(addr plan.Address) (Location, bool) {
+	if ix == nil {
+		return Location{}, false
+	}
+	module, _, ok := splitAddress(string(addr))
+	if !ok {
+		return Location{}, false
+	}
+	for module != "" {
+		if l, ok := ix.calls[module]; ok {
+			return l, true
+		}
+		i := strings.LastIndex(module, ".module.")
+		if i < 0 {
+			break
+		}
+		module = module[:i]
+	}
+	return Location{}, false
+}
+
 func (ix *Index) loadModule(dir, base, module string, depth int) {
 	if depth > maxModuleDepth {
 		return
@@ -170,11 +199,13 @@ func (ix *Index) loadModule(dir, base, module string, depth int) {
 			case b.Type == "resource" && len(b.Labels) == 2:
 				ix.blocks[module+"|"+b.Labels[0]+"."+b.Labels[1]] = resourceBlock(b, rel, comments)
 			case b.Type == "module" && len(b.Labels) == 1:
+				child := "module." + b.Labels[0]
+				if module != "" {
+					child = module + "." + child
+				}
+				start := b.DefRange().Start
+				ix.calls[child] = Location{File: rel, Line: start.Line, Column: start.Column}
 				if source, ok := localSource(b); ok {
-					child := "module." + b.Labels[0]
-					if module != "" {
-						child = module + "." + child
-					}
 					ix.loadModule(filepath.Join(dir, source), base, child, depth+1)
 				}
 			}

@@ -165,3 +165,28 @@ func TestConfigDirAndRepoRoot(t *testing.T) {
 		t.Errorf("RepoRoot = %s, want %s", got, dir)
 	}
 }
+
+func TestModuleCall(t *testing.T) {
+	ix := Load("testdata/config", "testdata")
+	tests := map[plan.Address]string{
+		"module.remote.aws_network_acl.private[0]":     "config/main.tf:42",
+		`module.remote.module.deep["k"].aws_vpc.this`:  "config/main.tf:42",
+		"module.net[1].aws_network_acl.this":           "config/main.tf:37",
+		"module.net[1].module.inner.aws_network_acl.x": "config/main.tf:37",
+	}
+	for addr, want := range tests {
+		l, ok := ix.ModuleCall(addr)
+		if !ok || l.String() != want {
+			t.Errorf("%s: got %q (found %v), want %s", addr, l.String(), ok, want)
+		}
+	}
+	for _, addr := range []plan.Address{"aws_network_acl.web", "module.other.aws_vpc.this", "not an address"} {
+		if l, ok := ix.ModuleCall(addr); ok {
+			t.Errorf("%s: module call at %s", addr, l)
+		}
+	}
+	var none *Index
+	if _, ok := none.ModuleCall("module.net[0].aws_vpc.this"); ok {
+		t.Error("nil index found a module call")
+	}
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Posts the report as a pull-request comment, or updates the earlier one
+# (action.yml, comment: true). Outside a pull request there is nothing to
+# comment on: a notice says so. A comment that cannot be posted (a token
+# without pull-requests: write, as on pull requests from forks) is a
+# warning: the check's verdict, not the comment, decides the job.
+#
+# Environment: RETURNPATH (the binary), INPUT_PLAN, PR_NUMBER (empty
+# outside pull requests), GITHUB_REPOSITORY, GITHUB_TOKEN.
+set -uo pipefail
+
+: "${RETURNPATH:?RETURNPATH is not set}"
+if [ -z "${PR_NUMBER:-}" ]; then
+  echo "::notice title=returnpath::not a pull request: no comment posted"
+  exit 0
+fi
+code=0
+"$RETURNPATH" comment --repo "$GITHUB_REPOSITORY" --pr "$PR_NUMBER" -- "$INPUT_PLAN" || code=$?
+if [ "$code" -ge 2 ]; then
+  echo "::warning title=returnpath::the pull-request comment was not posted (exit $code, the message is above); the token needs pull-requests: write"
+fi
+exit 0

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/returnpath-dev/returnpath/checks"
+)
+
+// repoWithConfig makes a repository (a directory with .git) holding
+// infra/main.tf, where aws_network_acl.a starts on line 3, and returns its
+// root.
+func repoWithConfig(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	for _, dir := range []string{".git", "infra", "elsewhere"} {
+		if err := os.Mkdir(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tf := "# infra\n\nresource \"aws_network_acl\" \"a\" {\n}\n"
+	if err := os.WriteFile(filepath.Join(root, "infra", "main.tf"), []byte(tf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// location reads the location of the first finding of a JSON report.
+func location(t *testing.T, report string) string {
+	t.Helper()
+	var doc struct {
+		Findings []struct {
+			Location *struct {
+				File string
+				Line int
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(report), &doc); err != nil || len(doc.Findings) == 0 {
+		t.Fatalf("%v:\n%s", err, report)
+	}
+	if l := doc.Findings[0].Location; l != nil {
+		return l.File + ":" + strconv.Itoa(l.Line)
+	}
+	return ""
+}
+
+func TestLocations(t *testing.T) {
+	root := repoWithConfig(t)
+	o := fake(finding("RP001", checks.Error, checks.New))
+	o.repoRoot = nil // the real one: the directory with .git
+
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"the plan's directory", []string{filepath.Join(root, "infra", "plan.json")}, "infra/main.tf:3"},
+		{"--chdir", []string{"--chdir", filepath.Join(root, "infra"), filepath.Join(root, "elsewhere", "plan.json")}, "infra/main.tf:3"},
+		{"--chdir without configuration", []string{"--chdir", filepath.Join(root, "elsewhere"), filepath.Join(root, "infra", "plan.json")}, ""},
+		{"stdin and --chdir", []string{"--chdir", filepath.Join(root, "infra"), "-"}, "infra/main.tf:3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(o, "", append([]string{"check", "--format", "json"}, tc.args...)...)
+			if r.code != ExitFindings || r.stderr != "" {
+				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+			}
+			if got := location(t, r.stdout); got != tc.want {
+				t.Errorf("location %q, want %q", got, tc.want)
+			}
+		})
+	}
+
+	// The current directory when the plan's directory has no .tf files.
+	t.Chdir(filepath.Join(root, "infra"))
+	r := run(o, "", "check", "--format", "json", filepath.Join(root, "elsewhere", "plan.json"))
+	if got := location(t, r.stdout); got != "infra/main.tf:3" {
+		t.Errorf("from the current directory: location %q", got)
+	}
+}
+
+// TestSARIFPlanFallback: a finding that the configuration does not locate
+// points at the plan file, relative to the repository root.
+func TestSARIFPlanFallback(t *testing.T) {
+	root := repoWithConfig(t)
+	o := fake(finding("RP001", checks.Error, checks.New))
+	o.repoRoot = nil
+	r := run(o, "", "check", "--format", "sarif", "--chdir", filepath.Join(root, "elsewhere"), filepath.Join(root, "infra", "plan.json"))
+	if !strings.Contains(r.stdout, `"uri": "infra/plan.json"`) || strings.Contains(r.stdout, root) {
+		t.Errorf("SARIF without configuration:\n%s", r.stdout)
+	}
+	if got := repoRelative(root, filepath.Join(filepath.Dir(root), "outside.json")); got != "" {
+		t.Errorf("a plan outside the repository is %q", got)
+	}
+}
+
+func TestSuppressedFindings(t *testing.T) {
+	suppressed := finding("RP001", checks.Error, checks.New)
+	suppressed.Suppression = &checks.Suppression{Kind: checks.External, Reason: "accepted"}
+	o := fake(suppressed, finding("RP006", checks.Warning, checks.New))
+	for _, format := range []string{"text", "json", "sarif", "github", "junit"} {
+		r := run(o, "", "check", "--format", format, "plan.json")
+		if r.code != ExitOK || r.stderr != "" {
+			t.Errorf("%s: a suppressed error gives exit %d, stderr %q", format, r.code, r.stderr)
+		}
+	}
+	if r := run(o, "", "check", "--format", "github", "plan.json"); strings.Contains(r.stdout, "::error") {
+		t.Errorf("a suppressed error is annotated:\n%s", r.stdout)
+	}
+	if r := run(o, "", "check", "--fail-on", "warning", "plan.json"); r.code != ExitFindings {
+		t.Errorf("--fail-on warning with an unsuppressed warning: exit %d", r.code)
+	}
+}
+
+// TestFixtureLocations pins the file and line of findings on fixtures with
+// modules, count, for_each and dynamic blocks, checked by hand against
+// their .tf files (the golden files would follow any change).
+func TestFixtureLocations(t *testing.T) {
+	t.Chdir("..")
+	for fixture, want := range map[string][]string{
+		// the inline blocks of the intent rules: ingress 100, egress 100
+		"web-missing-return": {"fixtures/web-missing-return/main.tf:23", "fixtures/web-missing-return/main.tf:32"},
+		// module with count = 2, standalone rules: the module's NACL block
+		"module-count": {"fixtures/module-count/modules/net/main.tf:30"},
+		// module with for_each
+		"module-for-each": {"fixtures/module-for-each/modules/tier/main.tf:12"},
+		// NACL with count = 2 (the [1] instance)
+		"count-index-pairing": {"fixtures/count-index-pairing/main.tf:19"},
+		// nested count-gated NACL in a local copy of terraform-aws-modules/vpc
+		"vpc-module-style": {"fixtures/vpc-module-style/modules/vpc/main.tf:155"},
+		// both intents are written by one dynamic "ingress" block
+		"dynamic-blocks": {"fixtures/dynamic-blocks/main.tf:32", "fixtures/dynamic-blocks/main.tf:32"},
+		// RP008 on a standalone rule: its own block
+		"unlinkable-rule": {"fixtures/unlinkable-rule/main.tf:40"},
+	} {
+		r := run(testOptions, "", "check", "--format", "json", "fixtures/"+fixture+"/plan.json")
+		var doc struct {
+			Findings []struct {
+				Location struct {
+					File string
+					Line int
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("%s: %v", fixture, err)
+		}
+		var got []string
+		for _, f := range doc.Findings {
+			got = append(got, f.Location.File+":"+strconv.Itoa(f.Location.Line))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: locations %v, want %v", fixture, got, want)
+		}
+	}
+}

@@ -1,0 +1,258 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/returnpath-dev/returnpath/checks"
+)
+
+// SARIF writes the report as SARIF 2.1.0 for code scanning (GitHub
+// github/codeql-action/upload-sarif and other SARIF viewers): one run, every
+// rule with its help, and one result per finding located at its .tf file
+// and line, relative to the repository root. The output holds no time and
+// no absolute path of the repository, so that one input always gives the
+// same bytes.
+type SARIF struct{}
+
+// SARIF constants: the schema the output validates against, where the
+// rules are documented, and the name of the result fingerprint.
+const (
+	sarifSchema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	sarifVersion = "2.1.0"
+	// InformationURI is the project's home page.
+	InformationURI = "https://github.com/returnpath-dev/returnpath"
+	// RulesHelpURI is the README's rule section.
+	RulesHelpURI = InformationURI + "#rules"
+	// FingerprintKey names the fingerprint of a finding in a result's
+	// partialFingerprints; the version changes when the identity does.
+	FingerprintKey = "returnpathFinding/v1"
+	// srcRoot is the base of artifact paths: the repository root.
+	srcRoot = "%SRCROOT%"
+)
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool               sarifTool                    `json:"tool"`
+	OriginalURIBaseIDs map[string]sarifArtifactBase `json:"originalUriBaseIds"`
+	Results            []sarifResult                `json:"results"`
+}
+
+type sarifArtifactBase struct {
+	Description sarifMessage `json:"description"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID                   string            `json:"id"`
+	ShortDescription     sarifMessage      `json:"shortDescription"`
+	FullDescription      sarifMessage      `json:"fullDescription"`
+	Help                 sarifMessage      `json:"help"`
+	HelpURI              string            `json:"helpUri"`
+	DefaultConfiguration sarifRuleConfig   `json:"defaultConfiguration"`
+	Properties           sarifRuleProperty `json:"properties"`
+}
+
+type sarifRuleConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifRuleProperty struct {
+	Tags []string `json:"tags"`
+}
+
+type sarifMessage struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Level               string             `json:"level"`
+	Message             sarifMessage       `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          sarifResultProps   `json:"properties"`
+}
+
+type sarifResultProps struct {
+	Status string `json:"status"` // new or existing, as in the JSON report
+}
+
+type sarifLocation struct {
+	PhysicalLocation *sarifPhysicalLocation `json:"physicalLocation,omitempty"`
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
+}
+
+type sarifPhysicalLocation struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           *sarifRegion          `json:"region,omitempty"`
+}
+
+type sarifArtifactLocation struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+type sarifLogicalLocation struct {
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification,omitempty"`
+}
+
+// Format writes r as SARIF.
+func (SARIF) Format(w io.Writer, r *Report) error {
+	rules := checks.All()
+	ruleIndex := map[string]int{}
+	driver := sarifDriver{
+		Name:           "returnpath",
+		Version:        r.Version,
+		InformationURI: InformationURI,
+		Rules:          make([]sarifRule, 0, len(rules)),
+	}
+	for i, c := range rules {
+		ruleIndex[c.ID] = i
+		driver.Rules = append(driver.Rules, sarifRule{
+			ID:                   c.ID,
+			ShortDescription:     sarifMessage{c.Title},
+			FullDescription:      sarifMessage{c.Doc},
+			Help:                 sarifMessage{c.Doc},
+			HelpURI:              RulesHelpURI,
+			DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(c.Severity)},
+			Properties:           sarifRuleProperty{Tags: []string{"terraform", "aws", "network-acl"}},
+		})
+	}
+	run := sarifRun{
+		Tool: sarifTool{Driver: driver},
+		OriginalURIBaseIDs: map[string]sarifArtifactBase{
+			srcRoot: {Description: sarifMessage{"The root of the repository that holds the Terraform configuration."}},
+		},
+		Results: make([]sarifResult, 0, len(r.Findings)),
+	}
+	for i, f := range r.Findings {
+		index, ok := ruleIndex[f.Rule]
+		if !ok {
+			return fmt.Errorf("finding %d (%s %s): no such rule", i+1, f.Rule, f.Resource)
+		}
+		if _, err := f.Severity.MarshalText(); err != nil {
+			return fmt.Errorf("finding %d (%s %s): %v", i+1, f.Rule, f.Resource, err)
+		}
+		status, err := f.Status.MarshalText()
+		if err != nil {
+			return fmt.Errorf("finding %d (%s %s): %v", i+1, f.Rule, f.Resource, err)
+		}
+		result := sarifResult{
+			RuleID:              f.Rule,
+			RuleIndex:           index,
+			Level:               sarifLevel(f.Severity),
+			Message:             sarifMessage{explanation(f)},
+			Locations:           []sarifLocation{sarifLocationOf(f, r.Plan.RepoFile)},
+			PartialFingerprints: map[string]string{FingerprintKey: fingerprint(f.Finding)},
+			Properties:          sarifResultProps{Status: string(status)},
+		}
+		if s := f.Suppression; s != nil {
+			if s.Kind != checks.InSource && s.Kind != checks.External {
+				return fmt.Errorf("finding %d (%s %s): invalid suppression kind %d", i+1, f.Rule, f.Resource, s.Kind)
+			}
+			result.Suppressions = []sarifSuppression{{Kind: s.Kind.String(), Justification: s.Reason}}
+		}
+		run.Results = append(run.Results, result)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}})
+}
+
+// sarifLevel maps a severity to a SARIF level (notice is "note").
+func sarifLevel(s checks.Severity) string {
+	switch s {
+	case checks.Error:
+		return "error"
+	case checks.Warning:
+		return "warning"
+	}
+	return "note"
+}
+
+// sarifLocationOf is the finding's file and line, with the resource
+// address as the logical location. A finding the configuration does not
+// locate points at the plan file instead, when it is in the repository:
+// GitHub code scanning refuses a whole upload for one result without a
+// physical location.
+func sarifLocationOf(f Finding, planFile string) sarifLocation {
+	loc := sarifLocation{LogicalLocations: []sarifLogicalLocation{{FullyQualifiedName: string(f.Resource), Kind: "resource"}}}
+	switch {
+	case f.Location.IsValid():
+		loc.PhysicalLocation = &sarifPhysicalLocation{
+			ArtifactLocation: artifactLocation(f.Location.File),
+			Region:           &sarifRegion{StartLine: f.Location.Line},
+		}
+	case planFile != "":
+		loc.PhysicalLocation = &sarifPhysicalLocation{ArtifactLocation: artifactLocation(planFile)}
+	}
+	return loc
+}
+
+// artifactLocation is a file relative to the repository root, or a file
+// URI for one outside it (a local module source that leaves the
+// repository).
+func artifactLocation(file string) sarifArtifactLocation {
+	if filepath.IsAbs(filepath.FromSlash(file)) {
+		if !strings.HasPrefix(file, "/") {
+			file = "/" + file // C:/x is file:///C:/x
+		}
+		return sarifArtifactLocation{URI: (&url.URL{Scheme: "file", Path: file}).String()}
+	}
+	return sarifArtifactLocation{URI: (&url.URL{Path: file}).String(), URIBaseID: srcRoot}
+}
+
+// fingerprint identifies a finding across runs, whatever the line numbers
+// and the order of findings: the rule and the resource, and for a broken
+// flow the intent it is about (direction, family, protocol, peer, service
+// ports and the rule that states it); for other findings their message.
+// Whether the finding is new or existing does not change it.
+func fingerprint(f checks.Finding) string {
+	parts := []string{f.Rule, string(f.Resource)}
+	if fl := f.Flow; fl != nil {
+		parts = append(parts,
+			fl.Direction.String(), fl.Family.String(), fl.Protocol.String(),
+			prefixString(fl.PeerCIDR), fl.ServicePorts.String(),
+			string(fl.IntentRule.Address), strconv.Itoa(fl.IntentRule.Number))
+	} else {
+		parts = append(parts, f.Message)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(sum[:])
+}
