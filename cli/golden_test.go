@@ -15,8 +15,9 @@ import (
 )
 
 // TestGolden runs `returnpath check` on every fixture with a plan.json and
-// compares the JSON and text reports with fixtures/NAME/report.json and
-// report.txt (go test ./... -update rewrites them). Independently of the
+// compares the JSON, text and markdown reports with fixtures/NAME/
+// report.json, report.txt and report.md (go test ./... -update rewrites
+// them). Independently of the
 // golden files, the findings must be exactly those the fixture's main.tf
 // announces in its "# expect:" lines.
 func TestGolden(t *testing.T) {
@@ -45,6 +46,11 @@ func TestGolden(t *testing.T) {
 				t.Errorf("text: exit %d (json: %d), stderr %q", txt.code, js.code, txt.stderr)
 			}
 			golden.Check(t, filepath.Join(dir, "report.txt"), txt.stdout)
+			md := run(testOptions, "", "check", "--format", "markdown", planArg)
+			if md.code != js.code || md.stderr != "" {
+				t.Errorf("markdown: exit %d (json: %d), stderr %q", md.code, js.code, md.stderr)
+			}
+			golden.Check(t, filepath.Join(dir, "report.md"), md.stdout)
 
 			want, err := expectations(filepath.Join(dir, "main.tf"))
 			if err != nil {

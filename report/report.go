@@ -115,6 +115,7 @@ func Formats() []Format {
 	return []Format{
 		{Name: "text", Description: "grouped by NACL, for people (default)", New: func(o Options) Formatter { return Text{Color: o.Color} }},
 		{Name: "json", Description: "one JSON document, for programs", New: func(Options) Formatter { return JSON{} }},
+		{Name: "markdown", Description: "a pull-request comment body (what returnpath comment posts)", New: func(Options) Formatter { return Markdown{} }},
 	}
 }
 

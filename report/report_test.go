@@ -278,7 +278,7 @@ func TestJSONClean(t *testing.T) {
 }
 
 func TestFormats(t *testing.T) {
-	if got := Names(); !slices.Equal(got, []string{"text", "json"}) {
+	if got := Names(); !slices.Equal(got, []string{"text", "json", "markdown"}) {
 		t.Errorf("Names() = %v", got)
 	}
 	for _, f := range Formats() {
