@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/plan"
@@ -35,6 +37,8 @@ type Options struct {
 	// load and run replace plan.Load and checks.Run in tests.
 	load func(name string, stdin io.Reader) (*plan.Model, error)
 	run  func(*plan.Model, checks.Config) []checks.Finding
+	// sleep replaces the waits on GitHub rate limits in tests; nil waits.
+	sleep func(context.Context, time.Duration) error
 }
 
 // Main runs returnpath with args (without the program name) and returns the
@@ -82,6 +86,8 @@ func (o Options) dispatch(args []string, stdin io.Reader, stdout io.Writer) (int
 	switch cmd {
 	case "check":
 		return o.check(rest, stdin, stdout)
+	case "comment":
+		return o.comment(rest, stdin, stdout)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return 0, usagef("version takes no arguments, got %q", rest[0])
@@ -104,6 +110,9 @@ func help(args []string, stdout io.Writer) (int, error) {
 	case len(args) == 1 && args[0] == "check":
 		fs, _ := checkFlags()
 		printCheckUsage(stdout, fs)
+	case len(args) == 1 && args[0] == "comment":
+		fs, _ := commentFlags()
+		printCommentUsage(stdout, fs)
 	case len(args) == 1 && (args[0] == "version" || args[0] == "help"):
 		fmt.Fprint(stdout, usage)
 	default:
@@ -118,8 +127,9 @@ rule on the client's ephemeral ports).
 
 Usage:
   returnpath check [flags] PLAN   check a plan (terraform show -json output, a binary plan, or - for stdin)
+  returnpath comment [flags] PLAN check a plan and post the report as a GitHub pull-request comment
   returnpath version              print the version
-  returnpath help [check]         print this help, or the flags of check
+  returnpath help [COMMAND]       print this help, or the flags of check or comment
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
 `
@@ -141,11 +151,16 @@ func checkFlags() (*flag.FlagSet, *checkConfig) {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported by Main, in one line
 	fs.StringVar(&cfg.Format, "format", "text", "output `FORMAT`: "+strings.Join(report.Names(), ", "))
-	fs.StringVar(&cfg.FailOn, "fail-on", "error", "exit 1 when a finding has at least `SEVERITY`: error, warning, notice or never")
-	fs.BoolVar(&cfg.OnlyNew, "only-new", false, "report only findings this plan introduces, not those already in the prior state")
-	fs.StringVar(&cfg.Chdir, "chdir", "", "the Terraform configuration `DIR`, for source locations (default: the plan file's directory)")
+	analysisFlags(fs, &cfg.FailOn, &cfg.OnlyNew, &cfg.Chdir)
 	fs.BoolVar(&cfg.NoColor, "no-color", false, "no colours in text output (also: NO_COLOR set, or stdout not a terminal)")
 	return fs, cfg
+}
+
+// analysisFlags defines the flags of every command that checks a plan.
+func analysisFlags(fs *flag.FlagSet, failOn *string, onlyNew *bool, chdir *string) {
+	fs.StringVar(failOn, "fail-on", "error", "exit 1 when a finding has at least `SEVERITY`: error, warning, notice or never")
+	fs.BoolVar(onlyNew, "only-new", false, "report only findings this plan introduces, not those already in the prior state")
+	fs.StringVar(chdir, "chdir", "", "the Terraform configuration `DIR`, for source locations (default: the plan file's directory)")
 }
 
 func printCheckUsage(w io.Writer, fs *flag.FlagSet) {
@@ -156,17 +171,7 @@ a binary plan file (read with terraform), or - for standard input.
 
 Flags:
 `)
-	fs.VisitAll(func(f *flag.Flag) {
-		arg, help := flag.UnquoteUsage(f)
-		name := "--" + f.Name
-		if arg != "" {
-			name += " " + arg
-		}
-		if f.DefValue != "" && f.DefValue != "false" {
-			help += fmt.Sprintf(" (default %s)", f.DefValue)
-		}
-		fmt.Fprintf(w, "  %-20s %s\n", name, help)
-	})
+	printFlags(w, fs)
 	fmt.Fprint(w, "\nFormats:\n")
 	for _, f := range report.Formats() {
 		fmt.Fprintf(w, "  %-8s %s\n", f.Name, f.Description)
@@ -209,20 +214,14 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	}
 	failOn, err := parseFailOn(cfg.FailOn)
 	if err != nil {
+		return 0, usagef("check: %v", err)
+	}
+	name, err := onePlan("check", positional)
+	if err != nil {
 		return 0, err
 	}
-	switch len(positional) {
-	case 0:
-		return 0, usagef("check: missing PLAN (the JSON of 'terraform show -json PLANFILE', or - for stdin)")
-	case 1:
-	default:
-		return 0, usagef("check: want one PLAN, got %d arguments: %s", len(positional), strings.Join(positional, " "))
-	}
-	name := positional[0]
-	if cfg.Chdir != "" {
-		if info, err := os.Stat(cfg.Chdir); err != nil || !info.IsDir() {
-			return 0, fmt.Errorf("--chdir %s: not a directory", cfg.Chdir)
-		}
+	if err := checkChdir(cfg.Chdir); err != nil {
+		return 0, err
 	}
 
 	r, err := o.analyse(name, stdin, cfg.OnlyNew)
@@ -283,9 +282,31 @@ func parseFailOn(s string) (checks.Severity, error) {
 	}
 	sev, err := checks.ParseSeverity(s)
 	if err != nil {
-		return 0, usagef("check: unknown --fail-on %q (want error, warning, notice or never)", s)
+		return 0, fmt.Errorf("unknown --fail-on %q (want error, warning, notice or never)", s)
 	}
 	return sev, nil
+}
+
+// onePlan is the PLAN argument of command cmd.
+func onePlan(cmd string, positional []string) (string, error) {
+	switch len(positional) {
+	case 0:
+		return "", usagef("%s: missing PLAN (the JSON of 'terraform show -json PLANFILE', or - for stdin)", cmd)
+	case 1:
+		return positional[0], nil
+	}
+	return "", usagef("%s: want one PLAN, got %d arguments: %s", cmd, len(positional), strings.Join(positional, " "))
+}
+
+// checkChdir checks that --chdir, when given, is a directory.
+func checkChdir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return fmt.Errorf("--chdir %s: not a directory", dir)
+	}
+	return nil
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -7,6 +7,7 @@
 // It owns everything that knows GitHub: the REST API client (go-github,
 // with the API base exactly as GITHUB_API_URL gives it), the stale-run
 // guard (a run never replaces a comment recorded by a newer run), bounded
-// retries on rate limits, errors as one line without the token, and
-// reading the Actions event payload.
+// retries on rate limits, errors as one line without the token, and what
+// GitHub Actions provides: the environment, the event payload, the job
+// summary.
 package prcomment
