@@ -178,6 +178,21 @@ Flags:
 	}
 }
 
+// printFlags lists a command's flags, "--name ARG  help (default x)".
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, help := flag.UnquoteUsage(f)
+		name := "--" + f.Name
+		if arg != "" {
+			name += " " + arg
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			help += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  %-20s %s\n", name, help)
+	})
+}
+
 // parseInterleaved parses flags before and after positional arguments
 // ("check plan.json --format json" works); "--" ends the flags.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {

@@ -54,21 +54,6 @@ Flags:
 	printFlags(w, fs)
 }
 
-// printFlags lists a command's flags, "--name ARG  help (default x)".
-func printFlags(w io.Writer, fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) {
-		arg, help := flag.UnquoteUsage(f)
-		name := "--" + f.Name
-		if arg != "" {
-			name += " " + arg
-		}
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
-			help += fmt.Sprintf(" (default %s)", f.DefValue)
-		}
-		fmt.Fprintf(w, "  %-20s %s\n", name, help)
-	})
-}
-
 func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int, error) {
 	fs, cfg := commentFlags()
 	positional, err := parseInterleaved(fs, args)
