@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,6 +47,8 @@ type Options struct {
 	// repoRoot replaces source.RepoRoot in tests, so that report paths do
 	// not depend on where the checkout is.
 	repoRoot func(dir string) string
+	// sleep replaces the waits on GitHub rate limits in tests; nil waits.
+	sleep func(context.Context, time.Duration) error
 }
 
 // Main runs returnpath with args (without the program name) and returns the
@@ -103,6 +106,8 @@ func (o Options) dispatch(args []string, stdin io.Reader, stdout io.Writer) (int
 		return rules(rest, stdout)
 	case "explain":
 		return explain(rest, stdout)
+	case "comment":
+		return o.comment(rest, stdin, stdout)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return 0, usagef("version takes no arguments, got %q", rest[0])
@@ -129,6 +134,9 @@ func help(args []string, stdout io.Writer) (int, error) {
 		fmt.Fprint(stdout, rulesUsage)
 	case len(args) == 1 && args[0] == "explain":
 		fmt.Fprint(stdout, explainUsage)
+	case len(args) == 1 && args[0] == "comment":
+		fs, _ := commentFlags()
+		printCommentUsage(stdout, fs)
 	case len(args) == 1 && (args[0] == "version" || args[0] == "help"):
 		fmt.Fprint(stdout, usage)
 	default:
@@ -143,10 +151,11 @@ rule on the client's ephemeral ports).
 
 Usage:
   returnpath check [flags] PLAN   check a plan (terraform show -json output, a binary plan, or - for stdin)
+  returnpath comment [flags] PLAN check a plan and post the report as a GitHub pull-request comment
   returnpath rules                list the rules with their severity and what they find
   returnpath explain RULE         explain a rule at length, with an example fix
   returnpath version              print the version
-  returnpath help [COMMAND]       print this help, or the help of check, rules or explain
+  returnpath help [COMMAND]       print this help, or the help of check, comment, rules or explain
 
 Configuration: .returnpath.hcl in the configuration directory or a parent up to
 the repository root (or --config FILE) sets client ranges, rule severities,
@@ -206,21 +215,26 @@ a binary plan file (read with terraform), or - for standard input.
 
 Flags:
 `)
+	printFlags(w, fs)
+	fmt.Fprint(w, "\nFormats:\n")
+	for _, f := range report.Formats() {
+		fmt.Fprintf(w, "  %-8s %s\n", f.Name, f.Description)
+	}
+}
+
+// printFlags lists a command's flags, "--name ARG  help (default x)".
+func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, help := flag.UnquoteUsage(f)
 		name := "--" + f.Name
 		if arg != "" {
 			name += " " + arg
 		}
-		if f.DefValue != "" && f.DefValue != "false" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 			help += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
 		fmt.Fprintf(w, "  %-20s %s\n", name, help)
 	})
-	fmt.Fprint(w, "\nFormats:\n")
-	for _, f := range report.Formats() {
-		fmt.Fprintf(w, "  %-8s %s\n", f.Name, f.Description)
-	}
 }
 
 // parseInterleaved parses flags before and after positional arguments
@@ -257,14 +271,10 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	if !ok {
 		return 0, usagef("check: unknown --format %q (want %s)", cfg.Format, strings.Join(report.Names(), ", "))
 	}
-	switch len(positional) {
-	case 0:
-		return 0, usagef("check: missing PLAN (the JSON of 'terraform show -json PLANFILE', or - for stdin)")
-	case 1:
-	default:
-		return 0, usagef("check: want one PLAN, got %d arguments: %s", len(positional), strings.Join(positional, " "))
+	name, err := onePlan("check", positional)
+	if err != nil {
+		return 0, err
 	}
-	name := positional[0]
 	a, err := o.prepare(fs, cfg.analysisFlags, name)
 	if err != nil {
 		return 0, err
@@ -308,10 +318,8 @@ type analysis struct {
 // configuration. A bad configuration is an error that names the file,
 // line and column.
 func (o Options) prepare(fs *flag.FlagSet, flags analysisFlags, planName string) (analysis, error) {
-	if flags.Chdir != "" {
-		if info, err := os.Stat(flags.Chdir); err != nil || !info.IsDir() {
-			return analysis{}, fmt.Errorf("--chdir %s: not a directory", flags.Chdir)
-		}
+	if err := checkChdir(flags.Chdir); err != nil {
+		return analysis{}, err
 	}
 	dir := source.ConfigDir(flags.Chdir, planName)
 	cfg, err := loadConfig(flags.Config, dir)
@@ -324,7 +332,7 @@ func (o Options) prepare(fs *flag.FlagSet, flags analysisFlags, planName string)
 	}
 	a := analysis{config: cfg, onlyNew: flags.OnlyNew}
 	if a.failOn, err = parseFailOn(failOn); err != nil {
-		return analysis{}, err
+		return analysis{}, usagef("%s: %v", fs.Name(), err)
 	}
 	// Comments are checked even with --no-ignores: a malformed one is an
 	// error either way.
@@ -447,9 +455,31 @@ func parseFailOn(s string) (checks.Severity, error) {
 	}
 	sev, err := checks.ParseSeverity(s)
 	if err != nil {
-		return 0, usagef("check: unknown --fail-on %q (want error, warning, notice or never)", s)
+		return 0, fmt.Errorf("unknown --fail-on %q (want error, warning, notice or never)", s)
 	}
 	return sev, nil
+}
+
+// onePlan is the PLAN argument of command cmd.
+func onePlan(cmd string, positional []string) (string, error) {
+	switch len(positional) {
+	case 0:
+		return "", usagef("%s: missing PLAN (the JSON of 'terraform show -json PLANFILE', or - for stdin)", cmd)
+	case 1:
+		return positional[0], nil
+	}
+	return "", usagef("%s: want one PLAN, got %d arguments: %s", cmd, len(positional), strings.Join(positional, " "))
+}
+
+// checkChdir checks that --chdir, when given, is a directory.
+func checkChdir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return fmt.Errorf("--chdir %s: not a directory", dir)
+	}
+	return nil
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -17,14 +17,14 @@ import (
 
 // TestGolden runs `returnpath check` on every fixture with a plan.json and
 // compares the reports with fixtures/NAME/report.json, report.txt,
-// report.sarif, report.github and report.junit.xml (go test ./... -update
-// rewrites them); the SARIF must validate against the SARIF 2.1.0 schema
-// (when ../shared has it). Independently of the golden files, the findings
-// must be exactly those the fixture's main.tf announces in its "# expect:"
-// lines. A fixture may hold a .returnpath.hcl and returnpath:ignore
-// comments: the check command finds both from the plan's directory, and the
-// tests' clock is fixed (testOptions.Now) so that expiry dates give the same
-// reports every day.
+// report.sarif, report.github, report.junit.xml and report.md (go test
+// ./... -update rewrites them); the SARIF must validate against the SARIF
+// 2.1.0 schema (when ../shared has it). Independently of the golden files,
+// the findings must be exactly those the fixture's main.tf announces in its
+// "# expect:" lines. A fixture may hold a .returnpath.hcl and
+// returnpath:ignore comments: the check command finds both from the plan's
+// directory, and the tests' clock is fixed (testOptions.Now) so that expiry
+// dates give the same reports every day.
 func TestGolden(t *testing.T) {
 	// From the repository root, reports name plans and .tf files the way
 	// README commands and code scanning do: fixtures/NAME/main.tf.
@@ -59,6 +59,7 @@ func TestGolden(t *testing.T) {
 				{"sarif", "report.sarif"},
 				{"github", "report.github"},
 				{"junit", "report.junit.xml"},
+				{"markdown", "report.md"},
 			} {
 				r := run(testOptions, "", "check", "--format", f.format, planArg)
 				if r.code != js.code || r.stderr != "" {

@@ -162,6 +162,19 @@ type Format struct {
 	New         func(Options) Formatter
 }
 
+// Shown are the findings no ignore suppresses: the problems formats list.
+// Suppressed ones are only counted, except in formats that can carry the
+// suppression (JSON, SARIF, JUnit).
+func (r *Report) Shown() []Finding {
+	var shown []Finding
+	for _, f := range r.Findings {
+		if f.Suppression == nil {
+			shown = append(shown, f)
+		}
+	}
+	return shown
+}
+
 // Formats lists every output format, the default (text) first. It returns a
 // new slice on every call; there is no registration at init time.
 func Formats() []Format {
@@ -171,6 +184,7 @@ func Formats() []Format {
 		{Name: "sarif", Description: "SARIF 2.1.0, for GitHub code scanning and SARIF viewers", New: func(Options) Formatter { return SARIF{} }},
 		{Name: "github", Description: "GitHub Actions workflow commands: annotations on the .tf files", New: func(Options) Formatter { return GitHub{} }},
 		{Name: "junit", Description: "JUnit XML: a testsuite per rule, a testcase per NACL", New: func(Options) Formatter { return JUnit{} }},
+		{Name: "markdown", Description: "a pull-request comment body (what returnpath comment posts)", New: func(Options) Formatter { return Markdown{} }},
 	}
 }
 

@@ -373,7 +373,7 @@ func TestJSONSuppressed(t *testing.T) {
 }
 
 func TestFormats(t *testing.T) {
-	if got := Names(); !slices.Equal(got, []string{"text", "json", "sarif", "github", "junit"}) {
+	if got := Names(); !slices.Equal(got, []string{"text", "json", "sarif", "github", "junit", "markdown"}) {
 		t.Errorf("Names() = %v", got)
 	}
 	for _, f := range Formats() {

@@ -32,12 +32,7 @@ const (
 // Format writes r as text.
 func (t Text) Format(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
-	var shown []Finding
-	for _, f := range r.Findings {
-		if f.Suppression == nil {
-			shown = append(shown, f)
-		}
-	}
+	shown := r.Shown()
 	if len(shown) == 0 {
 		fmt.Fprintf(bw, "no return-path problems in %s", plural(r.Summary.NACLs, "NACL"))
 		if n := r.Summary.Suppressed; n > 0 {
