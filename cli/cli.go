@@ -63,7 +63,7 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	if o.run == nil {
 		o.run = checks.Run
 	}
-	code, err := o.dispatch(args, stdin, stdout)
+	code, err := o.dispatch(args, stdin, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "returnpath: %s\n", oneLine(err.Error()))
 		return ExitError
@@ -74,7 +74,7 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 // usagef is a mistake on the command line; its message says how to get help.
 func usagef(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
-func (o Options) dispatch(args []string, stdin io.Reader, stdout io.Writer) (int, error) {
+func (o Options) dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	if len(args) == 0 {
 		return 0, usagef("no command given (run 'returnpath help')")
 	}
@@ -82,6 +82,8 @@ func (o Options) dispatch(args []string, stdin io.Reader, stdout io.Writer) (int
 	switch cmd {
 	case "check":
 		return o.check(rest, stdin, stdout)
+	case "serve":
+		return o.serve(rest, stdout, stderr)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return 0, usagef("version takes no arguments, got %q", rest[0])
@@ -104,6 +106,9 @@ func help(args []string, stdout io.Writer) (int, error) {
 	case len(args) == 1 && args[0] == "check":
 		fs, _ := checkFlags()
 		printCheckUsage(stdout, fs)
+	case len(args) == 1 && args[0] == "serve":
+		fs, _ := serveFlags()
+		printServeUsage(stdout, fs)
 	case len(args) == 1 && (args[0] == "version" || args[0] == "help"):
 		fmt.Fprint(stdout, usage)
 	default:
@@ -118,8 +123,9 @@ rule on the client's ephemeral ports).
 
 Usage:
   returnpath check [flags] PLAN   check a plan (terraform show -json output, a binary plan, or - for stdin)
+  returnpath serve [flags]        run the HCP Terraform / Terraform Enterprise run task server
   returnpath version              print the version
-  returnpath help [check]         print this help, or the flags of check
+  returnpath help [COMMAND]       print this help, or the flags of check or serve
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or input error.
 `
@@ -156,6 +162,15 @@ a binary plan file (read with terraform), or - for standard input.
 
 Flags:
 `)
+	printFlags(w, fs)
+	fmt.Fprint(w, "\nFormats:\n")
+	for _, f := range report.Formats() {
+		fmt.Fprintf(w, "  %-8s %s\n", f.Name, f.Description)
+	}
+}
+
+// printFlags lists the flags of fs, one a line, with their defaults.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, help := flag.UnquoteUsage(f)
 		name := "--" + f.Name
@@ -167,10 +182,6 @@ Flags:
 		}
 		fmt.Fprintf(w, "  %-20s %s\n", name, help)
 	})
-	fmt.Fprint(w, "\nFormats:\n")
-	for _, f := range report.Formats() {
-		fmt.Fprintf(w, "  %-8s %s\n", f.Name, f.Description)
-	}
 }
 
 // parseInterleaved parses flags before and after positional arguments
@@ -209,7 +220,7 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	}
 	failOn, err := parseFailOn(cfg.FailOn)
 	if err != nil {
-		return 0, err
+		return 0, usagef("check: %v", err)
 	}
 	switch len(positional) {
 	case 0:
@@ -251,6 +262,12 @@ func (o Options) analyse(name string, stdin io.Reader, onlyNew bool) (*report.Re
 		}
 		return nil, errors.New(msg)
 	}
+	return o.review(m, name, onlyNew), nil
+}
+
+// review runs the checks on a loaded plan, keeps only new findings when
+// asked, and builds the report.
+func (o Options) review(m *plan.Model, name string, onlyNew bool) *report.Report {
 	findings := o.run(m, checks.DefaultConfig())
 	if onlyNew {
 		kept := findings[:0:0]
@@ -261,7 +278,7 @@ func (o Options) analyse(name string, stdin io.Reader, onlyNew bool) (*report.Re
 		}
 		findings = kept
 	}
-	return report.New(m, findings, name, o.Version), nil
+	return report.New(m, findings, name, o.Version)
 }
 
 // exitCode is ExitFindings when a finding reaches failOn.
@@ -283,7 +300,7 @@ func parseFailOn(s string) (checks.Severity, error) {
 	}
 	sev, err := checks.ParseSeverity(s)
 	if err != nil {
-		return 0, usagef("check: unknown --fail-on %q (want error, warning, notice or never)", s)
+		return 0, fmt.Errorf("unknown --fail-on %q (want error, warning, notice or never)", s)
 	}
 	return sev, nil
 }
