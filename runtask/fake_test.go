@@ -288,6 +288,9 @@ func start(t *testing.T, cfg Config) *server {
 	if cfg.Workers == 0 {
 		cfg.Workers = 2
 	}
+	if cfg.QueueSize == 0 { // with no queue, a task arriving before a worker waits is refused
+		cfg.QueueSize = 10
+	}
 	cfg.Version = "test"
 	s, err := New(cfg)
 	if err != nil {

@@ -137,15 +137,12 @@ func validSignature(key, body []byte, header string) bool {
 	return hmac.Equal(got, mac.Sum(nil))
 }
 
-// secret is a credential: it prints and logs as "REDACTED", so that no
-// format verb or log call can leak it.
+// secret is a credential: it prints, logs and encodes as "REDACTED", so
+// that no format verb, log call or JSON encoding can leak it. Decoding
+// reads it as a plain string.
 type secret string
 
 func (secret) String() string               { return "REDACTED" }
 func (secret) GoString() string             { return `"REDACTED"` }
 func (secret) LogValue() slog.Value         { return slog.StringValue("REDACTED") }
 func (secret) MarshalText() ([]byte, error) { return []byte("REDACTED"), nil }
-
-// UnmarshalText reads the token; MarshalText would otherwise make JSON
-// decoding go through it too.
-func (s *secret) UnmarshalText(b []byte) error { *s = secret(b); return nil }

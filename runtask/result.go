@@ -71,14 +71,15 @@ type tag struct {
 
 // encode writes the document as the callback body. HTML characters stay as
 // they are: the body is read by HCP Terraform, not embedded in a page.
-func (t taskResult) encode() ([]byte, error) {
+func (t taskResult) encode() []byte {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(t); err != nil {
-		return nil, err
+		// Strings, slices and maps of strings always encode.
+		panic("runtask: encoding a task result: " + err.Error())
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // statusResult is a result with a status and a message and no outcomes:

@@ -1,6 +1,7 @@
 package runtask
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -155,7 +156,11 @@ func TestSecretNeverPrints(t *testing.T) {
 	var logs strings.Builder
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "task", req, "token", req.AccessToken)
 	slog.New(slog.NewTextHandler(&logs, nil)).Info("x", "task", req, "token", req.AccessToken)
-	for _, out := range []string{fmt.Sprint(req), fmt.Sprintf("%+v %#v %s %q", req, req, req.AccessToken, req.AccessToken), logs.String()} {
+	encoded, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{fmt.Sprint(req), fmt.Sprintf("%+v %#v %s %q", req, req, req.AccessToken, req.AccessToken), logs.String(), string(encoded)} {
 		if strings.Contains(out, testToken) {
 			t.Errorf("the token is printed: %s", out)
 		}

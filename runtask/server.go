@@ -316,14 +316,8 @@ func (s *Server) process(work, abort context.Context, task queued) {
 	start := time.Now()
 	log.Info("task started", "waited", start.Sub(task.at).Round(time.Millisecond).String())
 	result := s.outcome(work, req, log)
-	body, err := result.encode()
-	if err != nil { // a finding that cannot be written: still call back
-		log.Error("cannot encode the task result", "error", err.Error())
-		result = statusResult(statusFailed, "returnpath cannot write its result: "+err.Error(), s.reportURL.expand(req))
-		body, _ = result.encode()
-	}
 	attrs := result.Data.Attributes
-	if err := s.callback(abort, req, body); err != nil {
+	if err := s.callback(abort, req, result.encode()); err != nil {
 		log.Error("task result not delivered", "status", attrs.Status, "error", err.Error())
 		return
 	}
@@ -348,11 +342,8 @@ func (s *Server) outcome(work context.Context, req Request, log *slog.Logger) ta
 		case result := <-done:
 			return result
 		case <-slow.C:
-			update, err := statusResult(statusRunning, "returnpath is checking the network ACLs of the plan", "").encode()
-			if err == nil {
-				err = s.callback(work, req, update)
-			}
-			if err != nil {
+			update := statusResult(statusRunning, "returnpath is checking the network ACLs of the plan", "")
+			if err := s.callback(work, req, update.encode()); err != nil {
 				log.Warn("running update not delivered", "error", err.Error())
 			} else {
 				log.Info("running update delivered", "after", s.cfg.Timing.SlowAfter.String())

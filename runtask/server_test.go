@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/internal/golden"
+	"github.com/returnpath-dev/returnpath/report"
 )
 
 func TestBadSignature(t *testing.T) {
@@ -576,16 +578,29 @@ func TestPrePlanStage(t *testing.T) {
 	}
 }
 
-func TestAnalysisPanicIsReported(t *testing.T) {
-	hcp := newFakeHCP(t)
-	s := start(t, Config{Analyse: func(string, []byte) (Analysis, error) { panic("boom") }})
-	hcp.setPlan("panic", servePlan(fixture(t, "web-ok")))
-	wantOK(t, s.postTask(t, hcp.task("panic"), ""))
-	c := hcp.nextCallback(t)
-	if a := c.doc.Data.Attributes; a.Status != "failed" || !strings.Contains(a.Message, "internal error: boom") {
-		t.Errorf("result: %s", c)
+func TestAnalysisFailuresAreReported(t *testing.T) {
+	for name, tc := range map[string]struct {
+		analyse func(string, []byte) (Analysis, error)
+		want    string
+	}{
+		"panic":     {func(string, []byte) (Analysis, error) { panic("boom") }, "returnpath failed on this plan (internal error: boom); please report it"},
+		"no report": {func(string, []byte) (Analysis, error) { return Analysis{}, nil }, "returnpath failed on this plan (internal error: no report); please report it"},
+		"bad finding": {func(string, []byte) (Analysis, error) {
+			return Analysis{Report: &report.Report{Findings: []checks.Finding{{Rule: "RP001", Resource: "aws_network_acl.a"}}}}, nil
+		}, "returnpath cannot write its result: finding RP001 on aws_network_acl.a: invalid severity 0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			hcp := newFakeHCP(t)
+			s := start(t, Config{Analyse: tc.analyse})
+			hcp.setPlan("x", servePlan(fixture(t, "web-ok")))
+			wantOK(t, s.postTask(t, hcp.task("x"), ""))
+			c := hcp.nextCallback(t)
+			if a := c.doc.Data.Attributes; a.Status != "failed" || a.Message != tc.want {
+				t.Errorf("result: %s\nwant message %q", c, tc.want)
+			}
+			s.healthy(t)
+		})
 	}
-	s.healthy(t)
 }
 
 func TestCallbackRetries(t *testing.T) {
