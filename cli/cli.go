@@ -83,7 +83,7 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	if o.repoRoot == nil {
 		o.repoRoot = source.RepoRoot
 	}
-	code, err := o.dispatch(args, stdin, stdout)
+	code, err := o.dispatch(args, stdin, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "returnpath: %s\n", oneLine(err.Error()))
 		return ExitError
@@ -94,7 +94,7 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 // usagef is a mistake on the command line; its message says how to get help.
 func usagef(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
-func (o Options) dispatch(args []string, stdin io.Reader, stdout io.Writer) (int, error) {
+func (o Options) dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	if len(args) == 0 {
 		return 0, usagef("no command given (run 'returnpath help')")
 	}
@@ -108,6 +108,8 @@ func (o Options) dispatch(args []string, stdin io.Reader, stdout io.Writer) (int
 		return explain(rest, stdout)
 	case "comment":
 		return o.comment(rest, stdin, stdout)
+	case "serve":
+		return o.serve(rest, stdout, stderr)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return 0, usagef("version takes no arguments, got %q", rest[0])
@@ -137,6 +139,9 @@ func help(args []string, stdout io.Writer) (int, error) {
 	case len(args) == 1 && args[0] == "comment":
 		fs, _ := commentFlags()
 		printCommentUsage(stdout, fs)
+	case len(args) == 1 && args[0] == "serve":
+		fs, _ := serveFlags()
+		printServeUsage(stdout, fs)
 	case len(args) == 1 && (args[0] == "version" || args[0] == "help"):
 		fmt.Fprint(stdout, usage)
 	default:
@@ -152,10 +157,11 @@ rule on the client's ephemeral ports).
 Usage:
   returnpath check [flags] PLAN   check a plan (terraform show -json output, a binary plan, or - for stdin)
   returnpath comment [flags] PLAN check a plan and post the report as a GitHub pull-request comment
+  returnpath serve [flags]        run the HCP Terraform / Terraform Enterprise run task server
   returnpath rules                list the rules with their severity and what they find
   returnpath explain RULE         explain a rule at length, with an example fix
   returnpath version              print the version
-  returnpath help [COMMAND]       print this help, or the help of check, comment, rules or explain
+  returnpath help [COMMAND]       print this help, or the help of check, comment, serve, rules or explain
 
 Configuration: .returnpath.hcl in the configuration directory or a parent up to
 the repository root (or --config FILE) sets client ranges, rule severities,
@@ -273,7 +279,7 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	}
 	name, err := onePlan("check", positional)
 	if err != nil {
-		return 0, err
+		return 0, usagef("check: %v", err)
 	}
 	a, err := o.prepare(fs, cfg.analysisFlags, name)
 	if err != nil {
@@ -393,6 +399,12 @@ func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Repo
 		}
 		return nil, errors.New(msg)
 	}
+	return o.review(m, name, a), nil
+}
+
+// review runs the checks on a loaded plan, applies the ignores, keeps only
+// new findings when asked, and builds the report.
+func (o Options) review(m *plan.Model, name string, a analysis) *report.Report {
 	findings := o.run(m, a.config.Checks)
 	findings = config.Suppress(findings, a.ignores, o.Now(), a.config.Checks)
 	if a.onlyNew {
@@ -404,7 +416,7 @@ func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Repo
 		}
 		findings = kept
 	}
-	return report.New(m, findings, name, o.Version), nil
+	return report.New(m, findings, name, o.Version)
 }
 
 // locate points the findings at their .tf files, with paths relative to

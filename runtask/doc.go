@@ -1,0 +1,15 @@
+// Package runtask is the HCP Terraform / Terraform Enterprise run task
+// endpoint behind `returnpath serve`.
+//
+// It owns the HTTP side of the integration: checking a task request (size,
+// X-TFC-Task-Signature, payload), answering at once, a bounded queue and a
+// fixed pool of workers, fetching the plan JSON with the task's access
+// token, and calling back with a JSON:API task-results document. What a plan
+// means is not its business: the caller passes Config.Analyse, which turns
+// plan JSON into a report.Report and a pass/fail verdict.
+//
+// Every task that was answered 200 gets a final callback, whatever happens
+// to it: a plan that cannot be fetched, is too large or cannot be read, an
+// analysis that panics, or a shutdown that runs out of time. The access
+// token and the HMAC key never reach a log line or a callback message.
+package runtask

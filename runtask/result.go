@@ -1,0 +1,191 @@
+package runtask
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/returnpath-dev/returnpath/checks"
+	"github.com/returnpath-dev/returnpath/report"
+)
+
+// Analysis is what Config.Analyse found in one plan.
+type Analysis struct {
+	Report *report.Report
+	// Failed says a finding reaches the server's --fail-on severity: the
+	// task result is "failed" rather than "passed".
+	Failed bool
+}
+
+// Task result statuses of the callback.
+const (
+	statusRunning = "running"
+	statusPassed  = "passed"
+	statusFailed  = "failed"
+)
+
+// taskResult is the JSON:API document PATCHed to task_result_callback_url.
+type taskResult struct {
+	Data taskResultData `json:"data"`
+}
+
+type taskResultData struct {
+	Type          string                   `json:"type"` // "task-results"
+	Attributes    taskResultAttributes     `json:"attributes"`
+	Relationships *taskResultRelationships `json:"relationships,omitempty"`
+}
+
+type taskResultAttributes struct {
+	Status  string `json:"status"`
+	Message string `json:"message"`
+	URL     string `json:"url,omitempty"`
+}
+
+type taskResultRelationships struct {
+	Outcomes outcomeList `json:"outcomes"`
+}
+
+type outcomeList struct {
+	Data []outcome `json:"data"`
+}
+
+type outcome struct {
+	Type       string            `json:"type"` // "task-result-outcomes"
+	Attributes outcomeAttributes `json:"attributes"`
+}
+
+type outcomeAttributes struct {
+	OutcomeID   string           `json:"outcome-id"`
+	Description string           `json:"description"`
+	Body        string           `json:"body"`
+	Tags        map[string][]tag `json:"tags"`
+}
+
+// tag is a label in an outcome column; level is none, info, warning or
+// error.
+type tag struct {
+	Label string `json:"label"`
+	Level string `json:"level"`
+}
+
+// encode writes the document as the callback body. HTML characters stay as
+// they are: the body is read by HCP Terraform, not embedded in a page.
+func (t taskResult) encode() []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(t); err != nil {
+		// Strings, slices and maps of strings always encode.
+		panic("runtask: encoding a task result: " + err.Error())
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// statusResult is a result with a status and a message and no outcomes:
+// "running" updates and tasks that could not be analysed.
+func statusResult(status, message, url string) taskResult {
+	return taskResult{Data: taskResultData{
+		Type:       "task-results",
+		Attributes: taskResultAttributes{Status: status, Message: oneLine(message), URL: url},
+	}}
+}
+
+// analysisResult is the final result of an analysed plan: passed or failed
+// by the verdict, a summary, and one outcome per finding.
+func analysisResult(a Analysis, url string) (taskResult, error) {
+	status := statusPassed
+	if a.Failed {
+		status = statusFailed
+	}
+	t := statusResult(status, summary(a.Report), url)
+	// Suppressed findings are not outcomes: like annotations, they would
+	// ask for a fix the team has decided against.
+	outcomes, err := outcomesOf(a.Report.Shown())
+	if err != nil {
+		return taskResult{}, err
+	}
+	t.Data.Relationships = &taskResultRelationships{Outcomes: outcomeList{Data: outcomes}}
+	return t, nil
+}
+
+// outcomesOf makes one outcome per finding. An outcome is named by its rule
+// and resource; a second finding of one rule on one resource (another
+// flow) gets " #2", and so on, so that every outcome-id is unique.
+func outcomesOf(findings []report.Finding) ([]outcome, error) {
+	docs := map[string]*checks.Check{}
+	for _, c := range checks.All() {
+		docs[c.ID] = c
+	}
+	seen := map[string]int{}
+	outcomes := make([]outcome, 0, len(findings))
+	for _, f := range findings {
+		sev, err := severityTag(f.Severity)
+		if err != nil {
+			return nil, fmt.Errorf("finding %s on %s: %v", f.Rule, f.Resource, err)
+		}
+		id := f.Rule + " " + string(f.Resource)
+		seen[id]++
+		if n := seen[id]; n > 1 {
+			id += fmt.Sprintf(" #%d", n)
+		}
+		outcomes = append(outcomes, outcome{
+			Type: "task-result-outcomes",
+			Attributes: outcomeAttributes{
+				OutcomeID:   id,
+				Description: oneLine(f.Message),
+				Body:        outcomeBody(f, docs[f.Rule]),
+				Tags:        map[string][]tag{"Severity": {sev}},
+			},
+		})
+	}
+	return outcomes, nil
+}
+
+// severityTag maps returnpath severities to the High/Medium/Low column HCP
+// Terraform shows for outcomes.
+func severityTag(s checks.Severity) (tag, error) {
+	switch s {
+	case checks.Error:
+		return tag{Label: "High", Level: "error"}, nil
+	case checks.Warning:
+		return tag{Label: "Medium", Level: "warning"}, nil
+	case checks.Notice:
+		return tag{Label: "Low", Level: "info"}, nil
+	}
+	return tag{}, fmt.Errorf("invalid severity %d", s)
+}
+
+// summary is the one-line message of an analysed plan, as the text
+// report's last line says it: "2 errors, 1 warning — 3 NACLs (14 rules)
+// checked", or "no return-path problems in 3 NACLs".
+func summary(r *report.Report) string {
+	s := r.Summary
+	if len(r.Shown()) == 0 {
+		clean := "no return-path problems in " + plural(s.NACLs, "NACL")
+		if s.Suppressed > 0 {
+			clean += " (" + plural(s.Suppressed, "finding") + " suppressed)"
+		}
+		return clean
+	}
+	return fmt.Sprintf("%s — %s (%s) checked", r.Tally(), plural(s.NACLs, "NACL"), plural(s.Rules, "rule"))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// oneLine keeps a message on one line: HCP Terraform shows it in a row.
+func oneLine(s string) string {
+	lines := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
+	kept := lines[:0]
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "; ")
+}
