@@ -46,6 +46,7 @@ func build(file string, doc *rawPlan) (*Model, error) {
 	model := &Model{Info: Info{
 		FormatVersion:    *doc.FormatVersion,
 		TerraformVersion: doc.TerraformVersion,
+		Resources:        doc.ManagedChanges,
 	}}
 
 	var planned []*instance
@@ -54,7 +55,6 @@ func build(file string, doc *rawPlan) (*Model, error) {
 		if rc.Mode != "managed" || rc.Deposed != "" {
 			continue
 		}
-		model.Info.Resources++
 		if !modelled(rc.Type) || rc.Change.Actions.Delete() || rc.Change.Actions.Forget() {
 			continue
 		}

@@ -168,8 +168,14 @@ func decode(name string, data []byte) (*rawPlan, error) {
 	if isLogStream(data) {
 		return nil, inputErrorf(name, "is the log stream of `terraform plan -json`, not a plan: run `terraform plan -out=tfplan` then `terraform show -json tfplan > plan.json`")
 	}
-	doc := new(rawPlan)
-	if err := json.Unmarshal(data, doc); err != nil {
+	doc, err := decodePlan(data)
+	if err != nil {
+		// The fast path names no problem: encoding/json, reading the
+		// whole plan into the same shape, does (line and column of a
+		// syntax error, the path of a field of the wrong type).
+		if jerr := json.Unmarshal(data, new(rawPlan)); jerr != nil {
+			err = jerr
+		}
 		return nil, inputErrorf(name, "%s", describeJSONError(err, data))
 	}
 	switch {
@@ -214,6 +220,11 @@ func skipWrapperLines(data []byte) []byte {
 		return nil
 	}
 	data = data[start:]
+	if !bytes.Contains(data, []byte("\n::")) {
+		// No workflow command line: no need to walk back from the end
+		// of a plan that is one long line.
+		return bytes.TrimRight(data, " \t\r\n")
+	}
 	for {
 		body := bytes.TrimRight(data, " \t\r\n")
 		nl := bytes.LastIndexByte(body, '\n')
@@ -296,6 +307,12 @@ func describeJSONError(err error, data []byte) string {
 	var fieldErr *fieldError
 	if errors.As(err, &fieldErr) {
 		return "is not a valid plan: " + fieldErr.Error()
+	}
+	var scan *scanError
+	if errors.As(err, &scan) {
+		// Only when encoding/json accepts what the scanner does not.
+		line, col := position(data, int64(scan.Offset))
+		return fmt.Sprintf("is not a valid plan at line %d, column %d: %s", line, col, scan.Msg)
 	}
 	return "is not a valid plan: " + strings.TrimPrefix(err.Error(), "json: ")
 }
