@@ -104,6 +104,8 @@ type pass struct {
 	network  *plan.Network
 	cfg      Config
 	findings []Finding
+	// broadHosts caches broadClientSubnets; nil until first asked.
+	broadHosts []*plan.Subnet
 }
 
 // report records a finding of the running check; a finding without a
