@@ -71,6 +71,7 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 		}
 		var address, module, mode, typ, name, deposed token
 		var index, change []byte
+		var decoded *rawChange // the change, when it came after mode, type and deposed
 		err := s.members(func(key []byte) error {
 			var err error
 			switch string(key) {
@@ -89,6 +90,13 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 			case "index":
 				index, err = s.value()
 			case "change":
+				if keep, known := keepChange(mode, typ, deposed); known && keep {
+					// Terraform writes the change last: decode it in
+					// this pass rather than skip it and come back.
+					c := new(rawChange)
+					decoded, err = c, s.change(c)
+					return err
+				}
 				change, err = s.value()
 			default:
 				err = s.skip()
@@ -123,13 +131,16 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 			}
 		}
 		rc.Index = s.keep.copy(index)
-		if change != nil {
-			if rc.Change, err = decodeChange(change); err != nil {
+		switch {
+		case decoded != nil:
+			rc.Change = *decoded
+		case change != nil:
+			if err := (&scanner{data: change}).change(&rc.Change); err != nil {
 				return err
 			}
-			rc.Change.After = s.keep.copy(rc.Change.After)
-			rc.Change.AfterUnknown = s.keep.copy(rc.Change.AfterUnknown)
 		}
+		rc.Change.After = s.keep.copy(rc.Change.After)
+		rc.Change.AfterUnknown = s.keep.copy(rc.Change.AfterUnknown)
 		doc.ResourceChanges = append(doc.ResourceChanges, rc)
 		return nil
 	})
@@ -182,14 +193,24 @@ func (t token) value() (string, error) {
 	return unquote(t.raw, t.escaped)
 }
 
-// decodeChange reads a change object, already validated by the scanner.
-func decodeChange(data []byte) (rawChange, error) {
-	var c rawChange
-	s := &scanner{data: data}
-	if s.null() {
-		return c, nil
+// keepChange reports, from the tokens of mode, type and deposed read so
+// far, whether decodePlan keeps the change; known is false when one of
+// them is not read yet or cannot be decoded here.
+func keepChange(mode, typ, deposed token) (keep, known bool) {
+	if mode.raw == nil || typ.raw == nil || mode.escaped || typ.escaped || deposed.escaped {
+		return false, false
 	}
-	err := s.members(func(key []byte) error {
+	m, _ := mode.value()
+	t, _ := typ.value()
+	return m == "managed" && deposed.raw == nil && modelled(t), true
+}
+
+// change reads a change object into c.
+func (s *scanner) change(c *rawChange) error {
+	if s.null() {
+		return nil
+	}
+	return s.members(func(key []byte) error {
 		var err error
 		switch string(key) {
 		case "actions":
@@ -212,7 +233,6 @@ func decodeChange(data []byte) (rawChange, error) {
 		}
 		return err
 	})
-	return c, err
 }
 
 // priorState reads prior_state.values.root_module.

@@ -309,3 +309,26 @@ func TestUnescape(t *testing.T) {
 		}
 	}
 }
+
+// Terraform writes a change after the resource's type; decodePlan keeps
+// it in any order of keys.
+func TestDecodePlanAnyKeyOrder(t *testing.T) {
+	change := `"change":{"actions":["create"],"before":null,"after":{"cidr_block":"10.0.0.0/16"},"after_unknown":{"id":true}}`
+	for _, rc := range []string{
+		`{"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a",` + change + `}`,
+		`{` + change + `,"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a"}`,
+		`{"address":"aws_vpc.a","mode":"managed",` + change + `,"type":"aws_vpc","name":"a"}`,
+	} {
+		doc, err := decodePlan([]byte(`{"format_version":"1.2","resource_changes":[` + rc + `]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(doc.ResourceChanges) != 1 {
+			t.Fatalf("%s: %d changes kept, want 1", rc, len(doc.ResourceChanges))
+		}
+		c := doc.ResourceChanges[0].Change
+		if string(c.After) != `{"cidr_block":"10.0.0.0/16"}` || string(c.AfterUnknown) != `{"id":true}` || !c.Actions.Create() {
+			t.Errorf("%s: change %+v", rc, c)
+		}
+	}
+}

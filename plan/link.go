@@ -309,7 +309,11 @@ type referenceGroup struct {
 
 func groupReferences(refs []reference) []referenceGroup {
 	var groups []referenceGroup
-	index := map[string]int{}
+	type groupID struct {
+		kind refKind
+		name string
+	}
+	index := map[groupID]int{}
 	for _, r := range refs {
 		var name string
 		switch r.Kind {
@@ -327,7 +331,7 @@ func groupReferences(refs []reference) []referenceGroup {
 		default:
 			continue
 		}
-		id := fmt.Sprint(r.Kind) + "|" + name
+		id := groupID{r.Kind, name}
 		i, ok := index[id]
 		if !ok {
 			i = len(groups)
