@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -187,6 +188,22 @@ func valueTypes() []any {
 		&vpcValues{}, &subnetValues{}, &naclValues{}, &naclRuleValues{}, &associationValues{}, &subnetPlacement{},
 		&struct {
 			ID *string `json:"id"`
+		}{},
+		// Plain (not pointer) fields, as value structs may have them.
+		&struct {
+			ID     string   `json:"id"`
+			Port   int      `json:"from_port"`
+			Number int64    `json:"rule_no"`
+			Egress bool     `json:"egress"`
+			CIDRs  []string `json:"subnet_ids"`
+			Nested []struct {
+				Proto string `json:"protocol"`
+				To    *int64 `json:"to_port"`
+			} `json:"ingress"`
+			// Decoded by their own methods.
+			Actions tfjson.Actions  `json:"action"`
+			Prefix  *netip.Prefix   `json:"cidr_block"`
+			Raw     json.RawMessage `json:"ipv6_cidr_block"`
 		}{},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -151,8 +152,21 @@ func Parse(name string, data []byte) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(data) >= collectAfter {
+		// The model keeps copies of what it reads: the input is garbage
+		// now, unless the caller holds it. Collecting it here lets the
+		// build reuse its memory; without this, a collection that
+		// happened to run during the pass sets the heap's next goal to
+		// twice the input, and peak memory depends on that timing.
+		data = nil
+		runtime.GC()
+	}
 	return build(name, doc)
 }
+
+// collectAfter is the input size from which Parse collects the input
+// before building the model (a collection costs a few milliseconds).
+const collectAfter = 4 << 20
 
 // decode checks the input's shape and decodes the parts of the plan the
 // model uses.

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -186,13 +187,47 @@ func decodeValues(address string, raw json.RawMessage, into any) error {
 // for anything else, a value of the wrong type included, leaving v to
 // encoding/json.
 func fill(value []byte, v reflect.Value) bool {
+	switch p := v.Addr().Interface().(type) {
+	case **string, **int64, **bool: // most fields: no method to look for
+		if string(value) == "null" {
+			v.SetZero()
+			return true
+		}
+		return scalar(value, p)
+	}
+	if customDecoding(v.Type()) {
+		return false
+	}
 	if string(value) == "null" {
 		v.SetZero()
 		return true
 	}
 	switch v.Kind() {
-	case reflect.Pointer:
-		return scalar(value, v.Addr().Interface())
+	case reflect.String:
+		if len(value) < 2 || value[0] != '"' {
+			return false
+		}
+		str, ok := unescape(value[1 : len(value)-1])
+		if ok {
+			v.SetString(str)
+		}
+		return ok
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(string(value), 10, v.Type().Bits())
+		if err == nil {
+			v.SetInt(n)
+		}
+		return err == nil
+	case reflect.Bool:
+		switch string(value) {
+		case "true":
+			v.SetBool(true)
+		case "false":
+			v.SetBool(false)
+		default:
+			return false
+		}
+		return true
 	case reflect.Slice:
 		if value[0] != '[' {
 			return false
@@ -244,6 +279,25 @@ func fill(value []byte, v reflect.Value) bool {
 }
 
 var errNotHandled = errors.New("not handled")
+
+var (
+	customTypes     sync.Map // reflect.Type → bool
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// customDecoding reports whether encoding/json decodes values of t with
+// their own method, which fill leaves to it.
+func customDecoding(t reflect.Type) bool {
+	if c, ok := customTypes.Load(t); ok {
+		return c.(bool)
+	}
+	p := reflect.PointerTo(t)
+	c := t.Implements(jsonUnmarshaler) || p.Implements(jsonUnmarshaler) ||
+		t.Implements(textUnmarshaler) || p.Implements(textUnmarshaler)
+	customTypes.Store(t, c)
+	return c
+}
 
 // plainKey reports whether a key holds only lower-case ASCII letters,
 // digits and punctuation, as Terraform's attribute names do: such a key
