@@ -309,11 +309,6 @@ type referenceGroup struct {
 
 func groupReferences(refs []reference) []referenceGroup {
 	var groups []referenceGroup
-	type groupID struct {
-		kind refKind
-		name string
-	}
-	index := map[groupID]int{}
 	for _, r := range refs {
 		var name string
 		switch r.Kind {
@@ -331,11 +326,10 @@ func groupReferences(refs []reference) []referenceGroup {
 		default:
 			continue
 		}
-		id := groupID{r.Kind, name}
-		i, ok := index[id]
-		if !ok {
+		// An expression names a handful of objects: a walk beats a map.
+		i := slices.IndexFunc(groups, func(g referenceGroup) bool { return g.kind == r.Kind && g.name == name })
+		if i < 0 {
 			i = len(groups)
-			index[id] = i
 			groups = append(groups, referenceGroup{kind: r.Kind, name: name})
 		}
 		g := &groups[i]

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
@@ -190,6 +191,15 @@ func (s *scanner) stringToken() (tok []byte, escaped bool, err error) {
 	d, start := s.data, s.pos
 	i := start + 1
 	for {
+		// Eight bytes at a time while none is a quote, a backslash or a
+		// control character.
+		for i+8 <= len(d) {
+			x := binary.LittleEndian.Uint64(d[i:])
+			if hasByte(x, '"')|hasByte(x, '\\')|hasLess(x, 0x20) != 0 {
+				break
+			}
+			i += 8
+		}
 		for i < len(d) && plainByte[d[i]] {
 			i++
 		}
@@ -225,6 +235,22 @@ func (s *scanner) stringToken() (tok []byte, escaped bool, err error) {
 			return nil, false, s.fail("invalid character %q in string literal", c)
 		}
 	}
+}
+
+const (
+	lows  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// hasByte is non-zero when one of the eight bytes of x is c.
+func hasByte(x uint64, c byte) uint64 {
+	y := x ^ (lows * uint64(c))
+	return (y - lows) &^ y & highs
+}
+
+// hasLess is non-zero when one of the eight bytes of x is below n (n <= 128).
+func hasLess(x uint64, n byte) uint64 {
+	return (x - lows*uint64(n)) &^ x & highs
 }
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
