@@ -34,7 +34,11 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 			continue
 		}
 		for _, fam := range families() {
-			exempt := exemptPeers(p.network, n, fam)
+			exempt, ok := p.memo.exempt[exemptKey{n, fam}]
+			if !ok {
+				exempt = exemptPeers(p.network, n, fam)
+				p.memo.exempt[exemptKey{n, fam}] = exempt
+			}
 			// Only the part of an intent that no earlier rule decides is
 			// traffic the rule really lets through.
 			firstMatchEach(n.Entries(intentDir), fam, func(e *plan.Entry, decided space) {
@@ -149,15 +153,16 @@ func broadClient(hosts []*plan.Subnet, n *plan.NACL, flow *Flow) (*plan.Workload
 // broadClientSubnets lists, once per pass, the subnets of the network in
 // which a workload opens connections from ports 1024-65535.
 func (p *pass) broadClientSubnets() []*plan.Subnet {
-	if p.broadHosts == nil {
-		p.broadHosts = []*plan.Subnet{}
+	m := p.memo
+	if m.broadHosts == nil {
+		m.broadHosts = []*plan.Subnet{}
 		for _, s := range p.network.Subnets {
 			if s != nil && slices.ContainsFunc(s.Workloads, func(w *plan.Workload) bool { return w.Kind.BroadClients() }) {
-				p.broadHosts = append(p.broadHosts, s)
+				m.broadHosts = append(m.broadHosts, s)
 			}
 		}
 	}
-	return p.broadHosts
+	return m.broadHosts
 }
 
 // awsServiceAddrs are the link-local Amazon services NACLs never filter:

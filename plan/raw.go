@@ -406,45 +406,57 @@ func jsonFields(t reflect.Type) map[string]int {
 }
 
 // unknowns is a resource's after_unknown: which attributes are unknown until
-// apply.
-type unknowns map[string]json.RawMessage
+// apply. It is the object's JSON (validated), read on demand: building a map
+// for each of thousands of resources cost more than the few lookups made.
+type unknowns json.RawMessage
 
 func decodeUnknowns(address string, raw json.RawMessage) (unknowns, error) {
 	if len(raw) == 0 || string(raw) == "null" || string(raw) == "false" {
 		return nil, nil
 	}
-	u, ok := objectMembers(raw)
-	if !ok {
+	if !isObject(raw) {
 		return nil, &fieldError{Address: address, Err: fmt.Errorf("after_unknown is not an object")}
 	}
-	return u, nil
+	return unknowns(raw), nil
 }
 
-// objectMembers splits a JSON object into its members' values, slices of
-// raw; ok is false when raw is not an object.
-func objectMembers(raw json.RawMessage) (unknowns, bool) {
+// isObject reports whether raw is one JSON object.
+func isObject(raw []byte) bool {
 	s := &scanner{data: raw}
-	u := unknowns{}
-	err := s.members(func(key []byte) error {
+	return s.members(func([]byte) error { return s.skip() }) == nil && s.end() == nil
+}
+
+// get returns the value of an attribute (the last one, as encoding/json
+// would), nil when absent.
+func (u unknowns) get(attr string) []byte {
+	if len(u) == 0 {
+		return nil
+	}
+	var found []byte
+	s := &scanner{data: u}
+	s.members(func(key []byte) error {
+		if string(key) != attr {
+			return s.skip()
+		}
 		v, err := s.value()
-		u[string(key)] = v
+		found = v
 		return err
 	})
-	return u, err == nil && s.end() == nil
+	return found
 }
 
 // whole reports whether the attribute is unknown as a whole.
-func (u unknowns) whole(attr string) bool { return string(u[attr]) == "true" }
+func (u unknowns) whole(attr string) bool { return string(u.get(attr)) == "true" }
 
 // anyIn reports whether the attribute or any part of it is unknown.
 func (u unknowns) anyIn(attr string) bool {
-	raw := u[attr]
+	raw := u.get(attr)
 	return len(raw) > 0 && containsTrue(raw)
 }
 
 // element returns the unknowns of element i of a list attribute.
 func (u unknowns) element(attr string, i int) unknowns {
-	raw := u[attr]
+	raw := u.get(attr)
 	if len(raw) == 0 {
 		return nil
 	}
@@ -459,14 +471,10 @@ func (u unknowns) element(attr string, i int) unknowns {
 		n++
 		return err
 	})
-	if err != nil || elem == nil {
+	if err != nil || len(elem) == 0 || elem[0] != '{' {
 		return nil
 	}
-	e, ok := objectMembers(elem)
-	if !ok {
-		return nil
-	}
-	return e
+	return unknowns(elem)
 }
 
 // containsTrue reports whether a JSON value holds the literal true
