@@ -134,6 +134,19 @@ type pass struct {
 	network  *plan.Network
 	cfg      Config
 	findings []Finding
+	memo     *memo // shared by the passes over one network
+}
+
+// memo holds what several checks derive from one network: computed on
+// first use, once per network rather than once per check.
+type memo struct {
+	broadHosts []*plan.Subnet // broadClientSubnets; nil until first asked
+	exempt     map[exemptKey]space
+}
+
+type exemptKey struct {
+	nacl   *plan.NACL
+	family plan.Family
 }
 
 // report records a finding of the running check; a finding without a
@@ -199,11 +212,12 @@ func Run(m *plan.Model, cfg Config) []Finding {
 
 func runAll(n *plan.Network, cfg Config) []Finding {
 	var out []Finding
+	m := &memo{exempt: map[exemptKey]space{}}
 	for _, c := range All() {
 		if c.run == nil || cfg.Disabled[c.ID] {
 			continue
 		}
-		p := &pass{check: c, network: n, cfg: cfg}
+		p := &pass{check: c, network: n, cfg: cfg, memo: m}
 		c.run(p)
 		out = append(out, p.findings...)
 	}

@@ -27,7 +27,8 @@ func inFamily(e plan.Entry, f plan.Family) bool {
 // IPv4 and IPv6 rules are evaluated apart.
 func denied(entries []plan.Entry, f plan.Family, need space) []deniedPart {
 	var parts []deniedPart
-	remaining := need
+	remaining, owned := need, false // need is the caller's: never written
+	var spare space
 	for i := range entries {
 		if remaining.isEmpty() {
 			return parts
@@ -37,17 +38,18 @@ func denied(entries []plan.Entry, f plan.Family, need space) []deniedPart {
 			continue
 		}
 		b, ok := entryBox(*e)
-		if !ok {
+		if !ok || !remaining.overlaps(b) {
 			continue
 		}
-		matched := remaining.intersect(space{b})
-		if matched.isEmpty() {
-			continue
-		}
+		matched, rest := remaining.split(b, spare)
 		if !e.Allow {
 			parts = append(parts, deniedPart{space: matched, by: e})
 		}
-		remaining = remaining.subtract(space{b})
+		spare = nil
+		if owned {
+			spare = remaining[:0]
+		}
+		remaining, owned = rest, true
 	}
 	if !remaining.isEmpty() {
 		parts = append(parts, deniedPart{space: remaining})
@@ -60,6 +62,7 @@ func denied(entries []plan.Entry, f plan.Family, need space) []deniedPart {
 // traffic this entry actually decides.
 func firstMatchEach(entries []plan.Entry, f plan.Family, visit func(e *plan.Entry, decided space)) {
 	remaining := familySpace(f)
+	var spare space
 	for i := range entries {
 		e := &entries[i]
 		if !inFamily(*e, f) {
@@ -69,7 +72,12 @@ func firstMatchEach(entries []plan.Entry, f plan.Family, visit func(e *plan.Entr
 		if !ok {
 			continue
 		}
-		visit(e, remaining.intersect(space{b}))
-		remaining = remaining.subtract(space{b})
+		if !remaining.overlaps(b) {
+			visit(e, nil)
+			continue
+		}
+		decided, rest := remaining.split(b, spare)
+		visit(e, decided)
+		spare, remaining = remaining[:0], rest
 	}
 }

@@ -34,7 +34,11 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 			continue
 		}
 		for _, fam := range families() {
-			exempt := exemptPeers(p.network, n, fam)
+			exempt, ok := p.memo.exempt[exemptKey{n, fam}]
+			if !ok {
+				exempt = exemptPeers(p.network, n, fam)
+				p.memo.exempt[exemptKey{n, fam}] = exempt
+			}
 			// Only the part of an intent that no earlier rule decides is
 			// traffic the rule really lets through.
 			firstMatchEach(n.Entries(intentDir), fam, func(e *plan.Entry, decided space) {
@@ -88,7 +92,7 @@ func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Famil
 
 	severity, message := replySeverity(flow.MissingPorts, p.cfg.HostClients), replyMessage(n, flow, need, missing, parts)
 	if severity == Warning {
-		if w, subnet := broadClient(p.network, n, flow); w != nil {
+		if w, subnet := broadClient(p.broadClientSubnets(), n, flow); w != nil {
 			severity = Error
 			message += fmt.Sprintf("; %s (%s) in %s opens connections from ports 1024-65535", w.Address, w.Kind, subnet.Address)
 		}
@@ -120,11 +124,14 @@ func replySeverity(missing []plan.PortRange, hosts plan.PortRange) Severity {
 // an inbound intent, a NAT gateway, load balancer or Lambda function in a
 // subnet of the plan inside the peer CIDR; for an outbound intent, one in
 // the NACL's own subnets, which are then the clients.
-func broadClient(network *plan.Network, n *plan.NACL, flow *Flow) (*plan.Workload, *plan.Subnet) {
+// hosts are the subnets of the plan that hold such a client (see
+// pass.broadClientSubnets), so that a warning costs no walk over every
+// subnet of a large plan.
+func broadClient(hosts []*plan.Subnet, n *plan.NACL, flow *Flow) (*plan.Workload, *plan.Subnet) {
 	candidates := n.Subnets
 	if flow.Direction == plan.Ingress {
 		candidates = nil
-		for _, s := range network.Subnets {
+		for _, s := range hosts {
 			pfx := s.Prefix(flow.Family)
 			if pfx.IsValid() && flow.PeerCIDR.Bits() <= pfx.Bits() && flow.PeerCIDR.Contains(pfx.Addr()) {
 				candidates = append(candidates, s)
@@ -142,6 +149,21 @@ func broadClient(network *plan.Network, n *plan.NACL, flow *Flow) (*plan.Workloa
 		}
 	}
 	return nil, nil
+}
+
+// broadClientSubnets lists, once per pass, the subnets of the network in
+// which a workload opens connections from ports 1024-65535.
+func (p *pass) broadClientSubnets() []*plan.Subnet {
+	m := p.memo
+	if m.broadHosts == nil {
+		m.broadHosts = []*plan.Subnet{}
+		for _, s := range p.network.Subnets {
+			if s != nil && slices.ContainsFunc(s.Workloads, func(w *plan.Workload) bool { return w.Kind.BroadClients() }) {
+				m.broadHosts = append(m.broadHosts, s)
+			}
+		}
+	}
+	return m.broadHosts
 }
 
 // awsServiceAddrs are the link-local Amazon services NACLs never filter:

@@ -136,6 +136,32 @@ func (s space) subtract(t space) space {
 	return out
 }
 
+// overlaps reports whether s and b have traffic in common.
+func (s space) overlaps(b box) bool {
+	for _, a := range s {
+		if !a.intersect(b).empty() {
+			return true
+		}
+	}
+	return false
+}
+
+// split is s ∩ b (a new space) and s − b, appended to rest[:0] (a buffer
+// the caller no longer needs, or nil), in one walk over s.
+func (s space) split(b box, rest space) (in, out space) {
+	out = rest[:0]
+	for _, a := range s {
+		c := a.intersect(b)
+		if c.empty() {
+			out = append(out, a)
+			continue
+		}
+		in = append(in, c)
+		out = a.minus(b, out)
+	}
+	return in, out
+}
+
 // union is s ∪ t, kept disjoint.
 func (s space) union(t space) space {
 	extra := t.subtract(s)

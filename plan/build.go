@@ -46,6 +46,7 @@ func build(file string, doc *rawPlan) (*Model, error) {
 	model := &Model{Info: Info{
 		FormatVersion:    *doc.FormatVersion,
 		TerraformVersion: doc.TerraformVersion,
+		Resources:        doc.ManagedChanges,
 	}}
 
 	var planned []*instance
@@ -54,7 +55,6 @@ func build(file string, doc *rawPlan) (*Model, error) {
 		if rc.Mode != "managed" || rc.Deposed != "" {
 			continue
 		}
-		model.Info.Resources++
 		if !modelled(rc.Type) || rc.Change.Actions.Delete() || rc.Change.Actions.Forget() {
 			continue
 		}
@@ -135,6 +135,9 @@ type builder struct {
 	subnets  map[*instance]*Subnet
 	nacls    map[*instance]*NACL
 	defaults map[*VPC]*NACL // aws_default_network_acl of each VPC
+	// byDefaultACL finds a VPC by its default_network_acl_id.
+	byDefaultACL map[string]*VPC
+	naclValues   map[*instance]*naclValues // decoded once, read twice
 	// echoes marks NACLs whose inline lists may repeat their standalone
 	// rules (what a refresh shows), to be counted once.
 	echoes map[*NACL]bool
@@ -148,6 +151,7 @@ func newBuilder(file string, instances []*instance, cfg *configIndex, priorSlots
 		net:  &Network{},
 		vpcs: map[*instance]*VPC{}, subnets: map[*instance]*Subnet{}, nacls: map[*instance]*NACL{},
 		defaults: map[*VPC]*NACL{}, echoes: map[*NACL]bool{},
+		byDefaultACL: map[string]*VPC{}, naclValues: map[*instance]*naclValues{},
 	}
 }
 
@@ -263,6 +267,11 @@ func (b *builder) addVPCs() error {
 		}
 		b.vpcs[inst] = vpc
 		b.net.VPCs = append(b.net.VPCs, vpc)
+		if id := deref(v.DefaultNetworkACLID); id != "" {
+			if _, dup := b.byDefaultACL[id]; !dup {
+				b.byDefaultACL[id] = vpc
+			}
+		}
 	}
 	return nil
 }
@@ -328,6 +337,7 @@ func (b *builder) addNACLs() error {
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
+		b.naclValues[inst] = &v
 		n := &NACL{Address: inst.Address, ID: deref(v.ID), Default: inst.Type == typeDefaultNACL}
 		n.VPC = b.naclVPC(inst, &v)
 		if n.Default && n.VPC != nil {
@@ -358,13 +368,7 @@ func (b *builder) naclVPC(inst *instance, v *naclValues) *VPC {
 	}
 	// aws_default_network_acl names its VPC by the VPC's default_network_acl_id.
 	if v.DefaultNetworkACLID != nil {
-		for vi, vpc := range b.vpcs {
-			var vv vpcValues
-			if json.Unmarshal(vi.Values, &vv) == nil && vv.DefaultNetworkACLID != nil && *vv.DefaultNetworkACLID == *v.DefaultNetworkACLID {
-				return vpc
-			}
-		}
-		return nil
+		return b.byDefaultACL[*v.DefaultNetworkACLID]
 	}
 	vpcs, err := b.linker.follow(inst, "default_network_acl_id")
 	if err == nil && len(vpcs) == 1 && vpcs[0].Type == typeVPC {
@@ -506,10 +510,7 @@ func (b *builder) associate() error {
 		}
 	}
 	for _, inst := range b.ofType(typeNACL, typeDefaultNACL) {
-		var v naclValues
-		if err := b.decode(inst, &v); err != nil {
-			return err
-		}
+		v := b.naclValues[inst]
 		n := b.nacls[inst]
 		if inst.Config != nil {
 			// Not written: computed, it only repeats association resources

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -44,6 +46,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if m == nil || m.Planned == nil {
 			t.Fatal("no error and no model")
+		}
+		// The one-pass decoder validates what it skips: it accepts only
+		// JSON (after the wrapper lines around it).
+		if body := skipWrapperLines(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))); !json.Valid(body) {
+			t.Fatalf("accepted a plan that is not valid JSON: %q", body)
 		}
 	})
 }

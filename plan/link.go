@@ -13,13 +13,36 @@ import (
 // configIndex finds the configuration of a resource or module instance.
 type configIndex struct {
 	root *tfjson.ConfigModule
+	// resources indexes each module's managed resource blocks by
+	// TYPE.NAME, built on first use: a plan has thousands of instances of
+	// the blocks of one module.
+	resources map[*tfjson.ConfigModule]map[string]*tfjson.ConfigResource
+	paths     modulePaths
 }
 
 func newConfigIndex(c *tfjson.Config) *configIndex {
 	if c == nil || c.RootModule == nil {
 		return nil
 	}
-	return &configIndex{root: c.RootModule}
+	return &configIndex{root: c.RootModule, resources: map[*tfjson.ConfigModule]map[string]*tfjson.ConfigResource{}, paths: modulePaths{}}
+}
+
+// modulePaths caches parseModulePath: every instance of a module instance
+// has the same module address.
+type modulePaths map[string]parsedPath
+
+type parsedPath struct {
+	steps []moduleStep
+	err   error
+}
+
+func (p modulePaths) parse(addr string) ([]moduleStep, error) {
+	if r, ok := p[addr]; ok {
+		return r.steps, r.err
+	}
+	steps, err := parseModulePath(addr)
+	p[addr] = parsedPath{steps, err}
+	return steps, err
 }
 
 // module finds the configuration of a module instance path, nil if absent.
@@ -44,7 +67,7 @@ func (c *configIndex) resource(module, typ, name string) (*tfjson.ConfigResource
 	if c == nil {
 		return nil, nil
 	}
-	steps, err := parseModulePath(module)
+	steps, err := c.paths.parse(module)
 	if err != nil {
 		return nil, err
 	}
@@ -52,12 +75,20 @@ func (c *configIndex) resource(module, typ, name string) (*tfjson.ConfigResource
 	if m == nil {
 		return nil, nil
 	}
-	for _, r := range m.Resources {
-		if r != nil && r.Mode == tfjson.ManagedResourceMode && r.Type == typ && r.Name == name {
-			return r, nil
+	blocks, ok := c.resources[m]
+	if !ok {
+		blocks = map[string]*tfjson.ConfigResource{}
+		for _, r := range m.Resources {
+			if r == nil || r.Mode != tfjson.ManagedResourceMode {
+				continue
+			}
+			if _, dup := blocks[r.Type+"."+r.Name]; !dup {
+				blocks[r.Type+"."+r.Name] = r // the first wins
+			}
 		}
+		c.resources[m] = blocks
 	}
-	return nil, nil
+	return blocks[typ+"."+name], nil
 }
 
 // linker resolves attributes that hold ids: by the id when it is known, or
@@ -66,11 +97,23 @@ type linker struct {
 	cfg     *configIndex
 	byID    map[string][]*instance
 	byBlock map[string][]*instance // module instance + "|" + TYPE.NAME
-	modules map[string][]moduleStep
+	byKey   map[string][]*instance // module instance + "|" + TYPE.NAME + "|" + key
+	// children lists the module instances called from a module instance
+	// (by its path and the call's name), sorted by path.
+	children map[string][][]moduleStep
+	paths    modulePaths
 }
 
 func newLinker(instances []*instance, cfg *configIndex) *linker {
-	l := &linker{cfg: cfg, byID: map[string][]*instance{}, byBlock: map[string][]*instance{}, modules: map[string][]moduleStep{}}
+	l := &linker{
+		cfg: cfg, byID: map[string][]*instance{}, byBlock: map[string][]*instance{}, byKey: map[string][]*instance{},
+		children: map[string][][]moduleStep{}, paths: modulePaths{},
+	}
+	if cfg != nil {
+		l.paths = cfg.paths
+	}
+	modules := map[string][]moduleStep{}
+	seen := map[string]bool{}
 	for _, inst := range instances {
 		var v struct {
 			ID *string `json:"id"`
@@ -80,14 +123,30 @@ func newLinker(instances []*instance, cfg *configIndex) *linker {
 		}
 		block := inst.Module + "|" + inst.Type + "." + inst.Name
 		l.byBlock[block] = append(l.byBlock[block], inst)
-		if steps, err := parseModulePath(inst.Module); err == nil {
+		l.byKey[block+"|"+inst.Key] = append(l.byKey[block+"|"+inst.Key], inst)
+		if seen[inst.Module] {
+			continue
+		}
+		seen[inst.Module] = true
+		if steps, err := l.paths.parse(inst.Module); err == nil {
 			for i := 1; i <= len(steps); i++ {
-				l.modules[formatModulePath(steps[:i])] = steps[:i]
+				modules[formatModulePath(steps[:i])] = steps[:i]
 			}
 		}
 	}
+	for _, s := range modules {
+		if len(s) > 0 { // every module instance but the root
+			k := childKey(formatModulePath(s[:len(s)-1]), s[len(s)-1].Name)
+			l.children[k] = append(l.children[k], s)
+		}
+	}
+	for _, c := range l.children {
+		slices.SortFunc(c, func(a, b []moduleStep) int { return strings.Compare(formatModulePath(a), formatModulePath(b)) })
+	}
 	return l
 }
+
+func childKey(parent, call string) string { return parent + "|" + call }
 
 // link resolves a single-id attribute to the instances it may name, keeping
 // those of the wanted types.
@@ -250,7 +309,6 @@ type referenceGroup struct {
 
 func groupReferences(refs []reference) []referenceGroup {
 	var groups []referenceGroup
-	index := map[string]int{}
 	for _, r := range refs {
 		var name string
 		switch r.Kind {
@@ -268,11 +326,10 @@ func groupReferences(refs []reference) []referenceGroup {
 		default:
 			continue
 		}
-		id := fmt.Sprint(r.Kind) + "|" + name
-		i, ok := index[id]
-		if !ok {
+		// An expression names a handful of objects: a walk beats a map.
+		i := slices.IndexFunc(groups, func(g referenceGroup) bool { return g.kind == r.Kind && g.name == name })
+		if i < 0 {
 			i = len(groups)
-			index[id] = i
 			groups = append(groups, referenceGroup{kind: r.Kind, name: name})
 		}
 		g := &groups[i]
@@ -297,6 +354,15 @@ func lastPart(s string) string { return s[strings.LastIndexByte(s, '.')+1:] }
 // else the one paired by count.index/each.key, else all of them (a splat).
 func (l *linker) instancesOf(module, block string, keys []string, pair string) []*instance {
 	all := l.byBlock[module+"|"+block]
+	if len(keys) == 1 {
+		return slices.Clone(l.byKey[module+"|"+block+"|"+keys[0]])
+	}
+	if len(all) > 1 && len(keys) == 0 && pair != "" {
+		if paired := l.byKey[module+"|"+block+"|"+pair]; len(paired) > 0 {
+			return paired[:1:1]
+		}
+		return all
+	}
 	if len(keys) > 0 {
 		var out []*instance
 		for _, inst := range all {
@@ -359,16 +425,12 @@ func (l *linker) resolveOutput(steps []moduleStep, g referenceGroup, pair string
 		}
 		outputRefs = append(outputRefs, out.Expression.References)
 	}
-	parent := formatModulePath(steps)
 	var children [][]moduleStep
-	for _, s := range l.modules {
-		if len(s) == len(steps)+1 && s[len(s)-1].Name == g.name && formatModulePath(s[:len(steps)]) == parent {
-			if !g.has || s[len(s)-1].Key == g.key {
-				children = append(children, s)
-			}
+	for _, s := range l.children[childKey(formatModulePath(steps), g.name)] {
+		if !g.has || s[len(s)-1].Key == g.key {
+			children = append(children, s)
 		}
 	}
-	slices.SortFunc(children, func(a, b []moduleStep) int { return strings.Compare(formatModulePath(a), formatModulePath(b)) })
 	if !g.has && len(children) > 1 && pair != "" {
 		for _, c := range children {
 			if c[len(c)-1].Key == pair {

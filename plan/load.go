@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -151,8 +152,21 @@ func Parse(name string, data []byte) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(data) >= collectAfter {
+		// The model keeps copies of what it reads: the input is garbage
+		// now, unless the caller holds it. Collecting it here lets the
+		// build reuse its memory; without this, a collection that
+		// happened to run during the pass sets the heap's next goal to
+		// twice the input, and peak memory depends on that timing.
+		data = nil
+		runtime.GC()
+	}
 	return build(name, doc)
 }
+
+// collectAfter is the input size from which Parse collects the input
+// before building the model (a collection costs a few milliseconds).
+const collectAfter = 4 << 20
 
 // decode checks the input's shape and decodes the parts of the plan the
 // model uses.
@@ -168,8 +182,14 @@ func decode(name string, data []byte) (*rawPlan, error) {
 	if isLogStream(data) {
 		return nil, inputErrorf(name, "is the log stream of `terraform plan -json`, not a plan: run `terraform plan -out=tfplan` then `terraform show -json tfplan > plan.json`")
 	}
-	doc := new(rawPlan)
-	if err := json.Unmarshal(data, doc); err != nil {
+	doc, err := decodePlan(data)
+	if err != nil {
+		// The fast path names no problem: encoding/json, reading the
+		// whole plan into the same shape, does (line and column of a
+		// syntax error, the path of a field of the wrong type).
+		if jerr := json.Unmarshal(data, new(rawPlan)); jerr != nil {
+			err = jerr
+		}
 		return nil, inputErrorf(name, "%s", describeJSONError(err, data))
 	}
 	switch {
@@ -214,6 +234,11 @@ func skipWrapperLines(data []byte) []byte {
 		return nil
 	}
 	data = data[start:]
+	if !bytes.Contains(data, []byte("\n::")) {
+		// No workflow command line: no need to walk back from the end
+		// of a plan that is one long line.
+		return bytes.TrimRight(data, " \t\r\n")
+	}
 	for {
 		body := bytes.TrimRight(data, " \t\r\n")
 		nl := bytes.LastIndexByte(body, '\n')
@@ -296,6 +321,12 @@ func describeJSONError(err error, data []byte) string {
 	var fieldErr *fieldError
 	if errors.As(err, &fieldErr) {
 		return "is not a valid plan: " + fieldErr.Error()
+	}
+	var scan *scanError
+	if errors.As(err, &scan) {
+		// Only when encoding/json accepts what the scanner does not.
+		line, col := position(data, int64(scan.Offset))
+		return fmt.Sprintf("is not a valid plan at line %d, column %d: %s", line, col, scan.Msg)
 	}
 	return "is not a valid plan: " + strings.TrimPrefix(err.Error(), "json: ")
 }

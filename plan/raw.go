@@ -1,23 +1,36 @@
 package plan
 
 import (
+	"bytes"
+	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
 
 	tfjson "github.com/hashicorp/terraform-json"
 )
 
 // rawPlan is the part of `terraform show -json` the model uses; every other
-// field is skipped by the decoder.
+// field is skipped by the decoder. decodePlan fills it in one pass, keeping
+// only the changes and prior-state resources of modelled() types (and the
+// configuration of those); encoding/json fills it whole when decodePlan
+// fails, to name the problem.
 type rawPlan struct {
 	FormatVersion    *string             `json:"format_version"`
 	TerraformVersion string              `json:"terraform_version"`
-	ResourceChanges  []rawResourceChange `json:"resource_changes"`
+	ResourceChanges  []rawResourceChange `json:"resource_changes"` // non-nil when present
 	PriorState       *rawState           `json:"prior_state"`
 	Configuration    *tfjson.Config      `json:"configuration"`
 	PlannedValues    presence            `json:"planned_values"`
 	Values           presence            `json:"values"` // only in state JSON
+	// ManagedChanges counts the changes of managed, not deposed, resource
+	// instances of every type.
+	ManagedChanges int `json:"-"`
 }
 
 // presence records that a field exists without building its value.
@@ -36,9 +49,10 @@ type rawResourceChange struct {
 	Change        rawChange       `json:"change"`
 }
 
+// rawChange is a change; the model reads no "before": what exists today
+// comes from prior_state.
 type rawChange struct {
 	Actions      tfjson.Actions  `json:"actions"`
-	Before       json.RawMessage `json:"before"`
 	After        json.RawMessage `json:"after"`
 	AfterUnknown json.RawMessage `json:"after_unknown"`
 }
@@ -147,80 +161,340 @@ func asTypeError(err error, target **json.UnmarshalTypeError) bool {
 	return ok
 }
 
-// decodeValues decodes one resource's attribute values; null stays zero.
+// decodeValues decodes one resource's attribute values into a struct of
+// value fields; null stays zero. fill decodes the attributes the struct
+// names, skipping the others (the dozens of an aws_instance) with the
+// scanner; encoding/json decodes the values fill does not handle and names
+// the ones of the wrong type.
 func decodeValues(address string, raw json.RawMessage, into any) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
+	v := reflect.ValueOf(into).Elem()
+	if fill(raw, v) {
+		return nil
+	}
+	v.SetZero()
 	if err := json.Unmarshal(raw, into); err != nil {
 		return &fieldError{Address: address, Err: err}
 	}
 	return nil
 }
 
+// fill decodes a JSON value into v as encoding/json would, for the shapes
+// of the value structs: structs (by json tag, unknown keys skipped),
+// slices, and pointers to strings, integers and booleans. It reports false
+// for anything else, a value of the wrong type included, leaving v to
+// encoding/json.
+func fill(value []byte, v reflect.Value) bool {
+	switch p := v.Addr().Interface().(type) {
+	case **string, **int64, **bool: // most fields: no method to look for
+		if string(value) == "null" {
+			v.SetZero()
+			return true
+		}
+		return scalar(value, p)
+	}
+	if customDecoding(v.Type()) {
+		return false
+	}
+	if string(value) == "null" {
+		v.SetZero()
+		return true
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if len(value) < 2 || value[0] != '"' {
+			return false
+		}
+		str, ok := unescape(value[1 : len(value)-1])
+		if ok {
+			v.SetString(str)
+		}
+		return ok
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(string(value), 10, v.Type().Bits())
+		if err == nil {
+			v.SetInt(n)
+		}
+		return err == nil
+	case reflect.Bool:
+		switch string(value) {
+		case "true":
+			v.SetBool(true)
+		case "false":
+			v.SetBool(false)
+		default:
+			return false
+		}
+		return true
+	case reflect.Slice:
+		if value[0] != '[' {
+			return false
+		}
+		v.Set(reflect.MakeSlice(v.Type(), 0, 0)) // [] is not null
+		s := &scanner{data: value}
+		err := s.elements(func() error {
+			elem, err := s.value()
+			if err != nil {
+				return err
+			}
+			n := v.Len()
+			v.Grow(1)
+			v.SetLen(n + 1)
+			if !fill(elem, v.Index(n)) {
+				return errNotHandled
+			}
+			return nil
+		})
+		return err == nil
+	case reflect.Struct:
+		if value[0] != '{' {
+			return false
+		}
+		fields := jsonFields(v.Type())
+		s := &scanner{data: value}
+		err := s.members(func(key []byte) error {
+			i, known := fields[string(key)]
+			if !known {
+				if !plainKey(key) {
+					// encoding/json matches keys without regard to
+					// case (Unicode folding included): let it decide.
+					return errNotHandled
+				}
+				return s.skip()
+			}
+			elem, err := s.value()
+			if err != nil {
+				return err
+			}
+			if !fill(elem, v.Field(i)) {
+				return errNotHandled
+			}
+			return nil
+		})
+		return err == nil
+	}
+	return false
+}
+
+var errNotHandled = errors.New("not handled")
+
+var (
+	customTypes     sync.Map // reflect.Type → bool
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// customDecoding reports whether encoding/json decodes values of t with
+// their own method, which fill leaves to it.
+func customDecoding(t reflect.Type) bool {
+	if c, ok := customTypes.Load(t); ok {
+		return c.(bool)
+	}
+	p := reflect.PointerTo(t)
+	c := t.Implements(jsonUnmarshaler) || p.Implements(jsonUnmarshaler) ||
+		t.Implements(textUnmarshaler) || p.Implements(textUnmarshaler)
+	customTypes.Store(t, c)
+	return c
+}
+
+// plainKey reports whether a key holds only lower-case ASCII letters,
+// digits and punctuation, as Terraform's attribute names do: such a key
+// matches a field's name only when it equals it.
+func plainKey(key []byte) bool {
+	for _, c := range key {
+		if c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// scalar decodes the common values of pointer fields without
+// encoding/json: a string, an integer, a boolean.
+func scalar(value []byte, into any) bool {
+	switch p := into.(type) {
+	case **string:
+		if len(value) < 2 || value[0] != '"' {
+			return false
+		}
+		v, ok := unescape(value[1 : len(value)-1])
+		if !ok {
+			return false
+		}
+		*p = &v
+		return true
+	case **int64:
+		n, err := strconv.ParseInt(string(value), 10, 64)
+		if err != nil {
+			return false
+		}
+		*p = &n
+		return true
+	case **bool:
+		var b bool
+		switch string(value) {
+		case "true":
+			b = true
+		case "false":
+		default:
+			return false
+		}
+		*p = &b
+		return true
+	}
+	return false
+}
+
+// unescape decodes the inside of a valid JSON string token with the
+// escapes addresses hold (\" in module.m["k"]); false for \u escapes and
+// invalid UTF-8, which encoding/json decodes.
+func unescape(inner []byte) (string, bool) {
+	if !utf8.Valid(inner) {
+		return "", false
+	}
+	i := bytes.IndexByte(inner, '\\')
+	if i < 0 {
+		return string(inner), true
+	}
+	out := make([]byte, 0, len(inner))
+	for i >= 0 {
+		out = append(out, inner[:i]...)
+		if i+1 >= len(inner) {
+			return "", false
+		}
+		switch c := inner[i+1]; c {
+		case '"', '\\', '/':
+			out = append(out, c)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		default:
+			return "", false
+		}
+		inner = inner[i+2:]
+		i = bytes.IndexByte(inner, '\\')
+	}
+	return string(append(out, inner...)), true
+}
+
+// fieldIndexes caches, per value struct type, the field index of each JSON
+// attribute name.
+var fieldIndexes sync.Map // reflect.Type → map[string]int
+
+func jsonFields(t reflect.Type) map[string]int {
+	if m, ok := fieldIndexes.Load(t); ok {
+		return m.(map[string]int)
+	}
+	m := map[string]int{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	fieldIndexes.Store(t, m)
+	return m
+}
+
 // unknowns is a resource's after_unknown: which attributes are unknown until
-// apply.
-type unknowns map[string]json.RawMessage
+// apply. It is the object's JSON (validated), read on demand: building a map
+// for each of thousands of resources cost more than the few lookups made.
+type unknowns json.RawMessage
 
 func decodeUnknowns(address string, raw json.RawMessage) (unknowns, error) {
 	if len(raw) == 0 || string(raw) == "null" || string(raw) == "false" {
 		return nil, nil
 	}
-	var u unknowns
-	if err := json.Unmarshal(raw, &u); err != nil {
+	if !isObject(raw) {
 		return nil, &fieldError{Address: address, Err: fmt.Errorf("after_unknown is not an object")}
 	}
-	return u, nil
+	return unknowns(raw), nil
+}
+
+// isObject reports whether raw is one JSON object.
+func isObject(raw []byte) bool {
+	s := &scanner{data: raw}
+	return s.members(func([]byte) error { return s.skip() }) == nil && s.end() == nil
+}
+
+// get returns the value of an attribute (the last one, as encoding/json
+// would), nil when absent.
+func (u unknowns) get(attr string) []byte {
+	if len(u) == 0 {
+		return nil
+	}
+	var found []byte
+	s := &scanner{data: u}
+	s.members(func(key []byte) error {
+		if string(key) != attr {
+			return s.skip()
+		}
+		v, err := s.value()
+		found = v
+		return err
+	})
+	return found
 }
 
 // whole reports whether the attribute is unknown as a whole.
-func (u unknowns) whole(attr string) bool { return string(u[attr]) == "true" }
+func (u unknowns) whole(attr string) bool { return string(u.get(attr)) == "true" }
 
 // anyIn reports whether the attribute or any part of it is unknown.
 func (u unknowns) anyIn(attr string) bool {
-	raw := u[attr]
+	raw := u.get(attr)
 	return len(raw) > 0 && containsTrue(raw)
 }
 
 // element returns the unknowns of element i of a list attribute.
 func (u unknowns) element(attr string, i int) unknowns {
-	var list []json.RawMessage
-	if json.Unmarshal(u[attr], &list) != nil || i >= len(list) {
+	raw := u.get(attr)
+	if len(raw) == 0 {
 		return nil
 	}
-	var e unknowns
-	if json.Unmarshal(list[i], &e) != nil {
+	var elem []byte
+	n := 0
+	s := &scanner{data: raw}
+	err := s.elements(func() error {
+		v, err := s.value()
+		if n == i {
+			elem = v
+		}
+		n++
+		return err
+	})
+	if err != nil || len(elem) == 0 || elem[0] != '{' {
 		return nil
 	}
-	return e
+	return unknowns(elem)
 }
 
+// containsTrue reports whether a JSON value holds the literal true
+// anywhere (not inside a string).
 func containsTrue(raw json.RawMessage) bool {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return false
-	}
-	var walk func(any) bool
-	walk = func(v any) bool {
-		switch v := v.(type) {
-		case bool:
-			return v
-		case []any:
-			for _, e := range v {
-				if walk(e) {
-					return true
-				}
-			}
-		case map[string]any:
-			for _, e := range v {
-				if walk(e) {
-					return true
-				}
-			}
+	s := &scanner{data: raw}
+	found := false
+	var walk func() error
+	walk = func() error {
+		switch s.peek() {
+		case '{':
+			return s.members(func([]byte) error { return walk() })
+		case '[':
+			return s.elements(walk)
+		case 't':
+			found = true
 		}
-		return false
+		return s.skip()
 	}
-	return walk(v)
+	return walk() == nil && found
 }
 
 // instanceKey renders a resource's "index" (count number or for_each key) as

@@ -139,7 +139,7 @@ func (l *linker) followExpr(inst *instance, attr string, expr *tfjson.Expression
 	if expr == nil || expr.ExpressionData == nil || len(expr.References) == 0 {
 		return nil, errors.New(attr + " is unknown until apply and its expression refers to no resource")
 	}
-	steps, err := parseModulePath(inst.Module)
+	steps, err := l.paths.parse(inst.Module)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,503 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// decodePlan reads the parts of `terraform show -json` that the model
+// uses in one pass over the input, validating all of it and building
+// nothing else: format and terraform versions, the resource_changes of
+// modelled() types, the prior_state resources of those types, and the
+// configuration of those resources with the module calls and outputs that
+// link them. Attribute values stay slices of data, decoded by the builder.
+//
+// Any error means only that the input is not a plan this fast path reads;
+// decode then asks encoding/json why, for the message.
+func decodePlan(data []byte) (*rawPlan, error) {
+	s := &scanner{data: data, keep: new(arena)}
+	doc := new(rawPlan)
+	if s.null() {
+		return doc, s.end()
+	}
+	err := s.members(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "format_version":
+			if !s.null() {
+				var v string
+				v, err = s.str()
+				doc.FormatVersion = &v
+			}
+		case "terraform_version":
+			doc.TerraformVersion, err = s.str()
+		case "resource_changes":
+			err = s.resourceChanges(doc)
+		case "prior_state":
+			doc.PriorState, err = s.priorState()
+		case "configuration":
+			doc.Configuration, err = s.configuration()
+		case "planned_values":
+			doc.PlannedValues = true
+			err = s.skip()
+		case "values":
+			doc.Values = true
+			err = s.skip()
+		default:
+			err = s.skip()
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return doc, s.end()
+}
+
+// resourceChanges keeps the changes of managed resources of modelled types
+// and counts every managed change (Info.Resources).
+func (s *scanner) resourceChanges(doc *rawPlan) error {
+	if s.null() {
+		doc.ResourceChanges = nil
+		return nil
+	}
+	doc.ResourceChanges = []rawResourceChange{} // present, even if empty
+	doc.ManagedChanges = 0
+	return s.elements(func() error {
+		if s.null() {
+			return nil
+		}
+		var address, module, mode, typ, name, deposed token
+		var index, change []byte
+		var decoded *rawChange // the change, when it came after mode, type and deposed
+		err := s.members(func(key []byte) error {
+			var err error
+			switch string(key) {
+			case "address":
+				address, err = s.token()
+			case "module_address":
+				module, err = s.token()
+			case "mode":
+				mode, err = s.token()
+			case "type":
+				typ, err = s.token()
+			case "name":
+				name, err = s.token()
+			case "deposed":
+				deposed, err = s.token()
+			case "index":
+				index, err = s.value()
+			case "change":
+				if keep, known := keepChange(mode, typ, deposed); known && keep {
+					// Terraform writes the change last: decode it in
+					// this pass rather than skip it and come back.
+					c := new(rawChange)
+					decoded, err = c, s.change(c)
+					return err
+				}
+				change, err = s.value()
+			default:
+				err = s.skip()
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		var rc rawResourceChange
+		for _, f := range []struct {
+			tok  token
+			into *string
+		}{{mode, &rc.Mode}, {deposed, &rc.Deposed}, {typ, &rc.Type}} {
+			if *f.into, err = f.tok.value(); err != nil {
+				return err
+			}
+		}
+		if rc.Mode != "managed" || rc.Deposed != "" {
+			return nil
+		}
+		doc.ManagedChanges++
+		if !modelled(rc.Type) {
+			return nil // skipped without decoding its change
+		}
+		for _, f := range []struct {
+			tok  token
+			into *string
+		}{{address, &rc.Address}, {module, &rc.ModuleAddress}, {name, &rc.Name}} {
+			if *f.into, err = f.tok.value(); err != nil {
+				return err
+			}
+		}
+		rc.Index = s.keep.copy(index)
+		switch {
+		case decoded != nil:
+			rc.Change = *decoded
+		case change != nil:
+			if err := (&scanner{data: change}).change(&rc.Change); err != nil {
+				return err
+			}
+		}
+		rc.Change.After = s.keep.copy(rc.Change.After)
+		rc.Change.AfterUnknown = s.keep.copy(rc.Change.AfterUnknown)
+		doc.ResourceChanges = append(doc.ResourceChanges, rc)
+		return nil
+	})
+}
+
+// arena copies the values the model keeps out of the input, into few
+// large blocks, so that the input (most of which the model does not use)
+// can be freed once it has been read.
+type arena struct{ block []byte }
+
+const arenaBlock = 256 << 10
+
+func (a *arena) copy(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	if len(b) > cap(a.block)-len(a.block) {
+		if len(b) > arenaBlock/8 {
+			return bytes.Clone(b)
+		}
+		a.block = make([]byte, 0, arenaBlock)
+	}
+	n := len(a.block)
+	a.block = append(a.block, b...)
+	return a.block[n:len(a.block):len(a.block)]
+}
+
+// token is a string token (with its quotes) or null (nil), decoded only
+// when it is needed.
+type token struct {
+	raw     []byte
+	escaped bool
+}
+
+func (s *scanner) token() (token, error) {
+	if s.null() {
+		return token{}, nil
+	}
+	if s.peek() != '"' {
+		return token{}, s.unexpected("a string")
+	}
+	raw, escaped, err := s.stringToken()
+	return token{raw, escaped}, err
+}
+
+func (t token) value() (string, error) {
+	if t.raw == nil {
+		return "", nil
+	}
+	return unquote(t.raw, t.escaped)
+}
+
+// keepChange reports, from the tokens of mode, type and deposed read so
+// far, whether decodePlan keeps the change; known is false when one of
+// them is not read yet or cannot be decoded here.
+func keepChange(mode, typ, deposed token) (keep, known bool) {
+	if mode.raw == nil || typ.raw == nil || mode.escaped || typ.escaped || deposed.escaped {
+		return false, false
+	}
+	m, _ := mode.value()
+	t, _ := typ.value()
+	return m == "managed" && deposed.raw == nil && modelled(t), true
+}
+
+// change reads a change object into c.
+func (s *scanner) change(c *rawChange) error {
+	if s.null() {
+		return nil
+	}
+	return s.members(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "actions":
+			c.Actions = nil
+			if s.null() {
+				return nil
+			}
+			c.Actions = tfjson.Actions{}
+			err = s.elements(func() error {
+				a, err := s.str()
+				c.Actions = append(c.Actions, tfjson.Action(a))
+				return err
+			})
+		case "after":
+			c.After, err = s.value()
+		case "after_unknown":
+			c.AfterUnknown, err = s.value()
+		default:
+			err = s.skip()
+		}
+		return err
+	})
+}
+
+// priorState reads prior_state.values.root_module.
+func (s *scanner) priorState() (*rawState, error) {
+	if s.null() {
+		return nil, nil
+	}
+	st := new(rawState)
+	err := s.members(func(key []byte) error {
+		if string(key) != "values" {
+			return s.skip()
+		}
+		st.Values = nil
+		if s.null() {
+			return nil
+		}
+		st.Values = new(rawStateValues)
+		return s.members(func(key []byte) error {
+			if string(key) != "root_module" {
+				return s.skip()
+			}
+			st.Values.RootModule = rawStateModule{}
+			if s.null() {
+				return nil
+			}
+			return s.stateModule(&st.Values.RootModule)
+		})
+	})
+	return st, err
+}
+
+func (s *scanner) stateModule(m *rawStateModule) error {
+	return s.members(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "address":
+			m.Address, err = s.str()
+		case "resources":
+			m.Resources = nil
+			if s.null() {
+				return nil
+			}
+			err = s.elements(func() error {
+				if s.null() {
+					return nil
+				}
+				r, err := s.stateResource()
+				if err == nil && r.Mode == "managed" && r.DeposedKey == "" && modelled(r.Type) {
+					r.Index, r.Values = s.keep.copy(r.Index), s.keep.copy(r.Values)
+					m.Resources = append(m.Resources, r)
+				}
+				return err
+			})
+		case "child_modules":
+			m.ChildModules = nil
+			if s.null() {
+				return nil
+			}
+			err = s.elements(func() error {
+				var child rawStateModule
+				if !s.null() {
+					if err := s.stateModule(&child); err != nil {
+						return err
+					}
+				}
+				m.ChildModules = append(m.ChildModules, child)
+				return nil
+			})
+		default:
+			err = s.skip()
+		}
+		return err
+	})
+}
+
+func (s *scanner) stateResource() (rawStateResource, error) {
+	var r rawStateResource
+	err := s.members(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "address":
+			r.Address, err = s.str()
+		case "mode":
+			r.Mode, err = s.str()
+		case "type":
+			r.Type, err = s.str()
+		case "name":
+			r.Name, err = s.str()
+		case "deposed_key":
+			r.DeposedKey, err = s.str()
+		case "index":
+			r.Index, err = s.value()
+		case "values":
+			r.Values, err = s.value()
+		default:
+			err = s.skip()
+		}
+		return err
+	})
+	return r, err
+}
+
+// configuration reads the module tree of the configuration: the blocks of
+// modelled resources, module calls and outputs; expressions are decoded
+// with terraform-json's types, which the linker reads.
+func (s *scanner) configuration() (*tfjson.Config, error) {
+	if s.null() {
+		return nil, nil
+	}
+	c := new(tfjson.Config)
+	err := s.members(func(key []byte) error {
+		if string(key) != "root_module" {
+			return s.skip()
+		}
+		c.RootModule = nil
+		if s.null() {
+			return nil
+		}
+		c.RootModule = new(tfjson.ConfigModule)
+		return s.configModule(c.RootModule)
+	})
+	return c, err
+}
+
+func (s *scanner) configModule(m *tfjson.ConfigModule) error {
+	return s.members(func(key []byte) error {
+		switch string(key) {
+		case "resources":
+			m.Resources = nil
+			if s.null() {
+				return nil
+			}
+			return s.elements(func() error {
+				if s.null() {
+					m.Resources = append(m.Resources, nil)
+					return nil
+				}
+				r, keep, err := s.configResource()
+				if keep {
+					m.Resources = append(m.Resources, r)
+				}
+				return err
+			})
+		case "module_calls":
+			m.ModuleCalls = nil
+			if s.null() {
+				return nil
+			}
+			m.ModuleCalls = map[string]*tfjson.ModuleCall{}
+			return s.members(func(name []byte) error {
+				var call *tfjson.ModuleCall
+				if !s.null() {
+					call = new(tfjson.ModuleCall)
+					if err := s.moduleCall(call); err != nil {
+						return err
+					}
+				}
+				m.ModuleCalls[string(name)] = call
+				return nil
+			})
+		case "outputs":
+			m.Outputs = nil
+			if s.null() {
+				return nil
+			}
+			m.Outputs = map[string]*tfjson.ConfigOutput{}
+			return s.members(func(name []byte) error {
+				var out *tfjson.ConfigOutput
+				if !s.null() {
+					out = new(tfjson.ConfigOutput)
+					err := s.members(func(key []byte) error {
+						if string(key) != "expression" {
+							return s.skip()
+						}
+						return s.expression(&out.Expression)
+					})
+					if err != nil {
+						return err
+					}
+				}
+				m.Outputs[string(name)] = out
+				return nil
+			})
+		}
+		return s.skip()
+	})
+}
+
+// configResource reads a resource block; keep is false for the types the
+// model does not read, whose expressions are skipped.
+func (s *scanner) configResource() (*tfjson.ConfigResource, bool, error) {
+	r := new(tfjson.ConfigResource)
+	var expressions, count, forEach []byte
+	err := s.members(func(key []byte) error {
+		var err error
+		switch string(key) {
+		case "address":
+			r.Address, err = s.str()
+		case "mode":
+			var mode string
+			mode, err = s.str()
+			r.Mode = tfjson.ResourceMode(mode)
+		case "type":
+			r.Type, err = s.str()
+		case "name":
+			r.Name, err = s.str()
+		case "expressions":
+			expressions, err = s.value()
+		case "count_expression":
+			count, err = s.value()
+		case "for_each_expression":
+			forEach, err = s.value()
+		default:
+			err = s.skip()
+		}
+		return err
+	})
+	if err != nil || r.Mode != tfjson.ManagedResourceMode || !modelled(r.Type) {
+		return nil, false, err
+	}
+	for _, f := range []struct {
+		raw  []byte
+		into any
+	}{{expressions, &r.Expressions}, {count, &r.CountExpression}, {forEach, &r.ForEachExpression}} {
+		if f.raw != nil {
+			if err := json.Unmarshal(f.raw, f.into); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	return r, true, nil
+}
+
+func (s *scanner) moduleCall(call *tfjson.ModuleCall) error {
+	return s.members(func(key []byte) error {
+		switch string(key) {
+		case "expressions":
+			raw, err := s.value()
+			if err != nil {
+				return err
+			}
+			call.Expressions = nil
+			return json.Unmarshal(raw, &call.Expressions)
+		case "count_expression":
+			return s.expression(&call.CountExpression)
+		case "for_each_expression":
+			return s.expression(&call.ForEachExpression)
+		case "module":
+			call.Module = nil
+			if s.null() {
+				return nil
+			}
+			call.Module = new(tfjson.ConfigModule)
+			return s.configModule(call.Module)
+		}
+		return s.skip()
+	})
+}
+
+// expression decodes one expression with terraform-json.
+func (s *scanner) expression(into **tfjson.Expression) error {
+	raw, err := s.value()
+	if err != nil {
+		return err
+	}
+	*into = nil
+	return json.Unmarshal(raw, into)
+}
