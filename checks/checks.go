@@ -46,6 +46,42 @@ func All() []*Check {
 			run: func(p *pass) { checkReplies(p, plan.Egress) },
 		},
 		{
+			ID:       "RP003",
+			Severity: Error,
+			Title:    "a security-group allow that a NACL on its path blocks",
+			Doc: "Security groups are stateful and let replies back by themselves; network ACLs are " +
+				"not. A security-group rule that allows a TCP or UDP service (from a CIDR or from another " +
+				"group's members) only works when every NACL on the way lets the requests through and " +
+				"the replies back, on the clients' ephemeral ports. The subnets are those where the " +
+				"group's members live (instances, autoscaling groups, load balancers, Lambda functions, " +
+				"ECS services, databases, cache clusters, network interfaces) and, for a group peer, " +
+				"where the other group's members live. Add the NACL rule the finding suggests, or " +
+				"remove the security-group rule if the NACL is right.",
+			run: checkSecurityGroups,
+		},
+		{
+			ID:       "RP004",
+			Severity: Error,
+			Title:    "traffic between two subnets of the plan blocked by the other subnet's NACL",
+			Doc: "Traffic between two subnets crosses both subnets' NACLs: the requests leave one and " +
+				"enter the other, and the replies travel back through both. When one NACL allows " +
+				"traffic to (or from) the subnets of another NACL, that other NACL must let the " +
+				"requests in and the replies out too. The same holds for a NAT gateway's subnet on the " +
+				"way to the internet, whose NACL also sees the replies arrive on the gateway's ports " +
+				"1024-65535. Add the rule the finding suggests to the NACL it names.",
+			run: checkSubnetPaths,
+		},
+		{
+			ID:       "RP005",
+			Severity: Warning,
+			Title:    "a security group opens an ephemeral range to 0.0.0.0/0 or ::/0",
+			Doc: "Security groups are stateful: replies to connections the group allows pass without " +
+				"any rule. An ingress rule that opens most of the ephemeral range (such as 1024-65535 " +
+				"or 32768-65535) to the whole internet, written the way a NACL needs it, only exposes " +
+				"every service that happens to listen on those ports. Remove the rule.",
+			run: checkEphemeralOpenings,
+		},
+		{
 			ID:       "RP006",
 			Severity: Warning,
 			Title:    "NACL rules are defined in conflicting ways",
@@ -56,13 +92,27 @@ func All() []*Check {
 			run: checkRuleDefinitions,
 		},
 		{
+			ID:       "RP007",
+			Severity: Notice,
+			Title:    "ICMP \"fragmentation needed\" not allowed in, breaking path-MTU discovery",
+			Doc: "TCP endpoints learn the largest packet a path carries from ICMP messages routers send " +
+				"back: IPv4 type 3 code 4 (fragmentation needed), ICMPv6 type 2 (packet too big). A " +
+				"NACL that allows TCP with internet peers but drops those messages inbound makes " +
+				"path-MTU discovery fail: connections open, small requests work, and large responses " +
+				"hang. Allow them inbound from 0.0.0.0/0 and ::/0.",
+			run: checkPathMTU,
+		},
+		{
 			ID:       "RP008",
 			Severity: Warning,
-			Title:    "a NACL rule or association cannot be linked or evaluated",
-			Doc: "The plan holds a rule or association whose NACL, subnet or values are unknown until " +
-				"apply and cannot be resolved from the configuration (a data source, an opaque " +
-				"expression). Its effect is left out of every other check, so those checks may miss " +
-				"problems. Reference the resource directly or use literal values.",
+			Title:    "a rule, association or placement cannot be linked or evaluated",
+			Doc: "The plan holds a NACL or security-group rule, an association, a route or a workload " +
+				"placement whose target or values are unknown until apply and cannot be resolved from " +
+				"the configuration (a data source, a local, an opaque expression). Its effect is left " +
+				"out of every other check, so those checks may miss problems. Reference the resource " +
+				"directly or use literal values. What the plan cannot hold although the configuration " +
+				"is fine (the CIDRs of a managed prefix list, a security group another configuration " +
+				"manages) is a notice.",
 			run: checkUnresolved,
 		},
 	}
@@ -75,8 +125,8 @@ type Config struct {
 	// balancers and Lambda use all of 1024-65535.
 	UnknownClients plan.PortRange
 	// HostClients is the range of clients known to be Linux or Windows
-	// hosts of the plan (32768-65535). Reserved: placements are not
-	// modelled yet, so every client is unknown for now.
+	// hosts of the plan (32768-65535): subnets where the plan places only
+	// instances, ECS tasks, databases and cache clusters.
 	HostClients plan.PortRange
 	// Severity overrides the severity of every finding of a rule, by ID.
 	Severity map[string]Severity
@@ -103,6 +153,7 @@ type pass struct {
 	check    *Check
 	network  *plan.Network
 	cfg      Config
+	facts    *facts // shared by the passes over one network
 	findings []Finding
 }
 
@@ -147,8 +198,9 @@ func Run(m *plan.Model, cfg Config) []Finding {
 
 func runAll(n *plan.Network, cfg Config) []Finding {
 	var out []Finding
+	shared := newFacts(n, cfg)
 	for _, c := range All() {
-		p := &pass{check: c, network: n, cfg: cfg}
+		p := &pass{check: c, network: n, cfg: cfg, facts: shared}
 		c.run(p)
 		out = append(out, p.findings...)
 	}

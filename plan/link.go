@@ -216,11 +216,27 @@ func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair st
 			errs = append(errs, fmt.Errorf("it comes from local.%s, and locals are not in the plan JSON", g.name))
 		}
 	}
+	if len(found) > 0 {
+		// Inputs known at plan time only select among the resources found
+		// (element(aws_subnet.public[*].id, var.single_nat_gateway ? 0 :
+		// count.index)): they are not where an unknown id comes from.
+		errs = slices.DeleteFunc(errs, func(err error) bool {
+			var known *knownInputError
+			return errors.As(err, &known)
+		})
+	}
 	if len(found) == 0 && len(errs) == 0 {
 		errs = append(errs, fmt.Errorf("its expression refers to no resource (%s)", strings.Join(refs, ", ")))
 	}
 	return found, errors.Join(errs...)
 }
+
+// knownInputError is a reference to an input variable whose value is known
+// at plan time (a root variable, or one a module call sets to a constant):
+// it cannot hold an id that is unknown until apply.
+type knownInputError struct{ msg string }
+
+func (e *knownInputError) Error() string { return e.msg }
 
 func appendErr(errs []error, err error) []error {
 	if err != nil {
@@ -319,7 +335,7 @@ func (l *linker) instancesOf(module, block string, keys []string, pair string) [
 // resolveVariable follows var.NAME to the module call that sets it.
 func (l *linker) resolveVariable(steps []moduleStep, name, pair string, depth int) ([]*instance, error) {
 	if len(steps) == 0 {
-		return nil, fmt.Errorf("it comes from the root input variable var.%s", name)
+		return nil, &knownInputError{fmt.Sprintf("it comes from the root input variable var.%s", name)}
 	}
 	parent, call := steps[:len(steps)-1], steps[len(steps)-1]
 	m := l.cfg.module(parent)
@@ -328,7 +344,7 @@ func (l *linker) resolveVariable(steps []moduleStep, name, pair string, depth in
 	}
 	expr := m.ModuleCalls[call.Name].Expressions[name]
 	if expr == nil || expr.ExpressionData == nil || len(expr.References) == 0 {
-		return nil, fmt.Errorf("var.%s of %s is not set from a resource", name, formatModulePath(steps))
+		return nil, &knownInputError{fmt.Sprintf("var.%s of %s is not set from a resource", name, formatModulePath(steps))}
 	}
 	callOrigin := origin{key: call.Key, forEach: m.ModuleCalls[call.Name].ForEachExpression}
 	return l.resolve(parent, expr.References, callOrigin, pair, depth+1)

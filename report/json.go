@@ -34,12 +34,13 @@ type jsonPlan struct {
 }
 
 type jsonSummary struct {
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
-	Notices  int `json:"notices"`
-	NACLs    int `json:"nacls"`
-	Rules    int `json:"rules"`
-	Subnets  int `json:"subnets"`
+	Errors         int `json:"errors"`
+	Warnings       int `json:"warnings"`
+	Notices        int `json:"notices"`
+	NACLs          int `json:"nacls"`
+	Rules          int `json:"rules"`
+	Subnets        int `json:"subnets"`
+	SecurityGroups int `json:"security_groups"`
 }
 
 type jsonFinding struct {
@@ -59,6 +60,7 @@ type jsonSubnet struct {
 
 type jsonFlow struct {
 	Direction    string         `json:"direction"`
+	Leg          string         `json:"leg"`
 	Family       string         `json:"family"`
 	Protocol     string         `json:"protocol"`
 	PeerCIDR     string         `json:"peer_cidr"`
@@ -125,8 +127,13 @@ func jsonFindingOf(f checks.Finding) (jsonFinding, error) {
 		jf.Subnets = append(jf.Subnets, jsonSubnet(s))
 	}
 	if fl := f.Flow; fl != nil {
+		leg, err := fl.Leg.MarshalText()
+		if err != nil {
+			return jsonFinding{}, err
+		}
 		jf.jsonFlow = &jsonFlow{
 			Direction:    fl.Direction.String(),
+			Leg:          string(leg),
 			Family:       fl.Family.String(),
 			Protocol:     fl.Protocol.String(),
 			PeerCIDR:     prefixString(fl.PeerCIDR),

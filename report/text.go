@@ -31,7 +31,11 @@ const (
 func (t Text) Format(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	if len(r.Findings) == 0 {
-		fmt.Fprintf(bw, "no return-path problems in %s\n", plural(r.Summary.NACLs, "NACL"))
+		checked := plural(r.Summary.NACLs, "NACL")
+		if r.Summary.SecurityGroups > 0 {
+			checked += " and " + plural(r.Summary.SecurityGroups, "security group")
+		}
+		fmt.Fprintf(bw, "no return-path problems in %s\n", checked)
 		return bw.Flush()
 	}
 	for i := 0; i < len(r.Findings); {
@@ -65,15 +69,26 @@ func header(group []checks.Finding) string {
 			subnets = append(subnets, strings.TrimSpace(string(s.Address)+" "+s.CIDR))
 		}
 	}
+	lead := "subnet"
+	if isSecurityGroup(addr) {
+		lead = "members in subnet"
+	}
 	switch {
 	case len(subnets) == 1:
-		return fmt.Sprintf("%s — subnet %s", addr, subnets[0])
+		return fmt.Sprintf("%s — %s %s", addr, lead, subnets[0])
 	case len(subnets) > 1:
-		return fmt.Sprintf("%s — subnets %s", addr, strings.Join(subnets, ", "))
+		return fmt.Sprintf("%s — %ss %s", addr, lead, strings.Join(subnets, ", "))
 	case isNACL(addr):
 		return fmt.Sprintf("%s — not associated with any subnet", addr)
 	}
 	return string(addr)
+}
+
+// isSecurityGroup reports whether addr is an aws_security_group or
+// aws_default_security_group instance.
+func isSecurityGroup(addr plan.Address) bool {
+	t := resourceType(addr)
+	return t == "aws_security_group" || t == "aws_default_security_group"
 }
 
 func (t Text) finding(w io.Writer, f checks.Finding) {
@@ -140,7 +155,11 @@ func summaryLine(r *Report) string {
 	if s.Notices > 0 {
 		b.WriteString(", " + plural(s.Notices, "notice"))
 	}
-	fmt.Fprintf(&b, " — %s (%s) checked · ", plural(s.NACLs, "NACL"), plural(s.Rules, "rule"))
+	fmt.Fprintf(&b, " — %s (%s)", plural(s.NACLs, "NACL"), plural(s.Rules, "rule"))
+	if s.SecurityGroups > 0 {
+		b.WriteString(", " + plural(s.SecurityGroups, "security group"))
+	}
+	b.WriteString(" checked · ")
 	if r.Plan.TerraformVersion != "" {
 		b.WriteString("terraform " + r.Plan.TerraformVersion + ", ")
 	}
