@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/returnpath-dev/returnpath/plan"
@@ -114,6 +115,10 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 
 	severity := replySeverity(flow.MissingPorts)
 	clientAddrs := rangesText(missing.addrRanges(), 3)
+	if slices.Equal(missing.addrRanges(), addrSpace(c.remote...).addrRanges()) {
+		// The whole remote end: name it as the configuration does.
+		clientAddrs = c.remotePrefix.String()
+	}
 	if c.dir == plan.Egress {
 		// The local subnets are the clients.
 		var prefixes []string

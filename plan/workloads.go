@@ -248,6 +248,22 @@ func (b *builder) named(typ, name string) []*instance {
 func (b *builder) placementGroups(inst *instance, v *placementValues) (groups []*SecurityGroup, named bool, err error) {
 	l := b.newLinks(groupTypes...)
 	var attr string
+	// An attribute the configuration does not write is computed: unknown
+	// on create, and AWS fills it with the default group.
+	switch inst.Type {
+	case typeInstance, typeDBInstance, typeRDSCluster:
+		attr = "vpc_security_group_ids"
+	case typeENI, typeLB, typeALB:
+		attr = "security_groups"
+	case typeCacheCluster, typeCacheReplication:
+		attr = "security_group_ids"
+	}
+	if attr != "" && !written(inst, attr) {
+		return nil, false, nil
+	}
+	if inst.Type == typeECSService && !writtenNested(inst, "network_configuration", "security_groups") {
+		return nil, false, nil
+	}
 	switch inst.Type {
 	case typeInstance, typeDBInstance, typeRDSCluster:
 		attr = "vpc_security_group_ids"
