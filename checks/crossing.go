@@ -28,9 +28,9 @@ type crossing struct {
 	// CIDR, for witnesses.
 	locals []*plan.Subnet
 	local  netip.Prefix
-	// replies is the reply traffic of the requests that pass, with who
-	// opens the connections.
-	replies func(passing space) (space, clients)
+	// replies checks the replies of the requests that pass, to the remote
+	// addresses ranges, through entries (the reply direction).
+	replies func(ranges []addrRange, entries []plan.Entry) replyGap
 	// scopedReplies restricts the reply check to remote addresses the
 	// NACL's reply direction allows anything for: a broad CIDR in a
 	// security group (0.0.0.0/0) is no sign that the subnet talks to all
@@ -95,11 +95,12 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 		return nil, brokenLeg{}, false
 	}
 	replyDir := c.dir.Opposite()
-	replies, who := c.replies(passing)
+	ranges := passing.addrRanges()
 	if c.scopedReplies {
-		replies = replies.intersect(talkedTo(c.nacl, replyDir, c.family))
+		ranges = addrSpace(ranges...).intersect(f.talkedTo(c.nacl, replyDir, c.family)).addrRanges()
 	}
-	replyParts := denied(c.nacl.Entries(replyDir), c.family, replies)
+	gap := c.replies(ranges, c.nacl.Entries(replyDir))
+	replyParts, who := gap.parts, gap.who
 	if len(replyParts) == 0 {
 		return nil, brokenLeg{}, false
 	}
@@ -223,14 +224,20 @@ func dropText(parts []deniedPart) string {
 }
 
 // talkedTo is every address a NACL direction allows some traffic for.
-func talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) space {
+func (f *facts) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) space {
+	key := intentKey{n, dir, fam}
+	if s, ok := f.talked[key]; ok {
+		return s
+	}
 	var allowed []addrRange
 	firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
 		if e.Allow {
 			allowed = append(allowed, decided.addrRanges()...)
 		}
 	})
-	return addrSpace(allowed...)
+	s := addrSpace(allowed...)
+	f.talked[key] = s
+	return s
 }
 
 // exemptFor is the traffic a NACL never filters for hosts in subnets: the

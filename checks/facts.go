@@ -19,6 +19,8 @@ type facts struct {
 	// VPCs) are still found by binary search.
 	subnets [3][]indexedSubnet
 	intents map[intentKey]space
+	// talked are the addresses each NACL direction allows anything for.
+	talked map[intentKey]space
 	// members are the members of each security group by subnet.
 	members map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
 	// sgFindings and sgLegs are what RP003 finds, computed once.
@@ -40,7 +42,7 @@ type intentKey struct {
 }
 
 func newFacts(n *plan.Network, cfg Config) *facts {
-	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
+	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey]space{}, members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
 	for _, s := range n.Subnets {
 		if s == nil {
 			continue
@@ -70,6 +72,17 @@ func newFacts(n *plan.Network, cfg Config) *facts {
 // VPC); elsewhere, subnets of any VPC (peered, or reached through a
 // gateway). A nil vpc sees every subnet.
 func (f *facts) subnetsOverlapping(vpc *plan.VPC, fam plan.Family, r addrRange) []indexedSubnet {
+	var out []indexedSubnet
+	f.eachSubnetOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
+		out = append(out, e)
+		return true
+	})
+	return out
+}
+
+// eachSubnetOverlapping visits what subnetsOverlapping lists, in address
+// order, until visit returns false.
+func (f *facts) eachSubnetOverlapping(vpc *plan.VPC, fam plan.Family, r addrRange, visit func(indexedSubnet) bool) {
 	list := f.subnets[fam]
 	i, _ := slices.BinarySearchFunc(list, r.lo, func(e indexedSubnet, lo netip.Addr) int {
 		if e.maxHi.Less(lo) {
@@ -77,7 +90,6 @@ func (f *facts) subnetsOverlapping(vpc *plan.VPC, fam plan.Family, r addrRange) 
 		}
 		return 1
 	})
-	var out []indexedSubnet
 	for ; i < len(list) && list[i].r.lo.Compare(r.hi) <= 0; i++ {
 		e := list[i]
 		if e.r.hi.Less(r.lo) {
@@ -86,9 +98,10 @@ func (f *facts) subnetsOverlapping(vpc *plan.VPC, fam plan.Family, r addrRange) 
 		if vpc != nil && e.subnet.VPC != nil && e.subnet.VPC != vpc && insideVPC(vpc, e.r) {
 			continue
 		}
-		out = append(out, e)
+		if !visit(e) {
+			return
+		}
 	}
-	return out
 }
 
 // insideVPC reports whether r meets one of the VPC's CIDRs.
@@ -173,46 +186,125 @@ func (f *facts) subnetsClients(subnets []*plan.Subnet, members func(*plan.Subnet
 
 func subnetWorkloads(s *plan.Subnet) []*plan.Workload { return s.Workloads }
 
-// remoteReplies is the reply traffic (protocol proto) towards remote
-// clients at the addresses of ranges: the part inside subnets of the plan
-// gets the ephemeral ports of the workloads placed there (members picks
-// which of a subnet's workloads are the clients), the rest those of unknown
-// clients. It also returns the widest client range met and a broad client
-// among them.
-func (f *facts) remoteReplies(vpc *plan.VPC, fam plan.Family, proto plan.Protocol, ranges []addrRange, members func(*plan.Subnet) []*plan.Workload) (space, clients) {
-	var need, placed space
-	summary := clients{}
-	widen := func(c clients) {
-		switch {
-		case summary.ports == (plan.PortRange{}):
-			summary.ports = c.ports
-		case !summary.ports.Contains(c.ports):
-			summary.ports = plan.PortRange{Lo: min(summary.ports.Lo, c.ports.Lo), Hi: max(summary.ports.Hi, c.ports.Hi)}
-		}
-		if summary.broad == nil && c.broad != nil {
-			summary.broad, summary.broadSubnet = c.broad, c.broadSubnet
-		}
-	}
+// replyGap is what checking the replies of a flow found: need, whose
+// address projection is every client address checked; the parts of it
+// the NACL drops; and who the clients are where replies are dropped.
+type replyGap struct {
+	need  space
+	parts []deniedPart
+	who   clients
+}
+
+// localReplyGap checks replies towards the NACL's own subnets, whose
+// clients who are, at the remote addresses ranges.
+func localReplyGap(proto plan.Protocol, fam plan.Family, ranges []addrRange, who clients, exempt space, entries []plan.Entry) replyGap {
+	var need space
 	for _, r := range ranges {
-		for _, e := range f.subnetsOverlapping(vpc, fam, r) {
-			part := addrRange{maxAddr(r.lo, e.r.lo), minAddr(r.hi, e.r.hi)}
-			c := f.clientsOf(members(e.subnet), e.subnet)
-			if c.ports == f.cfg.UnknownClients && c.broad == nil {
-				continue // left to the unknown clients below
+		need = append(need, spaceOf(flowBox(proto, r, who.ports))...)
+	}
+	need = need.subtract(exempt)
+	return replyGap{need: need, parts: denied(entries, fam, need), who: who}
+}
+
+// remoteReplyGap checks replies (protocol proto) towards remote clients at
+// the addresses of ranges, through entries (one NACL direction). The
+// clients' ports follow what the plan places at each address (members
+// picks the clients among a subnet's workloads): hosts use
+// cfg.HostClients, NAT gateways, load balancers and Lambda 1024-65535,
+// others cfg.UnknownClients.
+//
+// It first checks the widest of those ranges for every address: one box
+// per range, and most return paths pass there. Only when replies are
+// dropped does it narrow the ports by placement, for the dropped
+// addresses, in one pass over their subnets.
+func (f *facts) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan.Protocol, ranges []addrRange, members func(*plan.Subnet) []*plan.Workload, exempt space, entries []plan.Entry) replyGap {
+	widest := f.cfg.UnknownClients
+	for _, r := range []plan.PortRange{plan.BroadEphemeral, f.cfg.HostClients} {
+		widest = plan.PortRange{Lo: min(widest.Lo, r.Lo), Hi: max(widest.Hi, r.Hi)}
+	}
+	var need space
+	for _, r := range ranges {
+		need = append(need, spaceOf(flowBox(proto, r, widest))...)
+	}
+	need = need.subtract(exempt)
+	parts := denied(entries, fam, need)
+	if len(parts) == 0 {
+		return replyGap{need: need}
+	}
+	var dropped space
+	for _, part := range parts {
+		dropped = append(dropped, part.space...)
+	}
+	segments := f.clientSegments(vpc, fam, dropped.addrRanges(), members)
+	var narrow space
+	var who clients
+	for _, seg := range segments {
+		narrow = append(narrow, spaceOf(flowBox(proto, seg.r, seg.who.ports))...)
+		who = who.widen(seg.who)
+	}
+	narrow = narrow.subtract(exempt)
+	return replyGap{need: need, parts: denied(entries, fam, narrow), who: who}
+}
+
+// segment is a range of addresses whose clients are alike.
+type segment struct {
+	r   addrRange
+	who clients
+}
+
+// clientSegments splits ranges (sorted, disjoint) by the clients at each
+// address: the subnets of the plan there, or unknown clients. Neighbours
+// with the same ports merge, so the result grows with the subnets that
+// narrow the ports, not with every subnet.
+func (f *facts) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []addrRange, members func(*plan.Subnet) []*plan.Workload) []segment {
+	unknown := clients{ports: f.cfg.UnknownClients}
+	var out []segment
+	add := func(r addrRange, who clients) {
+		if last := len(out) - 1; last >= 0 && out[last].who.ports == who.ports {
+			if next := out[last].r.hi.Next(); next.IsValid() && next == r.lo {
+				out[last].r.hi = r.hi
+				out[last].who = out[last].who.widen(who)
+				return
 			}
-			piece := spaceOf(flowBox(proto, part, c.ports)).subtract(placed)
-			need = append(need, piece...)
-			placed = placed.union(addrSpace(part))
-			widen(c)
+		}
+		out = append(out, segment{r, who})
+	}
+	for _, r := range ranges {
+		at := r.lo // the first address not yet segmented
+		done := false
+		for _, e := range f.subnetsOverlapping(vpc, fam, r) {
+			part := addrRange{maxAddr(at, e.r.lo), minAddr(r.hi, e.r.hi)}
+			if part.hi.Less(part.lo) {
+				continue // inside an earlier, overlapping subnet (another VPC's)
+			}
+			if at.Less(part.lo) {
+				add(addrRange{at, part.lo.Prev()}, unknown)
+			}
+			add(part, f.clientsOf(members(e.subnet), e.subnet))
+			if part.hi == r.hi {
+				done = true
+				break
+			}
+			at = part.hi.Next()
+		}
+		if !done {
+			add(addrRange{at, r.hi}, unknown)
 		}
 	}
-	var rest space
-	for _, r := range ranges {
-		rest = append(rest, spaceOf(flowBox(proto, r, f.cfg.UnknownClients))...)
+	return out
+}
+
+// widen merges two client descriptions: the hull of their ports, and the
+// first broad client.
+func (c clients) widen(o clients) clients {
+	switch {
+	case c.ports == (plan.PortRange{}):
+		c.ports = o.ports
+	case !c.ports.Contains(o.ports):
+		c.ports = plan.PortRange{Lo: min(c.ports.Lo, o.ports.Lo), Hi: max(c.ports.Hi, o.ports.Hi)}
 	}
-	if rest = rest.subtract(placed); !rest.isEmpty() {
-		need = append(need, rest...)
-		widen(clients{ports: f.cfg.UnknownClients})
+	if c.broad == nil && o.broad != nil {
+		c.broad, c.broadSubnet = o.broad, o.broadSubnet
 	}
-	return need, summary
+	return c
 }

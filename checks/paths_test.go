@@ -392,7 +392,14 @@ func TestRemoteClientRanges(t *testing.T) {
 	tp.place("aws_lb.b", plan.LoadBalancer, []*plan.Subnet{lb})
 	f := newFacts(tp.net, DefaultConfig())
 	peer, _ := prefixRange(netip.MustParsePrefix("10.0.0.0/22"))
-	need, who := f.remoteReplies(tp.vpc, plan.IPv4, tcp, []addrRange{peer}, subnetWorkloads)
+	// No rule: every reply needed is dropped, so the dropped parts are the
+	// narrowed need.
+	gap := f.remoteReplyGap(tp.vpc, plan.IPv4, tcp, []addrRange{peer}, subnetWorkloads, nil, nil)
+	var need space
+	for _, part := range gap.parts {
+		need = append(need, part.space...)
+	}
+	who := gap.who
 	at := func(addr string, port uint16) bool {
 		return need.contains(point{proto: 6, addr: netip.MustParseAddr(addr), port: port})
 	}

@@ -56,22 +56,15 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 // plan places in their subnets; for an outbound one the NACL's own
 // subnets'.
 func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, decided, exempt space) {
-	var need space
-	var who clients
-	if intentDir == plan.Ingress {
-		need, who = p.facts.remoteReplies(n.VPC, fam, intent.Protocol, decided.addrRanges(), subnetWorkloads)
-	} else {
-		who = p.facts.subnetsClients(n.Subnets, subnetWorkloads)
-		for _, peer := range decided.addrRanges() {
-			need = append(need, spaceOf(flowBox(intent.Protocol, peer, who.ports))...)
-		}
-	}
-	need = need.subtract(exempt)
-	if need.isEmpty() {
-		return
-	}
 	replyDir := intentDir.Opposite()
-	parts := denied(n.Entries(replyDir), fam, need)
+	var gap replyGap
+	if intentDir == plan.Ingress {
+		gap = p.facts.remoteReplyGap(n.VPC, fam, intent.Protocol, decided.addrRanges(), subnetWorkloads, exempt, n.Entries(replyDir))
+	} else {
+		who := p.facts.subnetsClients(n.Subnets, subnetWorkloads)
+		gap = localReplyGap(intent.Protocol, fam, decided.addrRanges(), who, exempt, n.Entries(replyDir))
+	}
+	need, parts, who := gap.need, gap.parts, gap.who
 	if len(parts) == 0 {
 		return
 	}

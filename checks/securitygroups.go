@@ -181,14 +181,14 @@ func (f *facts) remoteSubnet(c *crossing, local, remote *plan.SecurityGroup, oth
 	c.replies = f.replies(*c, members, local, locals)
 }
 
-// replies builds the reply traffic of a crossing: towards remote clients
+// replies checks the replies of a crossing: towards remote clients
 // (members picks them in each subnet) when the requests enter the NACL's
 // subnets, else towards the local group's members.
-func (f *facts) replies(c crossing, remoteMembers func(*plan.Subnet) []*plan.Workload, local *plan.SecurityGroup, locals []*plan.Subnet) func(space) (space, clients) {
+func (f *facts) replies(c crossing, remoteMembers func(*plan.Subnet) []*plan.Workload, local *plan.SecurityGroup, locals []*plan.Subnet) func([]addrRange, []plan.Entry) replyGap {
 	vpc := naclVPC(c.nacl, locals)
 	if c.dir == plan.Ingress {
-		return func(passing space) (space, clients) {
-			return f.remoteReplies(vpc, c.family, c.proto, passing.addrRanges(), remoteMembers)
+		return func(ranges []addrRange, entries []plan.Entry) replyGap {
+			return f.remoteReplyGap(vpc, c.family, c.proto, ranges, remoteMembers, nil, entries)
 		}
 	}
 	who := f.subnetsClients(locals, func(s *plan.Subnet) []*plan.Workload {
@@ -197,12 +197,8 @@ func (f *facts) replies(c crossing, remoteMembers func(*plan.Subnet) []*plan.Wor
 		}
 		return f.membersIn(local, s)
 	})
-	return func(passing space) (space, clients) {
-		var need space
-		for _, r := range passing.addrRanges() {
-			need = append(need, spaceOf(flowBox(c.proto, r, who.ports))...)
-		}
-		return need, who
+	return func(ranges []addrRange, entries []plan.Entry) replyGap {
+		return localReplyGap(c.proto, c.family, ranges, who, nil, entries)
 	}
 }
 

@@ -62,31 +62,39 @@ func checkSubnetPaths(p *pass) {
 // intent towards a wider range (the VPC CIDR) does not say which subnets
 // it means, so it names none.
 func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry, decided space) []crossing {
-	peers := decided.addrRanges()
 	var target *plan.NACL
 	var targets []*plan.Subnet
-	covered := addrSpace()
-	for _, s := range n.Subnets {
-		if r, ok := prefixRange(s.Prefix(fam)); ok {
-			covered = covered.union(addrSpace(r))
-		}
-	}
-	for _, peer := range peers {
-		for _, o := range f.subnetsOverlapping(n.VPC, fam, peer) {
+	for _, peer := range decided.addrRanges() {
+		// Walk the subnets in address order: the first address of the
+		// peer that no subnet holds ends the search (the VPC's CIDR, the
+		// internet), as does a second NACL or the VPC's default one.
+		at, named := peer.lo, true
+		f.eachSubnetOverlapping(n.VPC, fam, peer, func(o indexedSubnet) bool {
+			if at.Less(o.r.lo) {
+				named = false
+				return false
+			}
+			if o.r.hi.Compare(at) >= 0 {
+				at = o.r.hi.Next()
+			}
 			if o.subnet.NACL == n {
-				continue
+				return at.IsValid() && at.Compare(peer.hi) <= 0
 			}
 			if o.subnet.NACL == nil || (target != nil && o.subnet.NACL != target) {
-				return nil // the default NACL (not in the plan), or several NACLs
+				named = false
+				return false
 			}
 			target = o.subnet.NACL
 			if !slices.Contains(targets, o.subnet) {
 				targets = append(targets, o.subnet)
 			}
-			covered = covered.union(addrSpace(o.r))
+			return at.IsValid() && at.Compare(peer.hi) <= 0
+		})
+		if !named || (at.IsValid() && at.Compare(peer.hi) <= 0) {
+			return nil
 		}
 	}
-	if target == nil || !addrSpace(peers...).subtract(covered).isEmpty() {
+	if target == nil {
 		return nil
 	}
 	var out []crossing
@@ -110,23 +118,19 @@ func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry
 	return out
 }
 
-// subnetReplies builds the reply traffic of a crossing between subnets:
-// towards the remote subnet's clients when the requests enter the NACL's
-// subnets, else towards its own subnets' clients.
-func (f *facts) subnetReplies(c crossing) func(space) (space, clients) {
+// subnetReplies checks the replies of a crossing between subnets: towards
+// the remote subnet's clients when the requests enter the NACL's subnets,
+// else towards its own subnets' clients.
+func (f *facts) subnetReplies(c crossing) func([]addrRange, []plan.Entry) replyGap {
 	vpc := naclVPC(c.nacl, c.locals)
 	if c.dir == plan.Ingress {
-		return func(passing space) (space, clients) {
-			return f.remoteReplies(vpc, c.family, c.proto, passing.addrRanges(), subnetWorkloads)
+		return func(ranges []addrRange, entries []plan.Entry) replyGap {
+			return f.remoteReplyGap(vpc, c.family, c.proto, ranges, subnetWorkloads, nil, entries)
 		}
 	}
 	who := f.subnetsClients(c.locals, subnetWorkloads)
-	return func(passing space) (space, clients) {
-		var need space
-		for _, r := range passing.addrRanges() {
-			need = append(need, spaceOf(flowBox(c.proto, r, who.ports))...)
-		}
-		return need, who
+	return func(ranges []addrRange, entries []plan.Entry) replyGap {
+		return localReplyGap(c.proto, c.family, ranges, who, nil, entries)
 	}
 }
 
@@ -183,12 +187,8 @@ func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided space) []cross
 				out.remoteText = peerPrefix.String()
 				out.localText = fmt.Sprintf("%s for %s", natText, subnetText(s, plan.IPv4))
 				nat := clients{ports: plan.BroadEphemeral, broad: via.nat, broadSubnet: natSubnet}
-				out.replies = func(passing space) (space, clients) {
-					var need space
-					for _, r := range passing.addrRanges() {
-						need = append(need, spaceOf(flowBox(e.Protocol, r, nat.ports))...)
-					}
-					return need, nat
+				out.replies = func(ranges []addrRange, entries []plan.Entry) replyGap {
+					return localReplyGap(e.Protocol, plan.IPv4, ranges, nat, nil, entries)
 				}
 				crossings = append(crossings, in, out)
 			}
