@@ -214,6 +214,7 @@ type findingKey struct {
 	rule     string
 	resource plan.Address
 	dir      plan.Direction
+	leg      Leg
 	family   plan.Family
 	protocol plan.Protocol
 	peer     netip.Prefix
@@ -227,7 +228,7 @@ func keyOf(f Finding) findingKey {
 		k.message = f.Message
 		return k
 	}
-	k.dir, k.family, k.protocol = f.Flow.Direction, f.Flow.Family, f.Flow.Protocol
+	k.dir, k.leg, k.family, k.protocol = f.Flow.Direction, f.Flow.Leg, f.Flow.Family, f.Flow.Protocol
 	k.peer, k.service = f.Flow.PeerCIDR, f.Flow.ServicePorts
 	return k
 }
