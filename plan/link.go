@@ -200,7 +200,8 @@ func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair st
 	for _, g := range groupReferences(parsed) {
 		switch g.kind {
 		case refResource:
-			found = append(found, l.instancesOf(module, g.name, g.keys, pair)...)
+			got, err := l.instancesOf(module, g.name, g.keys, pair)
+			found, errs = append(found, got...), appendErr(errs, err)
 			if len(g.keys) == 0 && len(l.byBlock[module+"|"+g.name]) == 0 {
 				errs = append(errs, fmt.Errorf("%s has no instance in this plan", qualify(module, g.name)))
 			}
@@ -311,7 +312,10 @@ func lastPart(s string) string { return s[strings.LastIndexByte(s, '.')+1:] }
 
 // instancesOf picks the instances of a resource block: the explicit keys,
 // else the one paired by count.index/each.key, else all of them (a splat).
-func (l *linker) instancesOf(module, block string, keys []string, pair string) []*instance {
+// A pairing key that no instance has means the index is an expression of
+// it (aws_subnet.s[count.index % 3]): which instance it picks is unknown,
+// and taking all of them would link to every one.
+func (l *linker) instancesOf(module, block string, keys []string, pair string) ([]*instance, error) {
 	all := l.byBlock[module+"|"+block]
 	if len(keys) > 0 {
 		var out []*instance
@@ -320,16 +324,17 @@ func (l *linker) instancesOf(module, block string, keys []string, pair string) [
 				out = append(out, inst)
 			}
 		}
-		return out
+		return out, nil
 	}
 	if len(all) > 1 && pair != "" {
 		for _, inst := range all {
 			if inst.Key == pair {
-				return []*instance{inst}
+				return []*instance{inst}, nil
 			}
 		}
+		return nil, fmt.Errorf("%s has no instance [%s]: its index is an expression the plan does not evaluate", qualify(module, block), pair)
 	}
-	return all
+	return all, nil
 }
 
 // resolveVariable follows var.NAME to the module call that sets it.

@@ -426,8 +426,10 @@ func (b *builder) informational(addr Address, format string, args ...any) {
 // groupsOf maps group instances to the model's groups, in address order.
 func (b *builder) groupsOf(found []*instance) []*SecurityGroup {
 	var out []*SecurityGroup
+	seen := map[*SecurityGroup]bool{}
 	for _, inst := range ofTypes(found, groupTypes) {
-		if g := b.placed.groups[inst]; g != nil && !slices.Contains(out, g) {
+		if g := b.placed.groups[inst]; g != nil && !seen[g] {
+			seen[g] = true
 			out = append(out, g)
 		}
 	}

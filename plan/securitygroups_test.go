@@ -343,3 +343,37 @@ func TestKnownInputsDoNotBreakLinks(t *testing.T) {
 		t.Errorf("unresolved %v", n.Unresolved)
 	}
 }
+
+// An index that pairs with count.index but names no instance is an
+// expression of it (aws_subnet.s[count.index % 2]): the link fails
+// rather than naming every instance.
+func TestUnpairedIndexDoesNotLinkToAll(t *testing.T) {
+	var instances []*instance
+	for i := range 2 {
+		instances = append(instances, &instance{
+			Address: Address(fmt.Sprintf("aws_subnet.s[%d]", i)), Type: typeSubnet, Name: "s", Key: fmt.Sprint(i),
+			Values: json.RawMessage(fmt.Sprintf(`{"cidr_block": "10.0.%d.0/24"}`, i)),
+		})
+	}
+	config := &tfjson.ConfigResource{Expressions: map[string]*tfjson.Expression{
+		"subnet_id": {ExpressionData: &tfjson.ExpressionData{References: []string{"aws_subnet.s", "count.index"}}},
+	}}
+	for i := range 3 {
+		instances = append(instances, &instance{
+			Address: Address(fmt.Sprintf("aws_instance.i[%d]", i)), Type: typeInstance, Name: "i", Key: fmt.Sprint(i),
+			Values: json.RawMessage(`{}`), Unknown: unknowns{"subnet_id": json.RawMessage("true")}, Config: config,
+		})
+	}
+	n, err := newBuilder("plan.json", instances, nil, nil).network()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var placed []string
+	for _, w := range n.Workloads {
+		placed = append(placed, workloadText(w))
+	}
+	equal(t, "placed", placed, []string{"instance in aws_subnet.s[0], groups ", "instance in aws_subnet.s[1], groups "})
+	if len(n.Unresolved) != 1 || n.Unresolved[0].Address != "aws_instance.i[2]" || !strings.Contains(n.Unresolved[0].Reason, "aws_subnet.s has no instance [2]") {
+		t.Errorf("unresolved %+v", n.Unresolved)
+	}
+}
