@@ -87,6 +87,9 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	}
 	passing := need.subtract(blocked)
 	if passing.isEmpty() {
+		if deniedOnPurpose(requestParts) {
+			return nil, brokenLeg{}, false
+		}
 		fd := f.requestFinding(c, need, requestParts)
 		return fd, brokenLeg{c.nacl, c.dir, RequestLeg, c.family, c.proto, addrSpace(c.remote...)}, true
 	}
@@ -187,6 +190,24 @@ func (f *facts) requestFinding(c crossing, need space, parts []deniedPart) *Find
 	}, parts, lastRuleNumber(c.nacl.Entries(c.dir)))
 	msg := fmt.Sprintf("%s dropped by %s %s (%s)", c.connectionText(), c.nacl.Address, c.dir, dropText(parts))
 	return &Finding{Severity: Error, Resource: c.nacl.Address, Message: msg, Subnets: subnetRefs(c.nacl, c.family), Flow: flow}
+}
+
+// deniedOnPurpose reports whether deny rules aimed at the traffic drop all
+// of it: a NACL that says no to exactly this traffic means it. The
+// implicit deny, or a deny of everything that stands for it, does not.
+func deniedOnPurpose(parts []deniedPart) bool {
+	for _, part := range parts {
+		if part.by == nil || catchAll(*part.by) {
+			return false
+		}
+	}
+	return len(parts) > 0
+}
+
+// catchAll reports whether a rule matches every packet of its family, as a
+// "deny all" written at the end of a NACL does.
+func catchAll(e plan.Entry) bool {
+	return e.Protocol == plan.ProtocolAll && e.Prefix.IsValid() && e.Prefix.Bits() == 0
 }
 
 // lastRuleNumber is the highest rule number of a direction: a fix for

@@ -222,6 +222,28 @@ func TestSecurityGroupPartialRequestsAreDeliberate(t *testing.T) {
 	wantLines(t, tp.run("RP003"))
 }
 
+// A NACL that denies exactly the traffic a group allows says no on
+// purpose; the implicit deny, or a deny-all rule standing for it, is an
+// oversight.
+func TestSecurityGroupRequestsDeniedOnPurpose(t *testing.T) {
+	build := func(ingress ...plan.Entry) *topo {
+		tp := newTopo()
+		web := tp.subnet("web", "10.0.1.0/24", ingress, []plan.Entry{rule(100, true, tcp, "0.0.0.0/0", 1024, 65535)})
+		sg := tp.group("web")
+		tp.place("aws_instance.web", plan.Instance, []*plan.Subnet{web}, sg)
+		allow(sg, plan.Ingress, tcp, 22, 22, "0.0.0.0/0")
+		return tp
+	}
+	https := rule(100, true, tcp, "0.0.0.0/0", 443, 443)
+	wantLines(t, build(https).run("RP003"), "RP003 error aws_network_acl.web request 0.0.0.0/0")
+	wantLines(t, build(rule(90, false, tcp, "0.0.0.0/0", 22, 22), https).run("RP003"))
+	wantLines(t, build(https, rule(32766, false, plan.ProtocolAll, "0.0.0.0/0", 0, 0)).run("RP003"),
+		"RP003 error aws_network_acl.web request 0.0.0.0/0")
+	// Denied in part, the rest left to the implicit deny: an oversight.
+	wantLines(t, build(rule(90, false, tcp, "0.0.0.0/1", 22, 22), https).run("RP003"),
+		"RP003 error aws_network_acl.web request 0.0.0.0/0")
+}
+
 // Replies to a load balancer's ports 1024-32767 are an error; the
 // message names the path and the balancer.
 func TestSecurityGroupReplyToLoadBalancer(t *testing.T) {
