@@ -164,7 +164,9 @@ func (c crossing) connectionText() string {
 // entirely.
 func (f *facts) requestFinding(c crossing, need space, parts []deniedPart) *Finding {
 	flow := c.flow(RequestLeg)
-	flow.ClientPorts = f.cfg.UnknownClients
+	// The clients' range, as the replies would need it: with no rule at
+	// all, every reply is dropped and the gap names the clients.
+	flow.ClientPorts = c.replies(need.addrRanges(), nil).who.ports
 	flow.MissingPorts = need.ports()
 	flow.FailingShare = 1
 	peer, _ := witnessPeer(need, c.remotePrefix, c.family)
