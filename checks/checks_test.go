@@ -549,7 +549,7 @@ func TestFixRuleNumber(t *testing.T) {
 		{"after the intent at the top", entriesAt(32766), nil, 32766, 32765, true},
 	}
 	for _, tt := range tests {
-		got, ok := fixRuleNumber(tt.entries, tt.deny, tt.intent)
+		got, ok := fixRuleNumber(tt.entries, tt.deny, tt.intent, nil)
 		if got != tt.want || ok != tt.wantOK {
 			t.Errorf("%s: got %d, %v; want %d, %v", tt.name, got, ok, tt.want, tt.wantOK)
 		}

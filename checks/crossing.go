@@ -115,7 +115,7 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	flow.ClientPorts = who.ports
 	flow.MissingPorts = missing.ports()
 	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(c.local, flow, missing, replyParts)
-	flow.Suggestion = suggestFix(c.nacl, flow, replyParts, lastRuleNumber(c.nacl.Entries(replyDir)))
+	flow.Suggestion = suggestFix(c.nacl, flow, replyParts, lastRuleNumber(c.nacl.Entries(replyDir)), f.fixNumbers(c.nacl, replyDir))
 
 	severity := replySeverity(flow.MissingPorts)
 	clientAddrs := rangesText(missing.addrRanges(), 3)
@@ -189,7 +189,7 @@ func (f *facts) requestFinding(c crossing, need space, parts []deniedPart) *Find
 	flow.Suggestion = suggestRule(c.nacl, ruleFix{
 		dir: c.dir, family: c.family, proto: c.proto, peer: c.remotePrefix, ports: c.service,
 		name: fmt.Sprintf("%s_%s_%s", c.dir, c.proto, strings.ReplaceAll(c.service.String(), "-", "_")),
-	}, parts, lastRuleNumber(c.nacl.Entries(c.dir)))
+	}, parts, lastRuleNumber(c.nacl.Entries(c.dir)), f.fixNumbers(c.nacl, c.dir))
 	msg := fmt.Sprintf("%s dropped by %s %s (%s)", c.connectionText(), c.nacl.Address, c.dir, dropText(parts))
 	return &Finding{Severity: Error, Resource: c.nacl.Address, Message: msg, Subnets: subnetRefs(c.nacl, c.family), Flow: flow}
 }

@@ -21,6 +21,9 @@ type facts struct {
 	intents map[intentKey]space
 	// talked are the addresses each NACL direction allows anything for.
 	talked map[intentKey]space
+	// fixes are the rule numbers the fixes suggested so far use, by NACL
+	// and direction (both families share a direction's numbers).
+	fixes map[intentKey]map[int]bool
 	// members are the members of each security group by subnet.
 	members map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
 	// sgFindings and sgLegs are what RP003 finds, computed once.
@@ -42,7 +45,7 @@ type intentKey struct {
 }
 
 func newFacts(n *plan.Network, cfg Config) *facts {
-	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey]space{}, members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
+	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey]space{}, fixes: map[intentKey]map[int]bool{}, members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
 	for _, s := range n.Subnets {
 		if s == nil {
 			continue
@@ -132,6 +135,16 @@ func (f *facts) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Family)
 	})
 	f.intents[key] = s
 	return s
+}
+
+// fixNumbers is the set of rule numbers earlier fixes for one NACL
+// direction use.
+func (f *facts) fixNumbers(n *plan.NACL, dir plan.Direction) map[int]bool {
+	key := intentKey{nacl: n, dir: dir}
+	if f.fixes[key] == nil {
+		f.fixes[key] = map[int]bool{}
+	}
+	return f.fixes[key]
 }
 
 // clients describes who opens the connections of a flow: the ports their

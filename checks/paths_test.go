@@ -279,6 +279,28 @@ func TestSecurityGroupReplyToLoadBalancer(t *testing.T) {
 	}
 }
 
+// Two fixes for one NACL direction get different rule numbers, so that
+// applying both does not make a duplicate (RP006).
+func TestFixesOfOneNACLDoNotShareNumbers(t *testing.T) {
+	tp := newTopo()
+	app := tp.subnet("app", "10.0.10.0/24",
+		[]plan.Entry{rule(100, true, tcp, "10.0.0.0/16", 1024, 65535)},
+		[]plan.Entry{rule(100, true, tcp, "10.0.0.0/16", 32768, 65535)})
+	lbSG, appSG := tp.group("alb"), tp.group("app")
+	tp.place("aws_lb.web", plan.LoadBalancer, []*plan.Subnet{tp.subnet("a", "10.0.0.0/24", nil, nil), tp.subnet("b", "10.0.1.0/24", nil, nil)}, lbSG)
+	tp.place("aws_instance.app", plan.Instance, []*plan.Subnet{app}, appSG)
+	allow(appSG, plan.Ingress, tcp, 8080, 8080, lbSG)
+	var numbers []string
+	for _, f := range findingsOf(tp, "RP003") {
+		for _, line := range strings.Split(f.Flow.Suggestion, "\n") {
+			if strings.Contains(line, "rule_no") {
+				numbers = append(numbers, strings.TrimSpace(line))
+			}
+		}
+	}
+	wantLines(t, numbers, "rule_no    = 110", "rule_no    = 120")
+}
+
 // Traffic inside one subnet never crosses its NACL, and subnets whose
 // NACL the plan does not manage are not checked.
 func TestSecurityGroupSelfRule(t *testing.T) {

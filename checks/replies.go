@@ -85,7 +85,7 @@ func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Famil
 		Leg:          ReplyLeg,
 	}
 	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(localPrefix(n, fam), flow, missing, parts)
-	flow.Suggestion = suggestFix(n, flow, parts, intent.Number)
+	flow.Suggestion = suggestFix(n, flow, parts, intent.Number, p.facts.fixNumbers(n, replyDir))
 
 	severity, message := replySeverity(flow.MissingPorts), replyMessage(n, flow, need, missing, parts)
 	if severity == Warning && who.broad != nil {

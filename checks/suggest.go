@@ -15,11 +15,11 @@ const maxRuleNumber = 32766
 // suggestFix is the HCL of an allow rule for the flow's replies: the peer
 // CIDR on the client range, in the reply direction, numbered so that no
 // deny shadows it.
-func suggestFix(n *plan.NACL, flow *Flow, parts []deniedPart, intentNumber int) string {
+func suggestFix(n *plan.NACL, flow *Flow, parts []deniedPart, intentNumber int, taken map[int]bool) string {
 	return suggestRule(n, ruleFix{
 		dir: flow.Direction.Opposite(), family: flow.Family, proto: flow.Protocol,
 		peer: flow.PeerCIDR, ports: flow.ClientPorts, name: flow.Direction.Opposite().String() + "_ephemeral",
-	}, parts, intentNumber)
+	}, parts, intentNumber, taken)
 }
 
 // ruleFix is the allow rule a fix adds: traffic of proto with peer on
@@ -35,10 +35,12 @@ type ruleFix struct {
 
 // suggestRule is the HCL of the rule fix, numbered so that no deny of
 // parts (the traffic it must let through, split by what drops it) shadows
-// it, else after rule number after. A NACL with inline rules gets an
-// inline block, because adding a standalone rule to it would make
-// Terraform fight itself.
-func suggestRule(n *plan.NACL, fix ruleFix, parts []deniedPart, after int) string {
+// it, else after rule number after; taken holds the numbers earlier fixes
+// for the same NACL direction use (and gets this one), so that applying
+// every fix of a report does not number two rules alike. A NACL with
+// inline rules gets an inline block, because adding a standalone rule to
+// it would make Terraform fight itself.
+func suggestRule(n *plan.NACL, fix ruleFix, parts []deniedPart, after int, taken map[int]bool) string {
 	entries := n.Entries(fix.dir)
 
 	var firstDeny *plan.Entry
@@ -47,7 +49,10 @@ func suggestRule(n *plan.NACL, fix ruleFix, parts []deniedPart, after int) strin
 			firstDeny = part.by
 		}
 	}
-	number, ok := fixRuleNumber(entries, firstDeny, after)
+	number, ok := fixRuleNumber(entries, firstDeny, after, taken)
+	if ok && taken != nil {
+		taken[number] = true
+	}
 	if !ok {
 		return fmt.Sprintf("# %s rule %d drops this traffic and no rule number below it is free:\n"+
 			"# renumber the rules, then allow %s %s %s %s before it",
@@ -119,10 +124,13 @@ func hasInline(entries []plan.Entry) bool {
 // the deny, else any free number below it. With only the implicit deny in
 // the way, it goes after the intent: the first free multiple of 10 above
 // the intent's number, else the nearest free number above or below it.
-func fixRuleNumber(entries []plan.Entry, firstDeny *plan.Entry, intentNumber int) (int, bool) {
-	used := make(map[int]bool, len(entries))
+func fixRuleNumber(entries []plan.Entry, firstDeny *plan.Entry, intentNumber int, taken map[int]bool) (int, bool) {
+	used := make(map[int]bool, len(entries)+len(taken))
 	for _, e := range entries {
 		used[e.Number] = true
+	}
+	for number := range taken {
+		used[number] = true
 	}
 	free := func(n int) bool { return n >= 1 && n <= maxRuleNumber && !used[n] }
 
