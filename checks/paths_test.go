@@ -575,3 +575,28 @@ func TestInformationalUnresolvedIsANotice(t *testing.T) {
 	}
 	wantLines(t, tp.run("RP008"), "RP008 warning aws_network_acl_rule.x", "RP008 notice aws_security_group_rule.s3")
 }
+
+// Models no builder makes (nil members, groups and peers, invalid
+// prefixes) must not make the checks panic.
+func TestOddSecurityGroupsDoNotPanic(t *testing.T) {
+	tp := newTopo()
+	web := tp.subnet("web", "10.0.1.0/24", []plan.Entry{rule(100, true, tcp, "0.0.0.0/0", 443, 443)}, nil)
+	odd := tp.subnet("odd", "10.0.2.0/24", nil, nil)
+	odd.IPv4 = netip.Prefix{}
+	g := tp.group("web")
+	tp.place("aws_instance.web", plan.Instance, []*plan.Subnet{web, odd}, g)
+	g.Members = append(g.Members, nil)
+	g.Ingress = append(g.Ingress,
+		plan.SGRule{Direction: plan.Ingress, Protocol: tcp, Ports: plan.PortRange{Lo: 22, Hi: 22}, Peer: plan.PeerGroup},
+		plan.SGRule{Direction: plan.Ingress, Protocol: tcp, Ports: plan.PortRange{Lo: 22, Hi: 22}, Peer: plan.PeerCIDR},
+		plan.SGRule{Direction: plan.Ingress, Protocol: tcp, Ports: plan.PortRange{Lo: 25, Hi: 25}, Peer: plan.PeerPrefixList, PrefixList: "pl-1"},
+		plan.SGRule{Direction: plan.Ingress, Protocol: tcp, Ports: plan.PortRange{Lo: 1024, Hi: 65535}, Peer: plan.PeerCIDR, Prefix: netip.MustParsePrefix("0.0.0.0/0")},
+	)
+	tp.net.SecurityGroups = append(tp.net.SecurityGroups, nil)
+	web.Routes = []plan.Route{{NATGateway: tp.place("aws_nat_gateway.x", plan.NATGateway, []*plan.Subnet{odd})}, {}}
+	for _, f := range Run(&plan.Model{Planned: tp.net, Prior: tp.net}, DefaultConfig()) {
+		if f.Severity < Notice || f.Severity > Error || f.Message == "" {
+			t.Errorf("malformed finding %+v", f)
+		}
+	}
+}

@@ -121,6 +121,9 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 			out = append(out, c)
 		}
 	case plan.PeerGroup:
+		if r.Group == nil {
+			return nil
+		}
 		peerSubnets := r.Group.Subnets()
 		for _, fam := range families() {
 			// This group's end: requests cross in the rule's direction.

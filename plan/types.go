@@ -368,8 +368,11 @@ func (g *SecurityGroup) Subnets() []*Subnet {
 	var out []*Subnet
 	seen := map[*Subnet]bool{}
 	for _, w := range g.Members {
+		if w == nil {
+			continue
+		}
 		for _, s := range w.Subnets {
-			if !seen[s] {
+			if s != nil && !seen[s] {
 				seen[s] = true
 				out = append(out, s)
 			}
