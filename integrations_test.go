@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -138,7 +139,7 @@ func testActionCheck(t *testing.T, binary string) {
 		if r.code != 0 {
 			t.Fatalf("check.sh: exit %d (it leaves failing to the last step)\n%s", r.code, r.stderr)
 		}
-		want := map[string]string{"findings": "2", "errors": "2", "exit-code": "1"}
+		want := map[string]string{"findings": "3", "errors": "2", "exit-code": "1"} // RP001, RP002 and the RP007 notice
 		if got := outputs(t, e.output); !mapsEqual(got, want) {
 			t.Errorf("outputs %v, want %v", got, want)
 		}
@@ -162,10 +163,10 @@ func testActionCheck(t *testing.T, binary string) {
 		}
 		for _, part := range []string{
 			"### returnpath: fixtures/web-missing-return/plan.json\n",
-			"Failed: findings at or above `error` (findings: 2, errors: 2).",
+			"Failed: findings at or above `error` (findings: 3, errors: 2).",
 			"```text\naws_network_acl.public — subnet aws_subnet.public 10.0.1.0/24\n",
-			"fixtures/web-missing-return/main.tf:23\n",
-			"2 errors, 0 warnings — 1 NACL (2 rules) checked · terraform 1.11.4, 3 resources\n```\n",
+			"fixtures/web-missing-return/main.tf:" + strconv.Itoa(lineOf(t, "fixtures/web-missing-return/main.tf", "ingress {")) + "\n",
+			"2 errors, 0 warnings, 1 notice — 1 NACL (2 rules) checked · terraform 1.11.4, 3 resources\n```\n",
 		} {
 			if !strings.Contains(string(summary), part) {
 				t.Errorf("summary lacks %q:\n%s", part, summary)
@@ -173,7 +174,7 @@ func testActionCheck(t *testing.T, binary string) {
 		}
 	})
 	t.Run("clean fixture, text format", func(t *testing.T) {
-		e := newActionEnv(t, "fixtures/web-ok/plan.json")
+		e := newActionEnv(t, "fixtures/all-traffic/plan.json") // no finding, not even a notice
 		e.format = "text"
 		r := runScript(t, e.vars(binary), "action/check.sh")
 		want := map[string]string{"findings": "0", "errors": "0", "exit-code": "0"}
@@ -191,7 +192,7 @@ func testActionCheck(t *testing.T, binary string) {
 		e := newActionEnv(t, "fixtures/mixed-inline-standalone/plan.json")
 		e.format, e.failOn = "json", "warning"
 		runScript(t, e.vars(binary), "action/check.sh")
-		want := map[string]string{"findings": "1", "errors": "0", "exit-code": "1"}
+		want := map[string]string{"findings": "2", "errors": "0", "exit-code": "1"} // the RP006 warning and an RP007 notice
 		if got := outputs(t, e.output); !mapsEqual(got, want) {
 			t.Errorf("outputs %v, want %v", got, want)
 		}
@@ -203,7 +204,7 @@ func testActionCheck(t *testing.T, binary string) {
 		"bad fail-on":  func(e actionEnv) actionEnv { e.failOn = "fatal"; return e },
 	} {
 		t.Run(name, func(t *testing.T) {
-			env := e(newActionEnv(t, "fixtures/web-ok/plan.json"))
+			env := e(newActionEnv(t, "fixtures/all-traffic/plan.json"))
 			r := runScript(t, env.vars(binary), "action/check.sh")
 			if r.code != 2 || outputs(t, env.output)["exit-code"] != "2" || !strings.HasPrefix(r.stderr, "returnpath: ") ||
 				strings.Count(r.stderr, "\n") != 1 {
@@ -353,7 +354,7 @@ func testPreCommitHook(t *testing.T, binary string) {
 	}
 
 	r := runHook(fixture("web-missing-return"), "infra/main.tf", "infra/prod.tfvars", "modules/net/main.tf")
-	if r.code != 1 || !strings.Contains(r.stdout, "error RP001") || !strings.Contains(r.stdout, "infra/main.tf:23\n") {
+	if r.code != 1 || !strings.Contains(r.stdout, "error RP001") || !strings.Contains(r.stdout, "infra/main.tf:"+strconv.Itoa(lineOf(t, "fixtures/web-missing-return/main.tf", "ingress {"))+"\n") {
 		t.Errorf("broken plan: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	if strings.Count(r.stdout, "error RP001") != 1 {
@@ -363,7 +364,7 @@ func testPreCommitHook(t *testing.T, binary string) {
 		t.Errorf("stderr %q, want the skipped module named", r.stderr)
 	}
 
-	r = runHook(fixture("web-ok"), "infra/main.tf")
+	r = runHook(fixture("all-traffic"), "infra/main.tf")
 	if r.code != 0 || r.stdout != "no return-path problems in 1 NACL\n" {
 		t.Errorf("clean plan: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
@@ -371,7 +372,7 @@ func testPreCommitHook(t *testing.T, binary string) {
 	if err := os.WriteFile(filepath.Join(repo, "infra", "broken"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r = runHook(fixture("web-ok"), "infra/main.tf")
+	r = runHook(fixture("all-traffic"), "infra/main.tf")
 	if r.code != 1 || !strings.Contains(r.stderr, "Error: Unsupported argument\nreturnpath: infra: terraform plan failed\n") {
 		t.Errorf("failing plan: exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -467,4 +468,22 @@ func TestActionMetadata(t *testing.T) {
 			t.Errorf("output %s: undocumented in action.yml or the README", name)
 		}
 	}
+}
+
+// lineOf is the 1-based number of the first line of file that reads text
+// (spaces around it aside): where a finding must point, found by its text
+// so that comments added above it do not break the test.
+func lineOf(t *testing.T, file, text string) int {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == text {
+			return i + 1
+		}
+	}
+	t.Fatalf("no line %q in %s", text, file)
+	return 0
 }

@@ -59,6 +59,45 @@ func All() []*Check {
 			run:     func(p *pass) { checkReplies(p, plan.Egress) },
 		},
 		{
+			ID:       "RP003",
+			Severity: Error,
+			Title:    "a security-group allow that a NACL on its path blocks",
+			Doc: "Security groups are stateful and let replies back by themselves; network ACLs are " +
+				"not. A security-group rule that allows a TCP or UDP service (from a CIDR or from another " +
+				"group's members) only works when every NACL on the way lets the requests through and " +
+				"the replies back, on the clients' ephemeral ports. The subnets are those where the " +
+				"group's members live (instances, autoscaling groups, load balancers, Lambda functions, " +
+				"ECS services, databases, cache clusters, network interfaces) and, for a group peer, " +
+				"where the other group's members live. Add the NACL rule the finding suggests, or " +
+				"remove the security-group rule if the NACL is right.",
+			Explain: explainRP003,
+			run:     checkSecurityGroups,
+		},
+		{
+			ID:       "RP004",
+			Severity: Error,
+			Title:    "traffic between two subnets of the plan blocked by the other subnet's NACL",
+			Doc: "Traffic between two subnets crosses both subnets' NACLs: the requests leave one and " +
+				"enter the other, and the replies travel back through both. When one NACL allows " +
+				"traffic to (or from) the subnets of another NACL, that other NACL must let the " +
+				"requests in and the replies out too. The same holds for a NAT gateway's subnet on the " +
+				"way to the internet, whose NACL also sees the replies arrive on the gateway's ports " +
+				"1024-65535. Add the rule the finding suggests to the NACL it names.",
+			Explain: explainRP004,
+			run:     checkSubnetPaths,
+		},
+		{
+			ID:       "RP005",
+			Severity: Warning,
+			Title:    "a security group opens an ephemeral range to 0.0.0.0/0 or ::/0",
+			Doc: "Security groups are stateful: replies to connections the group allows pass without " +
+				"any rule. An ingress rule that opens most of the ephemeral range (such as 1024-65535 " +
+				"or 32768-65535) to the whole internet, written the way a NACL needs it, only exposes " +
+				"every service that happens to listen on those ports. Remove the rule.",
+			Explain: explainRP005,
+			run:     checkEphemeralOpenings,
+		},
+		{
 			ID:       "RP006",
 			Severity: Warning,
 			Title:    "NACL rules are defined in conflicting ways",
@@ -70,13 +109,28 @@ func All() []*Check {
 			run:     checkRuleDefinitions,
 		},
 		{
+			ID:       "RP007",
+			Severity: Notice,
+			Title:    "ICMP \"fragmentation needed\" not allowed in, breaking path-MTU discovery",
+			Doc: "TCP endpoints learn the largest packet a path carries from ICMP messages routers send " +
+				"back: IPv4 type 3 code 4 (fragmentation needed), ICMPv6 type 2 (packet too big). A " +
+				"NACL that allows TCP with internet peers but drops those messages inbound makes " +
+				"path-MTU discovery fail: connections open, small requests work, and large responses " +
+				"hang. Allow them inbound from 0.0.0.0/0 and ::/0.",
+			Explain: explainRP007,
+			run:     checkPathMTU,
+		},
+		{
 			ID:       "RP008",
 			Severity: Warning,
-			Title:    "a NACL rule or association cannot be linked or evaluated",
-			Doc: "The plan holds a rule or association whose NACL, subnet or values are unknown until " +
-				"apply and cannot be resolved from the configuration (a data source, an opaque " +
-				"expression). Its effect is left out of every other check, so those checks may miss " +
-				"problems. Reference the resource directly or use literal values.",
+			Title:    "a rule, association or placement cannot be linked or evaluated",
+			Doc: "The plan holds a NACL or security-group rule, an association, a route or a workload " +
+				"placement whose target or values are unknown until apply and cannot be resolved from " +
+				"the configuration (a data source, a local, an opaque expression). Its effect is left " +
+				"out of every other check, so those checks may miss problems. Reference the resource " +
+				"directly or use literal values. What the plan cannot hold although the configuration " +
+				"is fine (the CIDRs of a managed prefix list, a security group another configuration " +
+				"manages) is a notice.",
 			Explain: explainRP008,
 			run:     checkUnresolved,
 		},
@@ -100,11 +154,11 @@ type Config struct {
 	// balancers and Lambda use all of 1024-65535. Replies must reach it.
 	UnknownClients plan.PortRange
 	// HostClients is the range of clients known to be Linux or Windows
-	// hosts (32768-65535). A return-path gap that reaches it breaks
-	// ordinary clients: an error. A gap only in the rest of UnknownClients
-	// breaks NAT gateways, load balancers and Lambda: a warning unless one
-	// is on the path. (Placements are not modelled yet, so no peer is a
-	// known host and replies must reach UnknownClients.)
+	// hosts of the plan (32768-65535): subnets where the plan places only
+	// instances, ECS tasks, databases and cache clusters. A return-path gap
+	// that reaches it breaks ordinary clients: an error. A gap only in the
+	// rest of UnknownClients breaks NAT gateways, load balancers and Lambda:
+	// a warning unless one is on the path.
 	HostClients plan.PortRange
 	// Severity overrides the severity of every finding of a rule, by ID.
 	Severity map[string]Severity
@@ -133,20 +187,8 @@ type pass struct {
 	check    *Check
 	network  *plan.Network
 	cfg      Config
+	facts    *facts // shared by the passes over one network
 	findings []Finding
-	memo     *memo // shared by the passes over one network
-}
-
-// memo holds what several checks derive from one network: computed on
-// first use, once per network rather than once per check.
-type memo struct {
-	broadHosts []*plan.Subnet // broadClientSubnets; nil until first asked
-	exempt     map[exemptKey]space
-}
-
-type exemptKey struct {
-	nacl   *plan.NACL
-	family plan.Family
 }
 
 // report records a finding of the running check; a finding without a
@@ -212,12 +254,12 @@ func Run(m *plan.Model, cfg Config) []Finding {
 
 func runAll(n *plan.Network, cfg Config) []Finding {
 	var out []Finding
-	m := &memo{exempt: map[exemptKey]space{}}
+	shared := newFacts(n, cfg)
 	for _, c := range All() {
 		if c.run == nil || cfg.Disabled[c.ID] {
 			continue
 		}
-		p := &pass{check: c, network: n, cfg: cfg, memo: m}
+		p := &pass{check: c, network: n, cfg: cfg, facts: shared}
 		c.run(p)
 		out = append(out, p.findings...)
 	}
@@ -231,6 +273,7 @@ type findingKey struct {
 	rule     string
 	resource plan.Address
 	dir      plan.Direction
+	leg      Leg
 	family   plan.Family
 	protocol plan.Protocol
 	peer     netip.Prefix
@@ -244,7 +287,7 @@ func keyOf(f Finding) findingKey {
 		k.message = f.Message
 		return k
 	}
-	k.dir, k.family, k.protocol = f.Flow.Direction, f.Flow.Family, f.Flow.Protocol
+	k.dir, k.leg, k.family, k.protocol = f.Flow.Direction, f.Flow.Leg, f.Flow.Family, f.Flow.Protocol
 	k.peer, k.service = f.Flow.PeerCIDR, f.Flow.ServicePorts
 	return k
 }

@@ -78,13 +78,49 @@ func (s Status) MarshalText() ([]byte, error) {
 	return []byte(s.String()), nil
 }
 
-// RuleRef names one NACL rule: the resource that wrote it and its number.
+// RuleRef names one rule: the resource that wrote it and, for a NACL rule,
+// its number (security-group rules have none: 0).
 type RuleRef struct {
 	Address plan.Address `json:"address"`
-	Number  int          `json:"number"`
+	Number  int          `json:"number,omitempty"`
 }
 
-func (r RuleRef) String() string { return fmt.Sprintf("%s rule %d", r.Address, r.Number) }
+func (r RuleRef) String() string {
+	if r.Number == 0 {
+		return string(r.Address)
+	}
+	return fmt.Sprintf("%s rule %d", r.Address, r.Number)
+}
+
+// Leg says which half of a connection a flow finding is about; the zero
+// value is invalid.
+type Leg uint8
+
+// Legs of a connection through a NACL.
+const (
+	// RequestLeg: the NACL drops the requests themselves.
+	RequestLeg Leg = iota + 1
+	// ReplyLeg: the requests pass, their replies are dropped.
+	ReplyLeg
+)
+
+// MarshalText writes the leg's name.
+func (l Leg) MarshalText() ([]byte, error) {
+	if l != RequestLeg && l != ReplyLeg {
+		return nil, fmt.Errorf("invalid leg %d", l)
+	}
+	return []byte(l.String()), nil
+}
+
+func (l Leg) String() string {
+	switch l {
+	case RequestLeg:
+		return "request"
+	case ReplyLeg:
+		return "reply"
+	}
+	return "invalid-leg"
+}
 
 // Packet is one concrete packet, as a witness of a dropped flow. The local
 // end (Src of a reply leaving the subnet, Dst of one entering it) is the
@@ -97,22 +133,31 @@ type Packet struct {
 
 // Flow describes the broken connection of a return-path finding.
 type Flow struct {
-	// Direction is the direction of the intent (the request); the reply
-	// travels the opposite way.
-	Direction    plan.Direction
+	// Direction is the direction in which the requests cross the NACL;
+	// the replies travel the opposite way.
+	Direction plan.Direction
+	// Leg is the half of the connection the NACL drops.
+	Leg          Leg
 	Family       plan.Family
 	Protocol     plan.Protocol
 	PeerCIDR     netip.Prefix
 	ServicePorts plan.PortRange
 	ClientPorts  plan.PortRange // the ephemeral range replies must reach
+	// MissingPorts are the dropped ports: of the replies (client ports) or
+	// of the requests (service ports).
 	MissingPorts []plan.PortRange
-	IntentRule   RuleRef
-	// BlockingRule is the deny that shadows the reply, nil for the
+	// IntentRule is the rule that allows the connection: a NACL rule, or
+	// a security-group rule (without number).
+	IntentRule RuleRef
+	// BlockingRule is the deny that drops the witness, nil for the
 	// implicit deny at the end of the NACL.
 	BlockingRule *RuleRef
-	Witness      Packet
+	// Witness is one dropped packet: a reply, or for a RequestLeg a
+	// request.
+	Witness Packet
 	// FailingShare is the fraction of Linux ephemeral ports (32768-60999)
-	// whose replies from the witness peer are dropped.
+	// whose replies from the witness peer are dropped (1 when the requests
+	// themselves are).
 	FailingShare float64
 	// Suggestion is the HCL of a rule that fixes the flow.
 	Suggestion string

@@ -95,6 +95,10 @@ func checkUnresolved(p *pass) {
 		if msg == "" {
 			msg = "cannot be linked to a NACL or subnet, or its values cannot be evaluated"
 		}
-		p.report(Finding{Resource: u.Address, Message: msg})
+		f := Finding{Resource: u.Address, Message: msg}
+		if u.Informational {
+			f.Severity = Notice // nothing is wrong; the plan does not hold the value
+		}
+		p.report(f)
 	}
 }

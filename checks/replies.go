@@ -19,11 +19,15 @@ func families() [2]plan.Family { return [2]plan.Family{plan.IPv4, plan.IPv6} }
 // isIntent reports whether an entry allows a TCP or UDP service: a port
 // range that is neither a return rule (it would cover the Linux or the
 // Windows ephemeral range) nor all ports.
-func isIntent(e plan.Entry) bool {
-	return e.Allow &&
-		(e.Protocol == plan.ProtocolTCP || e.Protocol == plan.ProtocolUDP) &&
-		e.Ports.Lo <= e.Ports.Hi &&
-		!e.Ports.Contains(plan.LinuxEphemeral) && !e.Ports.Contains(plan.WindowsEphemeral)
+func isIntent(e plan.Entry) bool { return e.Allow && isService(e.Protocol, e.Ports) }
+
+// isService reports whether traffic is a TCP or UDP service: a port range
+// that is neither a return range nor all ports. Security-group rules of
+// this kind are intents too.
+func isService(proto plan.Protocol, ports plan.PortRange) bool {
+	return (proto == plan.ProtocolTCP || proto == plan.ProtocolUDP) &&
+		ports.Lo <= ports.Hi &&
+		!ports.Contains(plan.LinuxEphemeral) && !ports.Contains(plan.WindowsEphemeral)
 }
 
 // checkReplies reports the intents of one direction on every NACL whose
@@ -34,11 +38,7 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 			continue
 		}
 		for _, fam := range families() {
-			exempt, ok := p.memo.exempt[exemptKey{n, fam}]
-			if !ok {
-				exempt = exemptPeers(p.network, n, fam)
-				p.memo.exempt[exemptKey{n, fam}] = exempt
-			}
+			exempt := p.facts.exemptFor(n, fam)
 			// Only the part of an intent that no earlier rule decides is
 			// traffic the rule really lets through.
 			firstMatchEach(n.Entries(intentDir), fam, func(e *plan.Entry, decided space) {
@@ -50,25 +50,21 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 	}
 }
 
-// clientRange is the ephemeral range replies must reach. Every client is
-// unknown for now; a later issue narrows peers that are known hosts of the
-// plan to cfg.HostClients.
-func clientRange(cfg Config) plan.PortRange { return cfg.UnknownClients }
-
 // checkIntent reports one intent whose replies are dropped. decided is the
-// intent's traffic that no earlier rule matched.
+// intent's traffic that no earlier rule matched. The replies must reach the
+// clients' ephemeral ports: for an inbound intent the peers', by what the
+// plan places in their subnets; for an outbound one the NACL's own
+// subnets'.
 func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, decided, exempt space) {
-	clients := clientRange(p.cfg)
-	var need space
-	for _, peer := range decided.addrRanges() {
-		need = append(need, spaceOf(flowBox(intent.Protocol, peer, clients))...)
-	}
-	need = need.subtract(exempt)
-	if need.isEmpty() {
-		return
-	}
 	replyDir := intentDir.Opposite()
-	parts := denied(n.Entries(replyDir), fam, need)
+	var gap replyGap
+	if intentDir == plan.Ingress {
+		gap = p.facts.remoteReplyGap(n.VPC, fam, intent.Protocol, decided.addrRanges(), subnetWorkloads, exempt, n.Entries(replyDir))
+	} else {
+		who := p.facts.subnetsClients(n.Subnets, subnetWorkloads)
+		gap = localReplyGap(intent.Protocol, fam, decided.addrRanges(), who, exempt, n.Entries(replyDir))
+	}
+	need, parts, who := gap.need, gap.parts, gap.who
 	if len(parts) == 0 {
 		return
 	}
@@ -83,19 +79,18 @@ func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Famil
 		Protocol:     intent.Protocol,
 		PeerCIDR:     intent.Prefix.Masked(),
 		ServicePorts: intent.Ports,
-		ClientPorts:  clients,
+		ClientPorts:  who.ports,
 		MissingPorts: missing.ports(),
 		IntentRule:   RuleRef{Address: intent.Source, Number: intent.Number},
+		Leg:          ReplyLeg,
 	}
-	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(n, flow, missing, parts)
-	flow.Suggestion = suggestFix(n, flow, parts, intent.Number)
+	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(localPrefix(n, fam), flow, missing, parts)
+	flow.Suggestion = suggestFix(n, flow, parts, intent.Number, p.facts.fixNumbers(n, replyDir))
 
 	severity, message := replySeverity(flow.MissingPorts, p.cfg.HostClients), replyMessage(n, flow, need, missing, parts)
-	if severity == Warning {
-		if w, subnet := broadClient(p.broadClientSubnets(), n, flow); w != nil {
-			severity = Error
-			message += fmt.Sprintf("; %s (%s) in %s opens connections from ports 1024-65535", w.Address, w.Kind, subnet.Address)
-		}
+	if severity == Warning && who.broad != nil {
+		severity = Error
+		message += broadClientText(who)
 	}
 	p.report(Finding{
 		Severity: severity,
@@ -120,50 +115,10 @@ func replySeverity(missing []plan.PortRange, hosts plan.PortRange) Severity {
 	return Warning
 }
 
-// broadClient finds a client of the flow that uses ports 1024-65535: for
-// an inbound intent, a NAT gateway, load balancer or Lambda function in a
-// subnet of the plan inside the peer CIDR; for an outbound intent, one in
-// the NACL's own subnets, which are then the clients.
-// hosts are the subnets of the plan that hold such a client (see
-// pass.broadClientSubnets), so that a warning costs no walk over every
-// subnet of a large plan.
-func broadClient(hosts []*plan.Subnet, n *plan.NACL, flow *Flow) (*plan.Workload, *plan.Subnet) {
-	candidates := n.Subnets
-	if flow.Direction == plan.Ingress {
-		candidates = nil
-		for _, s := range hosts {
-			pfx := s.Prefix(flow.Family)
-			if pfx.IsValid() && flow.PeerCIDR.Bits() <= pfx.Bits() && flow.PeerCIDR.Contains(pfx.Addr()) {
-				candidates = append(candidates, s)
-			}
-		}
-	}
-	for _, s := range candidates {
-		if s == nil {
-			continue
-		}
-		for _, w := range s.Workloads {
-			if w.Kind.BroadClients() {
-				return w, s
-			}
-		}
-	}
-	return nil, nil
-}
-
-// broadClientSubnets lists, once per pass, the subnets of the network in
-// which a workload opens connections from ports 1024-65535.
-func (p *pass) broadClientSubnets() []*plan.Subnet {
-	m := p.memo
-	if m.broadHosts == nil {
-		m.broadHosts = []*plan.Subnet{}
-		for _, s := range p.network.Subnets {
-			if s != nil && slices.ContainsFunc(s.Workloads, func(w *plan.Workload) bool { return w.Kind.BroadClients() }) {
-				m.broadHosts = append(m.broadHosts, s)
-			}
-		}
-	}
-	return m.broadHosts
+// broadClientText names the client that makes a gap inside 1024-32767 an
+// error.
+func broadClientText(who clients) string {
+	return fmt.Sprintf("; %s (%s) in %s opens connections from ports 1024-65535", who.broad.Address, who.broad.Kind, who.broadSubnet.Address)
 }
 
 // awsServiceAddrs are the link-local Amazon services NACLs never filter:
@@ -245,25 +200,32 @@ func sameSubnet(n *plan.NACL, f plan.Family) (addrRange, bool) {
 	return common, found
 }
 
-// localSubnet is the NACL's first subnet with a CIDR of family f.
-func localSubnet(n *plan.NACL, f plan.Family) (netip.Prefix, bool) {
-	for _, s := range n.Subnets {
+// localPrefix is the CIDR of family f of the NACL's first subnet that has
+// one, invalid when none has.
+func localPrefix(n *plan.NACL, f plan.Family) netip.Prefix {
+	return firstPrefix(n.Subnets, f)
+}
+
+// firstPrefix is the CIDR of family f of the first subnet that has one.
+func firstPrefix(subnets []*plan.Subnet, f plan.Family) netip.Prefix {
+	for _, s := range subnets {
 		if s == nil {
 			continue
 		}
 		if pfx := s.Prefix(f); pfx.IsValid() && plan.FamilyOf(pfx) == f {
-			return pfx.Masked(), true
+			return pfx.Masked()
 		}
 	}
-	return netip.Prefix{}, false
+	return netip.Prefix{}
 }
 
 // witness picks one concrete reply packet that is dropped, the rule that
 // drops it, and the share of Linux ephemeral ports dropped for that peer.
 // It prefers addresses and ports a reader recognises: the documentation
 // addresses 203.0.113.7 / 2001:db8::7, and a port that both Linux and
-// Windows clients use.
-func witness(n *plan.NACL, flow *Flow, missing space, parts []deniedPart) (Packet, *RuleRef, float64) {
+// Windows clients use. local is the subnet on the NACL's side (invalid
+// when unknown).
+func witness(local netip.Prefix, flow *Flow, missing space, parts []deniedPart) (Packet, *RuleRef, float64) {
 	peer, ok := witnessPeer(missing, flow.PeerCIDR, flow.Family)
 	if !ok {
 		return Packet{Protocol: flow.Protocol}, nil, 0
@@ -280,19 +242,7 @@ func witness(n *plan.NACL, flow *Flow, missing space, parts []deniedPart) (Packe
 		port = int(peerPorts[0].Lo)
 	}
 
-	var local netip.Addr
-	if subnet, ok := localSubnet(n, flow.Family); ok {
-		local = subnet.Addr()
-		if a := addrPlus(local, 10); a.IsValid() && subnet.Contains(a) {
-			local = a
-		}
-	}
-	localEnd := func(port uint16) netip.AddrPort {
-		if !local.IsValid() {
-			return netip.AddrPort{}
-		}
-		return netip.AddrPortFrom(local, port)
-	}
+	localEnd := localEndpoint(local)
 
 	pkt := Packet{Protocol: flow.Protocol}
 	service := flow.ServicePorts.Lo
@@ -325,6 +275,25 @@ func witness(n *plan.NACL, flow *Flow, missing space, parts []deniedPart) (Packe
 	}
 	share := math.Round(float64(linux)/float64(plan.LinuxEphemeral.Len())*10000) / 10000
 	return pkt, blocking, share
+}
+
+// localEndpoint gives addresses of the local subnet of a witness: its tenth
+// address (a host, not the network address), or nothing when the subnet is
+// unknown.
+func localEndpoint(subnet netip.Prefix) func(port uint16) netip.AddrPort {
+	var local netip.Addr
+	if subnet.IsValid() {
+		local = subnet.Addr()
+		if a := addrPlus(local, 10); a.IsValid() && subnet.Contains(a) {
+			local = a
+		}
+	}
+	return func(port uint16) netip.AddrPort {
+		if !local.IsValid() {
+			return netip.AddrPort{}
+		}
+		return netip.AddrPortFrom(local, port)
+	}
 }
 
 // witnessPeer picks the peer address of the witness packet.

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -13,11 +14,34 @@ const maxRuleNumber = 32766
 
 // suggestFix is the HCL of an allow rule for the flow's replies: the peer
 // CIDR on the client range, in the reply direction, numbered so that no
-// deny shadows it. A NACL with inline rules gets an inline block, because
-// adding a standalone rule to it would make Terraform fight itself.
-func suggestFix(n *plan.NACL, flow *Flow, parts []deniedPart, intentNumber int) string {
-	replyDir := flow.Direction.Opposite()
-	entries := n.Entries(replyDir)
+// deny shadows it.
+func suggestFix(n *plan.NACL, flow *Flow, parts []deniedPart, intentNumber int, taken map[int]bool) string {
+	return suggestRule(n, ruleFix{
+		dir: flow.Direction.Opposite(), family: flow.Family, proto: flow.Protocol,
+		peer: flow.PeerCIDR, ports: flow.ClientPorts, name: flow.Direction.Opposite().String() + "_ephemeral",
+	}, parts, intentNumber, taken)
+}
+
+// ruleFix is the allow rule a fix adds: traffic of proto with peer on
+// ports, in direction dir; name is the suffix of a standalone rule's name.
+type ruleFix struct {
+	dir    plan.Direction
+	family plan.Family
+	proto  plan.Protocol
+	peer   netip.Prefix
+	ports  plan.PortRange
+	name   string
+}
+
+// suggestRule is the HCL of the rule fix, numbered so that no deny of
+// parts (the traffic it must let through, split by what drops it) shadows
+// it, else after rule number after; taken holds the numbers earlier fixes
+// for the same NACL direction use (and gets this one), so that applying
+// every fix of a report does not number two rules alike. A NACL with
+// inline rules gets an inline block, because adding a standalone rule to
+// it would make Terraform fight itself.
+func suggestRule(n *plan.NACL, fix ruleFix, parts []deniedPart, after int, taken map[int]bool) string {
+	entries := n.Entries(fix.dir)
 
 	var firstDeny *plan.Entry
 	for _, part := range parts {
@@ -25,16 +49,19 @@ func suggestFix(n *plan.NACL, flow *Flow, parts []deniedPart, intentNumber int) 
 			firstDeny = part.by
 		}
 	}
-	number, ok := fixRuleNumber(entries, firstDeny, intentNumber)
+	number, ok := fixRuleNumber(entries, firstDeny, after, taken)
+	if ok && taken != nil {
+		taken[number] = true
+	}
 	if !ok {
-		return fmt.Sprintf("# %s rule %d drops these replies and no rule number below it is free:\n"+
+		return fmt.Sprintf("# %s rule %d drops this traffic and no rule number below it is free:\n"+
 			"# renumber the rules, then allow %s %s %s %s before it",
-			replyDir, firstDeny.Number, flow.Protocol, flow.ClientPorts, fromTo(replyDir), flow.PeerCIDR)
+			fix.dir, firstDeny.Number, fix.proto, fix.ports, fromTo(fix.dir), fix.peer)
 	}
 
-	// Allow just the peers whose replies are dropped when they form one
+	// Allow just the peers whose traffic is dropped when they form one
 	// CIDR (a deny shadowing part of the peer), else the whole peer.
-	allowCIDR := flow.PeerCIDR
+	allowCIDR := fix.peer
 	var missing space
 	for _, part := range parts {
 		missing = append(missing, part.space...)
@@ -45,34 +72,34 @@ func suggestFix(n *plan.NACL, flow *Flow, parts []deniedPart, intentNumber int) 
 		}
 	}
 	cidrKey := "cidr_block"
-	if flow.Family == plan.IPv6 {
+	if fix.family == plan.IPv6 {
 		cidrKey = "ipv6_cidr_block"
 	}
 	if hasInline(entries) {
-		return fmt.Sprintf("# add to %s, next to its other %s blocks\n", n.Address, replyDir) +
-			hclBlock(replyDir.String(), []hclAttr{
+		return fmt.Sprintf("# add to %s, next to its other %s blocks\n", n.Address, fix.dir) +
+			hclBlock(fix.dir.String(), []hclAttr{
 				{"rule_no", strconv.Itoa(number)},
-				{"protocol", strconv.Quote(flow.Protocol.HCL())},
+				{"protocol", strconv.Quote(fix.proto.HCL())},
 				{"action", `"allow"`},
 				{cidrKey, strconv.Quote(allowCIDR.String())},
-				{"from_port", strconv.Itoa(int(flow.ClientPorts.Lo))},
-				{"to_port", strconv.Itoa(int(flow.ClientPorts.Hi))},
+				{"from_port", strconv.Itoa(int(fix.ports.Lo))},
+				{"to_port", strconv.Itoa(int(fix.ports.Hi))},
 			})
 	}
 
-	name := resourceName(n.Address) + "_" + replyDir.String() + "_ephemeral"
-	if flow.Family == plan.IPv6 {
+	name := resourceName(n.Address) + "_" + fix.name
+	if fix.family == plan.IPv6 {
 		name += "_ipv6"
 	}
 	return hclBlock(fmt.Sprintf("resource %q %q", "aws_network_acl_rule", name), []hclAttr{
 		{"network_acl_id", moduleRelative(n.Address) + ".id"},
 		{"rule_number", strconv.Itoa(number)},
-		{"egress", strconv.FormatBool(replyDir == plan.Egress)},
-		{"protocol", strconv.Quote(flow.Protocol.HCL())},
+		{"egress", strconv.FormatBool(fix.dir == plan.Egress)},
+		{"protocol", strconv.Quote(fix.proto.HCL())},
 		{"rule_action", `"allow"`},
 		{cidrKey, strconv.Quote(allowCIDR.String())},
-		{"from_port", strconv.Itoa(int(flow.ClientPorts.Lo))},
-		{"to_port", strconv.Itoa(int(flow.ClientPorts.Hi))},
+		{"from_port", strconv.Itoa(int(fix.ports.Lo))},
+		{"to_port", strconv.Itoa(int(fix.ports.Hi))},
 	})
 }
 
@@ -97,10 +124,13 @@ func hasInline(entries []plan.Entry) bool {
 // the deny, else any free number below it. With only the implicit deny in
 // the way, it goes after the intent: the first free multiple of 10 above
 // the intent's number, else the nearest free number above or below it.
-func fixRuleNumber(entries []plan.Entry, firstDeny *plan.Entry, intentNumber int) (int, bool) {
-	used := make(map[int]bool, len(entries))
+func fixRuleNumber(entries []plan.Entry, firstDeny *plan.Entry, intentNumber int, taken map[int]bool) (int, bool) {
+	used := make(map[int]bool, len(entries)+len(taken))
 	for _, e := range entries {
 		used[e.Number] = true
+	}
+	for number := range taken {
+		used[number] = true
 	}
 	free := func(n int) bool { return n >= 1 && n <= maxRuleNumber && !used[n] }
 

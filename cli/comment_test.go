@@ -23,7 +23,7 @@ import (
 const (
 	testToken = "ghs_cliTestToken0123456789abcdefghij"
 	broken    = "../fixtures/web-missing-return/plan.json"
-	clean     = "../fixtures/web-ok/plan.json"
+	clean     = "../fixtures/all-traffic/plan.json" // no finding at all, notices included
 )
 
 // commentRun runs `returnpath comment` with env as its whole environment
@@ -84,11 +84,11 @@ func TestCommentSticky(t *testing.T) {
 		t.Fatalf("first run: %+v; %d comments", r, len(comments))
 	}
 	ours := comments[3]
-	wantOut := "returnpath: 2 errors, 0 warnings — comment created: " + fakegithub.CommentURL(&ours) + "\n"
+	wantOut := "returnpath: 2 errors, 0 warnings, 1 notice — comment created: " + fakegithub.CommentURL(&ours) + "\n"
 	if r.stdout != wantOut {
 		t.Errorf("stdout %q, want %q", r.stdout, wantOut)
 	}
-	if !strings.HasPrefix(ours.Body, report.Marker+"\n<!-- returnpath-run: run_id=100 -->\n❌ **returnpath: 2 errors, 0 warnings**") {
+	if !strings.HasPrefix(ours.Body, report.Marker+"\n<!-- returnpath-run: run_id=100 -->\n❌ **returnpath: 2 errors, 0 warnings, 1 notice**") {
 		t.Errorf("body:\n%s", ours.Body)
 	}
 
@@ -193,7 +193,7 @@ func TestCommentStaleRun(t *testing.T) {
 	before := fake.Comments("acme", "infra", 7)
 	c.env["GITHUB_RUN_ID"] = "499" // an older run that finished later
 	r := c.run(t, "--repo", "acme/infra", "--pr", "7", broken)
-	want := "returnpath: 2 errors, 0 warnings — comment left as is: run 500, newer than this one, wrote it: " + fakegithub.CommentURL(&before[0]) + "\n"
+	want := "returnpath: 2 errors, 0 warnings, 1 notice — comment left as is: run 500, newer than this one, wrote it: " + fakegithub.CommentURL(&before[0]) + "\n"
 	if r.code != ExitFindings || r.stdout != want || r.stderr != "" {
 		t.Errorf("%+v\nwant stdout %q", r, want)
 	}

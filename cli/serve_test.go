@@ -137,8 +137,9 @@ func TestServe(t *testing.T) {
 		t.Fatalf("task: %d", code)
 	}
 	c := hcp.next(t)
-	if c.Data.Attributes.Status != "failed" || len(c.Data.Relationships.Outcomes.Data) != 2 {
-		t.Errorf("broken fixture: %+v", c)
+	// RP001, RP002 and the RP007 notice.
+	if c.Data.Attributes.Status != "failed" || len(c.Data.Relationships.Outcomes.Data) != 3 {
+		t.Errorf("broken fixture: status %s, %d outcomes", c.Data.Attributes.Status, len(c.Data.Relationships.Outcomes.Data))
 	}
 
 	hcp.hold("web-ok") // the next fetch waits until released
@@ -414,9 +415,12 @@ ignore {
 		t.Fatalf("task: %d", code)
 	}
 	c := hcp.next(t)
-	if c.Data.Attributes.Status != "passed" || len(c.Data.Relationships.Outcomes.Data) != 0 ||
-		!strings.Contains(c.Data.Attributes.Message, "2 findings suppressed") {
-		t.Errorf("ignored findings: %+v", c)
+	// RP001 and RP002 are ignored; the RP007 notice, which no ignore
+	// names, stays the one outcome.
+	outcomes := c.Data.Relationships.Outcomes.Data
+	if c.Data.Attributes.Status != "passed" || len(outcomes) != 1 || !strings.Contains(string(outcomes[0]), `"outcome-id":"RP007 aws_network_acl.public"`) ||
+		c.Data.Attributes.Message != "0 errors, 0 warnings, 1 notice, 2 findings suppressed — 1 NACL (2 rules) checked" {
+		t.Errorf("ignored findings: status %s, message %q, %d outcomes", c.Data.Attributes.Status, c.Data.Attributes.Message, len(outcomes))
 	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -263,7 +263,7 @@ func TestREADMEExample(t *testing.T) {
 		t.Fatal(diags)
 	}
 	if cfg.Checks.HostClients != plan.HostEphemeral || cfg.Checks.UnknownClients != plan.BroadEphemeral ||
-		cfg.Checks.Severity["RP006"] != checks.Notice || cfg.FailOn != "error" || len(cfg.Ignores) != 1 ||
+		cfg.Checks.Severity["RP005"] != checks.Notice || cfg.FailOn != "error" || len(cfg.Ignores) != 1 ||
 		cfg.Ignores[0].Expires != time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC) {
 		t.Errorf("README example reads as %+v", cfg)
 	}

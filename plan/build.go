@@ -26,7 +26,7 @@ func modelled(typ string) bool {
 	case typeVPC, typeSubnet, typeNACL, typeDefaultNACL, typeNACLRule, typeAssociation:
 		return true
 	}
-	return workloadKind(typ) != 0
+	return placementModelled(typ) || securityGroupModelled(typ) || routeModelled(typ)
 }
 
 // instance is one resource instance as the plan or the prior state holds it.
@@ -82,8 +82,10 @@ func build(file string, doc *rawPlan) (*Model, error) {
 		}
 	}
 	slots := standaloneSlots(prior)
+	planBuilder := newBuilder(file, planned, cfg, slots)
+	planBuilder.placed.priorStandalone = priorStandaloneSGRules(prior)
 	var err error
-	if model.Planned, err = newBuilder(file, planned, cfg, slots).network(); err != nil {
+	if model.Planned, err = planBuilder.network(); err != nil {
 		return nil, err
 	}
 	if doc.PriorState != nil && doc.PriorState.Values != nil {
@@ -143,6 +145,7 @@ type builder struct {
 	echoes map[*NACL]bool
 	// priorSlots are the standalone rules of prior state by NACL id.
 	priorSlots map[string][]ruleSlot
+	placed     placementState
 }
 
 func newBuilder(file string, instances []*instance, cfg *configIndex, priorSlots map[string][]ruleSlot) *builder {
@@ -150,13 +153,25 @@ func newBuilder(file string, instances []*instance, cfg *configIndex, priorSlots
 		file: file, instances: instances, cfg: cfg, linker: newLinker(instances, cfg), priorSlots: priorSlots,
 		net:  &Network{},
 		vpcs: map[*instance]*VPC{}, subnets: map[*instance]*Subnet{}, nacls: map[*instance]*NACL{},
-		defaults: map[*VPC]*NACL{}, echoes: map[*NACL]bool{},
+		defaults: map[*VPC]*NACL{}, echoes: map[*NACL]bool{}, placed: newPlacementState(),
 		byDefaultACL: map[string]*VPC{}, naclValues: map[*instance]*naclValues{},
 	}
 }
 
 func (b *builder) unresolved(addr Address, format string, args ...any) {
-	b.net.Unresolved = append(b.net.Unresolved, Unresolved{Address: addr, Reason: fmt.Sprintf(format, args...)})
+	b.net.Unresolved = append(b.net.Unresolved, Unresolved{Address: addr, Reason: oneLine(fmt.Sprintf(format, args...))})
+}
+
+// oneLine joins the lines of a reason (errors.Join writes one error a
+// line), each once: findings carry one-line messages.
+func oneLine(s string) string {
+	var parts []string
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !slices.Contains(parts, line) {
+			parts = append(parts, line)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (b *builder) ofType(types ...string) []*instance {
@@ -170,7 +185,8 @@ func (b *builder) ofType(types ...string) []*instance {
 }
 
 func (b *builder) network() (*Network, error) {
-	steps := []func() error{b.addVPCs, b.addSubnets, b.addNACLs, b.addStandaloneRules, b.associate, b.addWorkloads}
+	steps := []func() error{b.addVPCs, b.addSubnets, b.addNACLs, b.addStandaloneRules, b.associate,
+		b.addSecurityGroups, b.addStandaloneSGRules, b.addWorkloads, b.reportPeerGaps, b.addRoutes}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err

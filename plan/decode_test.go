@@ -185,7 +185,9 @@ func filterConfig(m *tfjson.ConfigModule) {
 // valueTypes are the value structs the builder decodes.
 func valueTypes() []any {
 	return []any{
-		&vpcValues{}, &subnetValues{}, &naclValues{}, &naclRuleValues{}, &associationValues{}, &subnetPlacement{},
+		&vpcValues{}, &subnetValues{}, &naclValues{}, &naclRuleValues{}, &associationValues{},
+		&securityGroupValues{}, &sgRuleValues{}, &vpcSGRuleValues{}, &placementValues{}, &subnetGroupValues{},
+		&launchTemplateValues{}, &routeTableValues{}, &routeValues{}, &routeAssociationValues{},
 		&struct {
 			ID *string `json:"id"`
 		}{},

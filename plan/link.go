@@ -259,7 +259,8 @@ func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair st
 	for _, g := range groupReferences(parsed) {
 		switch g.kind {
 		case refResource:
-			found = append(found, l.instancesOf(module, g.name, g.keys, pair)...)
+			got, err := l.instancesOf(module, g.name, g.keys, pair)
+			found, errs = append(found, got...), appendErr(errs, err)
 			if len(g.keys) == 0 && len(l.byBlock[module+"|"+g.name]) == 0 {
 				errs = append(errs, fmt.Errorf("%s has no instance in this plan", qualify(module, g.name)))
 			}
@@ -275,11 +276,27 @@ func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair st
 			errs = append(errs, fmt.Errorf("it comes from local.%s, and locals are not in the plan JSON", g.name))
 		}
 	}
+	if len(found) > 0 {
+		// Inputs known at plan time only select among the resources found
+		// (element(aws_subnet.public[*].id, var.single_nat_gateway ? 0 :
+		// count.index)): they are not where an unknown id comes from.
+		errs = slices.DeleteFunc(errs, func(err error) bool {
+			var known *knownInputError
+			return errors.As(err, &known)
+		})
+	}
 	if len(found) == 0 && len(errs) == 0 {
 		errs = append(errs, fmt.Errorf("its expression refers to no resource (%s)", strings.Join(refs, ", ")))
 	}
 	return found, errors.Join(errs...)
 }
+
+// knownInputError is a reference to an input variable whose value is known
+// at plan time (a root variable, or one a module call sets to a constant):
+// it cannot hold an id that is unknown until apply.
+type knownInputError struct{ msg string }
+
+func (e *knownInputError) Error() string { return e.msg }
 
 func appendErr(errs []error, err error) []error {
 	if err != nil {
@@ -352,16 +369,13 @@ func lastPart(s string) string { return s[strings.LastIndexByte(s, '.')+1:] }
 
 // instancesOf picks the instances of a resource block: the explicit keys,
 // else the one paired by count.index/each.key, else all of them (a splat).
-func (l *linker) instancesOf(module, block string, keys []string, pair string) []*instance {
+// A pairing key that no instance has means the index is an expression of
+// it (aws_subnet.s[count.index % 3]): which instance it picks is unknown,
+// and taking all of them would link to every one.
+func (l *linker) instancesOf(module, block string, keys []string, pair string) ([]*instance, error) {
 	all := l.byBlock[module+"|"+block]
 	if len(keys) == 1 {
-		return slices.Clone(l.byKey[module+"|"+block+"|"+keys[0]])
-	}
-	if len(all) > 1 && len(keys) == 0 && pair != "" {
-		if paired := l.byKey[module+"|"+block+"|"+pair]; len(paired) > 0 {
-			return paired[:1:1]
-		}
-		return all
+		return slices.Clone(l.byKey[module+"|"+block+"|"+keys[0]]), nil
 	}
 	if len(keys) > 0 {
 		var out []*instance
@@ -370,16 +384,15 @@ func (l *linker) instancesOf(module, block string, keys []string, pair string) [
 				out = append(out, inst)
 			}
 		}
-		return out
+		return out, nil
 	}
 	if len(all) > 1 && pair != "" {
-		for _, inst := range all {
-			if inst.Key == pair {
-				return []*instance{inst}
-			}
+		if paired := l.byKey[module+"|"+block+"|"+pair]; len(paired) > 0 {
+			return paired[:1:1], nil
 		}
+		return nil, fmt.Errorf("%s has no instance [%s]: its index is an expression the plan does not evaluate", qualify(module, block), pair)
 	}
-	return all
+	return all, nil
 }
 
 // resolveVariable follows var.NAME to the module call that sets it.
@@ -389,7 +402,7 @@ func (l *linker) resolveVariable(steps []moduleStep, name, pair string, depth in
 	// index, a name): it names no resource, and when nothing else in the
 	// expression does, resolve says so.
 	if len(steps) == 0 {
-		return nil, nil
+		return nil, &knownInputError{fmt.Sprintf("it comes from the root input variable var.%s", name)}
 	}
 	parent, call := steps[:len(steps)-1], steps[len(steps)-1]
 	m := l.cfg.module(parent)
@@ -398,7 +411,7 @@ func (l *linker) resolveVariable(steps []moduleStep, name, pair string, depth in
 	}
 	expr := m.ModuleCalls[call.Name].Expressions[name]
 	if expr == nil || expr.ExpressionData == nil || len(expr.References) == 0 {
-		return nil, nil
+		return nil, &knownInputError{fmt.Sprintf("var.%s of %s is not set from a resource", name, formatModulePath(steps))}
 	}
 	callOrigin := origin{key: call.Key, forEach: m.ModuleCalls[call.Name].ForEachExpression}
 	return l.resolve(parent, expr.References, callOrigin, pair, depth+1)

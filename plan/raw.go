@@ -253,6 +253,9 @@ func fill(value []byte, v reflect.Value) bool {
 			return false
 		}
 		fields := jsonFields(v.Type())
+		if fields == nil {
+			return false
+		}
 		s := &scanner{data: value}
 		err := s.members(func(key []byte) error {
 			i, known := fields[string(key)]
@@ -268,7 +271,7 @@ func fill(value []byte, v reflect.Value) bool {
 			if err != nil {
 				return err
 			}
-			if !fill(elem, v.Field(i)) {
+			if !fill(elem, v.FieldByIndex(i)) {
 				return errNotHandled
 			}
 			return nil
@@ -386,19 +389,30 @@ func unescape(inner []byte) (string, bool) {
 	return string(append(out, inner...)), true
 }
 
-// fieldIndexes caches, per value struct type, the field index of each JSON
-// attribute name.
-var fieldIndexes sync.Map // reflect.Type → map[string]int
+// fieldIndexes caches, per value struct type, the field index path of each
+// JSON attribute name, fields of embedded structs promoted as encoding/json
+// promotes them.
+var fieldIndexes sync.Map // reflect.Type → map[string][]int
 
-func jsonFields(t reflect.Type) map[string]int {
+// jsonFields maps attribute names to field index paths; nil when t embeds a
+// pointer to a struct, which fill leaves to encoding/json (it would have to
+// allocate it).
+func jsonFields(t reflect.Type) map[string][]int {
 	if m, ok := fieldIndexes.Load(t); ok {
-		return m.(map[string]int)
+		return m.(map[string][]int)
 	}
-	m := map[string]int{}
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			m[name] = i
+	m := map[string][]int{}
+	for _, f := range reflect.VisibleFields(t) {
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && tag == "" {
+			if f.Type.Kind() == reflect.Pointer {
+				m = nil
+				break
+			}
+			continue // its fields are promoted and listed after it
+		}
+		if tag != "" && tag != "-" && f.IsExported() {
+			m[tag] = f.Index
 		}
 	}
 	fieldIndexes.Store(t, m)

@@ -3,7 +3,9 @@ package plan
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Address is a Terraform resource instance address, e.g.
@@ -189,6 +191,9 @@ type Subnet struct {
 	NACL    *NACL        // nil when the VPC's unmanaged default NACL applies
 	// Workloads placed in the subnet.
 	Workloads []*Workload
+	// Routes of the subnet's route table, nil when the plan does not say
+	// which route table the subnet uses.
+	Routes []Route
 }
 
 // Prefix returns the subnet's CIDR of one family (invalid when absent).
@@ -235,15 +240,20 @@ func FamilyOf(p netip.Prefix) Family {
 type Unresolved struct {
 	Address Address
 	Reason  string
+	// Informational marks what the plan cannot hold although the
+	// configuration is fine (the CIDRs of a managed prefix list, a group
+	// another configuration manages): worth knowing, not a warning.
+	Informational bool
 }
 
 // Network is the network as one moment sees it: after apply, or today.
 type Network struct {
-	VPCs       []*VPC
-	Subnets    []*Subnet
-	NACLs      []*NACL
-	Workloads  []*Workload
-	Unresolved []Unresolved
+	VPCs           []*VPC
+	Subnets        []*Subnet
+	NACLs          []*NACL
+	SecurityGroups []*SecurityGroup
+	Workloads      []*Workload
+	Unresolved     []Unresolved
 }
 
 // Info describes the plan itself, for report headers.
@@ -270,7 +280,11 @@ const (
 	NATGateway WorkloadKind = iota + 1
 	LoadBalancer
 	LambdaFunction
-	Instance
+	Instance // an aws_instance, or the instances of an autoscaling group
+	NetworkInterface
+	ECSTask
+	Database
+	Cache
 )
 
 func (k WorkloadKind) String() string {
@@ -283,6 +297,14 @@ func (k WorkloadKind) String() string {
 		return "Lambda function"
 	case Instance:
 		return "instance"
+	case NetworkInterface:
+		return "network interface"
+	case ECSTask:
+		return "ECS task"
+	case Database:
+		return "database"
+	case Cache:
+		return "cache cluster"
 	}
 	return "invalid-workload"
 }
@@ -293,11 +315,20 @@ func (k WorkloadKind) BroadClients() bool {
 	return k == NATGateway || k == LoadBalancer || k == LambdaFunction
 }
 
+// HostClients reports whether the workload is a Linux or Windows host (an
+// instance, an ECS task, a database or cache node), whose connections
+// leave from its operating system's ephemeral range. A network interface
+// may belong to anything, so it is neither kind.
+func (k WorkloadKind) HostClients() bool {
+	return k == Instance || k == ECSTask || k == Database || k == Cache
+}
+
 // Workload is a resource placed in subnets of the plan.
 type Workload struct {
-	Address Address
-	Kind    WorkloadKind
-	Subnets []*Subnet
+	Address        Address
+	Kind           WorkloadKind
+	Subnets        []*Subnet
+	SecurityGroups []*SecurityGroup
 }
 
 // HostsBroadClients reports whether a NAT gateway, load balancer or Lambda
@@ -309,4 +340,80 @@ func (s *Subnet) HostsBroadClients() bool {
 		}
 	}
 	return false
+}
+
+// SecurityGroup is an aws_security_group or aws_default_security_group with
+// its rules, inline and standalone, and the workloads it is attached to.
+type SecurityGroup struct {
+	Address Address
+	ID      string // "" when unknown until apply
+	Default bool   // aws_default_security_group
+	VPC     *VPC   // nil when it cannot be linked
+	Ingress []SGRule
+	Egress  []SGRule
+	Members []*Workload
+}
+
+// Rules returns the rules of one direction.
+func (g *SecurityGroup) Rules(d Direction) []SGRule {
+	if d == Ingress {
+		return g.Ingress
+	}
+	return g.Egress
+}
+
+// Subnets are the subnets where the group's members live, in address
+// order, each once.
+func (g *SecurityGroup) Subnets() []*Subnet {
+	var out []*Subnet
+	seen := map[*Subnet]bool{}
+	for _, w := range g.Members {
+		if w == nil {
+			continue
+		}
+		for _, s := range w.Subnets {
+			if s != nil && !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *Subnet) int { return strings.Compare(string(a.Address), string(b.Address)) })
+	return out
+}
+
+// PeerKind is what a security-group rule allows traffic with; the zero
+// value is invalid.
+type PeerKind uint8
+
+// Peer kinds.
+const (
+	PeerCIDR       PeerKind = iota + 1 // an IPv4 or IPv6 CIDR block
+	PeerGroup                          // the members of a security group (self: the rule's own)
+	PeerPrefixList                     // a managed prefix list, whose CIDRs the plan does not hold
+)
+
+// SGRule is one allow rule of a security group with one peer, wherever it
+// was written: an inline ingress/egress block, an aws_security_group_rule
+// or an aws_vpc_security_group_ingress/egress_rule. A rule that names
+// several peers becomes one SGRule per peer.
+type SGRule struct {
+	Direction  Direction
+	Protocol   Protocol
+	Ports      PortRange // AllPorts for protocols without ports
+	ICMP       ICMPMatch // AnyICMP unless Protocol is ICMP or ICMPv6
+	Peer       PeerKind
+	Prefix     netip.Prefix   // PeerCIDR
+	Group      *SecurityGroup // PeerGroup
+	PrefixList string         // PeerPrefixList
+	Source     Address        // the group (inline) or the rule resource
+	Inline     bool
+}
+
+// Route sends the traffic of a destination from a subnet to a target; the
+// model keeps which targets are NAT gateways of the plan.
+type Route struct {
+	Destination netip.Prefix
+	NATGateway  *Workload // nil for any other target
+	Source      Address   // the route table (inline route) or the aws_route
 }

@@ -8,13 +8,25 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 )
 
-// Workload resource types and how they name their subnets.
+// Workload resource types, and the resources through which some of them
+// name their subnets and security groups.
 const (
-	typeNATGateway = "aws_nat_gateway"
-	typeLB         = "aws_lb"
-	typeALB        = "aws_alb" // the older name of aws_lb
-	typeLambda     = "aws_lambda_function"
-	typeInstance   = "aws_instance"
+	typeNATGateway       = "aws_nat_gateway"
+	typeLB               = "aws_lb"
+	typeALB              = "aws_alb" // the older name of aws_lb
+	typeLambda           = "aws_lambda_function"
+	typeInstance         = "aws_instance"
+	typeENI              = "aws_network_interface"
+	typeECSService       = "aws_ecs_service"
+	typeDBInstance       = "aws_db_instance"
+	typeRDSCluster       = "aws_rds_cluster"
+	typeCacheCluster     = "aws_elasticache_cluster"
+	typeCacheReplication = "aws_elasticache_replication_group"
+	typeASG              = "aws_autoscaling_group"
+
+	typeDBSubnetGroup    = "aws_db_subnet_group"
+	typeCacheSubnetGroup = "aws_elasticache_subnet_group"
+	typeLaunchTemplate   = "aws_launch_template"
 )
 
 func workloadKind(typ string) WorkloadKind {
@@ -25,34 +37,59 @@ func workloadKind(typ string) WorkloadKind {
 		return LoadBalancer
 	case typeLambda:
 		return LambdaFunction
-	case typeInstance:
+	case typeInstance, typeASG:
 		return Instance
+	case typeENI:
+		return NetworkInterface
+	case typeECSService:
+		return ECSTask
+	case typeDBInstance, typeRDSCluster:
+		return Database
+	case typeCacheCluster, typeCacheReplication:
+		return Cache
 	}
 	return 0
 }
 
-type subnetPlacement struct {
-	SubnetID      *string   `json:"subnet_id"`
-	Subnets       []*string `json:"subnets"`
-	SubnetMapping []struct {
-		SubnetID *string `json:"subnet_id"`
-	} `json:"subnet_mapping"`
-	VPCConfig []struct {
-		SubnetIDs []*string `json:"subnet_ids"`
-	} `json:"vpc_config"`
+// placementModelled reports whether a type places workloads: a workload
+// or a resource a workload names its subnets or groups through.
+func placementModelled(typ string) bool {
+	switch typ {
+	case typeDBSubnetGroup, typeCacheSubnetGroup, typeLaunchTemplate:
+		return true
+	}
+	return workloadKind(typ) != 0
 }
 
-// addWorkloads places NAT gateways, load balancers, Lambda functions and
-// instances in their subnets. A subnet id that is known but not in the
-// plan is outside the network the plan manages, and is left alone; one
-// unknown until apply that cannot be linked is reported.
+// usesDefaultGroup lists the workloads AWS puts in their VPC's default
+// security group when the configuration names none.
+func usesDefaultGroup(typ string) bool {
+	switch typ {
+	case typeInstance, typeENI, typeECSService, typeDBInstance, typeRDSCluster, typeCacheCluster, typeCacheReplication:
+		return true
+	}
+	return false
+}
+
+// addWorkloads places NAT gateways, load balancers, Lambda functions,
+// instances (also of autoscaling groups), network interfaces, ECS
+// services, databases and cache clusters in their subnets, and makes them
+// members of their security groups. A subnet or group id that is known but
+// not in the plan is outside the network the plan manages, and is left
+// alone; one unknown until apply that cannot be linked is reported.
 func (b *builder) addWorkloads() error {
+	defaults := map[*VPC]*SecurityGroup{}
+	for _, g := range b.net.SecurityGroups {
+		if g.Default && g.VPC != nil {
+			defaults[g.VPC] = g
+		}
+	}
 	for _, inst := range b.instances {
 		kind := workloadKind(inst.Type)
 		if kind == 0 {
 			continue
 		}
-		var v subnetPlacement
+		var v placementValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
@@ -69,55 +106,252 @@ func (b *builder) addWorkloads() error {
 			w.Subnets = append(w.Subnets, subnet)
 			subnet.Workloads = append(subnet.Workloads, w)
 		}
+		groups, named, err := b.placementGroups(inst, &v)
+		if err != nil {
+			b.unresolved(inst.Address, "its security groups cannot be linked: %v", err)
+		}
+		if !named && usesDefaultGroup(inst.Type) && w.Subnets[0].VPC != nil && defaults[w.Subnets[0].VPC] != nil {
+			groups = []*SecurityGroup{defaults[w.Subnets[0].VPC]}
+		}
+		for _, g := range groups {
+			w.SecurityGroups = append(w.SecurityGroups, g)
+			g.Members = append(g.Members, w)
+		}
 		b.net.Workloads = append(b.net.Workloads, w)
+		b.placed.workloads[inst] = w
 	}
 	return nil
 }
 
-func (b *builder) placementSubnets(inst *instance, v *subnetPlacement) ([]*instance, error) {
-	var found []*instance
-	var errs []error
-	known := func(ids ...*string) {
-		for _, id := range ids {
-			if id != nil && *id != "" {
-				found = append(found, b.linker.withID(*id, []string{typeSubnet})...)
-			}
+// links collects the instances that known ids and configuration
+// references name.
+type links struct {
+	b     *builder
+	types []string
+	found []*instance
+	errs  []error
+}
+
+// known adds the instances of known ids; ids of resources this plan does
+// not manage are ignored.
+func (l *links) known(ids ...*string) {
+	for _, id := range ids {
+		if id != nil && *id != "" {
+			l.found = append(l.found, l.b.linker.withID(*id, l.types)...)
 		}
 	}
-	follow := func(got []*instance, err error) {
-		found = append(found, got...)
-		if err != nil {
-			errs = append(errs, err)
-		}
+}
+
+// attr adds a top-level attribute of inst: its known ids, and what its
+// expression refers to when some of it is unknown until apply.
+func (l *links) attr(inst *instance, name string, ids ...*string) {
+	l.known(ids...)
+	if inst.Unknown.anyIn(name) {
+		l.add(l.b.linker.follow(inst, name))
 	}
+}
+
+// nested adds attribute name of block number i of inst.
+func (l *links) nested(inst *instance, block string, i int, name string, ids ...*string) {
+	l.known(ids...)
+	if inst.Unknown.element(block, i).anyIn(name) {
+		l.add(l.b.linker.followNested(inst, block, i, name))
+	}
+}
+
+func (l *links) add(got []*instance, err error) {
+	l.found = append(l.found, got...)
+	if err != nil {
+		l.errs = append(l.errs, err)
+	}
+}
+
+// result keeps the wanted types, sorted by address, each once.
+func (l *links) result() ([]*instance, error) {
+	found := ofTypes(l.found, l.types)
+	slices.SortFunc(found, func(a, c *instance) int { return strings.Compare(string(a.Address), string(c.Address)) })
+	return slices.Compact(found), errors.Join(l.errs...)
+}
+
+func (b *builder) newLinks(types ...string) *links { return &links{b: b, types: types} }
+
+func (b *builder) placementSubnets(inst *instance, v *placementValues) ([]*instance, error) {
+	l := b.newLinks(typeSubnet)
 	switch inst.Type {
-	case typeNATGateway, typeInstance:
-		known(v.SubnetID)
-		if v.SubnetID == nil && inst.Unknown.anyIn("subnet_id") {
-			follow(b.linker.follow(inst, "subnet_id"))
-		}
+	case typeNATGateway, typeInstance, typeENI:
+		l.attr(inst, "subnet_id", v.SubnetID)
 	case typeLB, typeALB:
-		known(v.Subnets...)
-		if inst.Unknown.anyIn("subnets") {
-			follow(b.linker.follow(inst, "subnets"))
-		}
+		l.attr(inst, "subnets", v.Subnets...)
 		for i, m := range v.SubnetMapping {
-			known(m.SubnetID)
-			if m.SubnetID == nil && inst.Unknown.element("subnet_mapping", i).anyIn("subnet_id") {
-				follow(b.linker.followNested(inst, "subnet_mapping", i, "subnet_id"))
-			}
+			l.nested(inst, "subnet_mapping", i, "subnet_id", m.SubnetID)
 		}
 	case typeLambda:
 		for i, c := range v.VPCConfig {
-			known(c.SubnetIDs...)
-			if inst.Unknown.element("vpc_config", i).anyIn("subnet_ids") {
-				follow(b.linker.followNested(inst, "vpc_config", i, "subnet_ids"))
+			l.nested(inst, "vpc_config", i, "subnet_ids", c.SubnetIDs...)
+		}
+	case typeECSService:
+		for i, c := range v.NetworkConfiguration {
+			l.nested(inst, "network_configuration", i, "subnets", c.Subnets...)
+		}
+	case typeASG:
+		l.attr(inst, "vpc_zone_identifier", v.VPCZoneIdentifier...)
+	case typeDBInstance, typeRDSCluster:
+		b.subnetGroupSubnets(l, inst, "db_subnet_group_name", v.DBSubnetGroupName, typeDBSubnetGroup)
+	case typeCacheCluster, typeCacheReplication:
+		b.subnetGroupSubnets(l, inst, "subnet_group_name", v.SubnetGroupName, typeCacheSubnetGroup)
+	}
+	return l.result()
+}
+
+// subnetGroupSubnets adds the subnets of the DB or cache subnet group a
+// workload names (by name, which is also the group's id).
+func (b *builder) subnetGroupSubnets(l *links, inst *instance, attr string, name *string, groupType string) {
+	groups := b.newLinks(groupType)
+	if name != nil && *name != "" {
+		groups.found = append(groups.found, b.named(groupType, *name)...)
+	}
+	groups.attr(inst, attr)
+	found, err := groups.result()
+	l.add(nil, err)
+	for _, g := range found {
+		var sv subnetGroupValues
+		if decodeValues(string(g.Address), g.Values, &sv) != nil {
+			l.add(nil, errors.New(string(g.Address)+" cannot be read"))
+			continue
+		}
+		l.attr(g, "subnet_ids", sv.SubnetIDs...)
+	}
+}
+
+// named finds the instances of a type by their name attribute.
+func (b *builder) named(typ, name string) []*instance {
+	if b.placed.names == nil {
+		b.placed.names = map[string][]*instance{}
+		for _, inst := range b.instances {
+			switch inst.Type {
+			case typeDBSubnetGroup, typeCacheSubnetGroup, typeLaunchTemplate:
+				var v struct {
+					Name *string `json:"name"`
+				}
+				if decodeValues(string(inst.Address), inst.Values, &v) == nil && v.Name != nil {
+					b.placed.names[inst.Type+"|"+*v.Name] = append(b.placed.names[inst.Type+"|"+*v.Name], inst)
+				}
 			}
 		}
 	}
-	found = ofTypes(found, []string{typeSubnet})
-	slices.SortFunc(found, func(a, c *instance) int { return strings.Compare(string(a.Address), string(c.Address)) })
-	return slices.Compact(found), errors.Join(errs...)
+	return b.placed.names[typ+"|"+name]
+}
+
+// placementGroups links the security groups of a workload. named is false
+// when the configuration names none, and AWS then uses the VPC's default
+// group.
+func (b *builder) placementGroups(inst *instance, v *placementValues) (groups []*SecurityGroup, named bool, err error) {
+	l := b.newLinks(groupTypes...)
+	var attr string
+	// An attribute the configuration does not write is computed: unknown
+	// on create, and AWS fills it with the default group.
+	switch inst.Type {
+	case typeInstance, typeDBInstance, typeRDSCluster:
+		attr = "vpc_security_group_ids"
+	case typeENI, typeLB, typeALB:
+		attr = "security_groups"
+	case typeCacheCluster, typeCacheReplication:
+		attr = "security_group_ids"
+	}
+	if attr != "" && !written(inst, attr) {
+		return nil, false, nil
+	}
+	if inst.Type == typeECSService && !writtenNested(inst, "network_configuration", "security_groups") {
+		return nil, false, nil
+	}
+	switch inst.Type {
+	case typeInstance, typeDBInstance, typeRDSCluster:
+		attr = "vpc_security_group_ids"
+		l.attr(inst, attr, v.VPCSecurityGroupIDs...)
+	case typeENI, typeLB, typeALB:
+		attr = "security_groups"
+		l.attr(inst, attr, v.SecurityGroups...)
+	case typeCacheCluster, typeCacheReplication:
+		attr = "security_group_ids"
+		l.attr(inst, attr, v.SecurityGroupIDs...)
+	case typeLambda:
+		attr = "vpc_config"
+		for i, c := range v.VPCConfig {
+			l.nested(inst, "vpc_config", i, "security_group_ids", c.SecurityGroupIDs...)
+		}
+	case typeECSService:
+		for i, c := range v.NetworkConfiguration {
+			l.nested(inst, "network_configuration", i, "security_groups", c.SecurityGroups...)
+		}
+		found, err := l.result()
+		return b.groupsOf(found), writtenNested(inst, "network_configuration", "security_groups") || len(found) > 0, err
+	case typeASG:
+		return b.launchTemplateGroups(inst, v)
+	default:
+		return nil, true, nil
+	}
+	found, err := l.result()
+	return b.groupsOf(found), written(inst, attr) || len(found) > 0, err
+}
+
+// written reports whether the configuration sets an attribute; without
+// configuration (prior state) the values say everything.
+func written(inst *instance, attr string) bool {
+	if inst.Config == nil {
+		return true
+	}
+	_, ok := inst.Config.Expressions[attr]
+	return ok
+}
+
+// writtenNested reports whether any block of a nested block list sets an
+// attribute in the configuration.
+func writtenNested(inst *instance, block, attr string) bool {
+	if inst.Config == nil {
+		return true
+	}
+	expr := inst.Config.Expressions[block]
+	if expr == nil || expr.ExpressionData == nil {
+		return false
+	}
+	for _, nested := range expr.NestedBlocks {
+		if _, ok := nested[attr]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// launchTemplateGroups links an autoscaling group's launch template, and
+// through it the groups its instances get.
+func (b *builder) launchTemplateGroups(inst *instance, v *placementValues) ([]*SecurityGroup, bool, error) {
+	templates := b.newLinks(typeLaunchTemplate)
+	for i, t := range v.LaunchTemplate {
+		templates.nested(inst, "launch_template", i, "id", t.ID)
+		if t.ID == nil && !inst.Unknown.element("launch_template", i).anyIn("id") {
+			if t.Name != nil {
+				templates.found = append(templates.found, b.named(typeLaunchTemplate, *t.Name)...)
+			} else if inst.Unknown.element("launch_template", i).anyIn("name") {
+				templates.add(b.linker.followNested(inst, "launch_template", i, "name"))
+			}
+		}
+	}
+	found, err := templates.result()
+	groups := b.newLinks(groupTypes...)
+	groups.add(nil, err)
+	for _, t := range found {
+		var tv launchTemplateValues
+		if decodeValues(string(t.Address), t.Values, &tv) != nil {
+			groups.add(nil, errors.New(string(t.Address)+" cannot be read"))
+			continue
+		}
+		groups.attr(t, "vpc_security_group_ids", tv.VPCSecurityGroupIDs...)
+		for i, ni := range tv.NetworkInterfaces {
+			groups.nested(t, "network_interfaces", i, "security_groups", ni.SecurityGroups...)
+		}
+	}
+	linked, err := groups.result()
+	return b.groupsOf(linked), true, err
 }
 
 // followNested resolves an attribute of a nested block (vpc_config[0].

@@ -34,13 +34,14 @@ type jsonPlan struct {
 }
 
 type jsonSummary struct {
-	Errors     int `json:"errors"`
-	Warnings   int `json:"warnings"`
-	Notices    int `json:"notices"`
-	Suppressed int `json:"suppressed"`
-	NACLs      int `json:"nacls"`
-	Rules      int `json:"rules"`
-	Subnets    int `json:"subnets"`
+	Errors         int `json:"errors"`
+	Warnings       int `json:"warnings"`
+	Notices        int `json:"notices"`
+	Suppressed     int `json:"suppressed"`
+	NACLs          int `json:"nacls"`
+	Rules          int `json:"rules"`
+	Subnets        int `json:"subnets"`
+	SecurityGroups int `json:"security_groups"`
 }
 
 type jsonFinding struct {
@@ -74,6 +75,7 @@ type jsonSubnet struct {
 
 type jsonFlow struct {
 	Direction    string         `json:"direction"`
+	Leg          string         `json:"leg"`
 	Family       string         `json:"family"`
 	Protocol     string         `json:"protocol"`
 	PeerCIDR     string         `json:"peer_cidr"`
@@ -146,8 +148,13 @@ func jsonFindingOf(f Finding) (jsonFinding, error) {
 		jf.Suppressed = &jsonSuppression{Kind: s.Kind, Reason: s.Reason, Source: s.Source}
 	}
 	if fl := f.Flow; fl != nil {
+		leg, err := fl.Leg.MarshalText()
+		if err != nil {
+			return jsonFinding{}, err
+		}
 		jf.jsonFlow = &jsonFlow{
 			Direction:    fl.Direction.String(),
+			Leg:          string(leg),
 			Family:       fl.Family.String(),
 			Protocol:     fl.Protocol.String(),
 			PeerCIDR:     prefixString(fl.PeerCIDR),

@@ -55,6 +55,8 @@ type Summary struct {
 	NACLs      int // network ACLs in the planned network
 	Rules      int // their entries (ingress and egress), inline and standalone
 	Subnets    int
+	// SecurityGroups in the planned network.
+	SecurityGroups int
 }
 
 // StdinName is how a plan read from standard input is named.
@@ -94,6 +96,7 @@ func New(m *plan.Model, findings []checks.Finding, file, version string) *Report
 		if n := m.Planned; n != nil {
 			r.Summary.NACLs = len(n.NACLs)
 			r.Summary.Subnets = len(n.Subnets)
+			r.Summary.SecurityGroups = len(n.SecurityGroups)
 			for _, nacl := range n.NACLs {
 				r.Summary.Rules += len(nacl.Ingress) + len(nacl.Egress)
 				r.NACLs = append(r.NACLs, nacl.Address)

@@ -61,6 +61,7 @@ func sample() (*plan.Model, []checks.Finding) {
 			Subnets: subnets,
 			Flow: &checks.Flow{
 				Direction:    plan.Ingress,
+				Leg:          checks.ReplyLeg,
 				Family:       plan.IPv4,
 				Protocol:     plan.ProtocolTCP,
 				PeerCIDR:     netip.MustParsePrefix("0.0.0.0/0"),
@@ -211,7 +212,7 @@ func TestJSON(t *testing.T) {
 	flow := doc.Findings[0]
 	wantFlow := map[string]any{
 		"rule": "RP001", "severity": "error", "resource": "aws_network_acl.public", "status": "new",
-		"direction": "ingress", "family": "ipv4", "protocol": "tcp", "peer_cidr": "0.0.0.0/0",
+		"direction": "ingress", "leg": "reply", "family": "ipv4", "protocol": "tcp", "peer_cidr": "0.0.0.0/0",
 		"service_ports": "443", "client_ports": "1024-65535", "missing_ports": []any{"1024-65535"},
 		"intent_rule":   map[string]any{"address": "aws_network_acl.public", "number": 100.0},
 		"blocking_rule": "implicit deny",
@@ -268,7 +269,8 @@ func TestJSONClean(t *testing.T) {
     "suppressed": 0,
     "nacls": 0,
     "rules": 0,
-    "subnets": 0
+    "subnets": 0,
+    "security_groups": 0
   },
   "findings": []
 }
@@ -369,6 +371,47 @@ func TestJSONSuppressed(t *testing.T) {
 	findings[1].Suppression.Kind = 0
 	if err := (JSON{}).Format(&bytes.Buffer{}, New(m, findings, "plan.json", "test")); err == nil {
 		t.Error("a suppression without a kind was written")
+	}
+}
+
+// Security groups are counted in the summary line and the clean line, and
+// a security group's findings are headed by where its members live.
+func TestSecurityGroupsInText(t *testing.T) {
+	m, _ := sample()
+	m.Planned.SecurityGroups = []*plan.SecurityGroup{{Address: "aws_security_group.a"}, {Address: "aws_security_group.b"}}
+	if got := format(t, Text{}, New(m, nil, "plan.json", "test")); got != "no return-path problems in 3 NACLs and 2 security groups\n" {
+		t.Errorf("clean text = %q", got)
+	}
+	findings := []checks.Finding{{
+		Rule: "RP005", Severity: checks.Warning, Resource: "aws_security_group.a", Status: checks.New, Message: "opens 1024-65535",
+		Subnets: []checks.SubnetRef{{Address: "aws_subnet.web", CIDR: "10.0.1.0/24"}},
+	}}
+	got := format(t, Text{}, New(m, findings, "plan.json", "test"))
+	for _, want := range []string{
+		"aws_security_group.a — members in subnet aws_subnet.web 10.0.1.0/24\n",
+		"3 NACLs (14 rules), 2 security groups checked",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("text lacks %q:\n%s", want, got)
+		}
+	}
+	var doc struct{ Summary map[string]int }
+	if err := json.Unmarshal([]byte(format(t, JSON{}, New(m, findings, "plan.json", "test"))), &doc); err != nil || doc.Summary["security_groups"] != 2 {
+		t.Errorf("JSON summary = %v, %v", doc.Summary, err)
+	}
+}
+
+// A flow finding built without its leg is a bug, refused like a finding
+// without severity.
+func TestJSONRefusesFlowWithoutLeg(t *testing.T) {
+	m, findings := sample()
+	for i := range findings {
+		if findings[i].Flow != nil {
+			findings[i].Flow.Leg = 0
+		}
+	}
+	if err := (JSON{}).Format(&bytes.Buffer{}, New(m, findings, "plan.json", "test")); err == nil || !strings.Contains(err.Error(), "invalid leg") {
+		t.Errorf("error = %v, want an invalid leg", err)
 	}
 }
 

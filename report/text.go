@@ -34,7 +34,11 @@ func (t Text) Format(w io.Writer, r *Report) error {
 	bw := bufio.NewWriter(w)
 	shown := r.Shown()
 	if len(shown) == 0 {
-		fmt.Fprintf(bw, "no return-path problems in %s", plural(r.Summary.NACLs, "NACL"))
+		checked := plural(r.Summary.NACLs, "NACL")
+		if r.Summary.SecurityGroups > 0 {
+			checked += " and " + plural(r.Summary.SecurityGroups, "security group")
+		}
+		fmt.Fprintf(bw, "no return-path problems in %s", checked)
 		if n := r.Summary.Suppressed; n > 0 {
 			fmt.Fprintf(bw, " (%s suppressed)", plural(n, "finding"))
 		}
@@ -72,11 +76,15 @@ func header(group []Finding) string {
 			subnets = append(subnets, strings.TrimSpace(string(s.Address)+" "+s.CIDR))
 		}
 	}
+	lead := "subnet"
+	if isSecurityGroup(addr) {
+		lead = "members in subnet"
+	}
 	switch {
 	case len(subnets) == 1:
-		return fmt.Sprintf("%s — subnet %s", addr, subnets[0])
+		return fmt.Sprintf("%s — %s %s", addr, lead, subnets[0])
 	case len(subnets) > 1:
-		return fmt.Sprintf("%s — subnets %s", addr, strings.Join(subnets, ", "))
+		return fmt.Sprintf("%s — %ss %s", addr, lead, strings.Join(subnets, ", "))
 	case isNACL(addr) && !onlyExpiredIgnores(group):
 		return fmt.Sprintf("%s — not associated with any subnet", addr)
 	}
@@ -93,6 +101,13 @@ func onlyExpiredIgnores(group []Finding) bool {
 		}
 	}
 	return true
+}
+
+// isSecurityGroup reports whether addr is an aws_security_group or
+// aws_default_security_group instance.
+func isSecurityGroup(addr plan.Address) bool {
+	t := resourceType(addr)
+	return t == "aws_security_group" || t == "aws_default_security_group"
 }
 
 func (t Text) finding(w io.Writer, f Finding) {
@@ -163,7 +178,11 @@ func summaryLine(r *Report) string {
 	if s.Suppressed > 0 {
 		fmt.Fprintf(&b, ", %d suppressed", s.Suppressed)
 	}
-	fmt.Fprintf(&b, " — %s (%s) checked · ", plural(s.NACLs, "NACL"), plural(s.Rules, "rule"))
+	fmt.Fprintf(&b, " — %s (%s)", plural(s.NACLs, "NACL"), plural(s.Rules, "rule"))
+	if s.SecurityGroups > 0 {
+		b.WriteString(", " + plural(s.SecurityGroups, "security group"))
+	}
+	b.WriteString(" checked · ")
 	if r.Plan.TerraformVersion != "" {
 		b.WriteString("terraform " + r.Plan.TerraformVersion + ", ")
 	}

@@ -103,11 +103,12 @@ func TestBrokenFixtureFails(t *testing.T) {
 		t.Errorf("requests: %q", got)
 	}
 	d := c.doc.Data
-	if d.Type != "task-results" || d.Attributes.Status != "failed" || d.Attributes.Message != "2 errors, 0 warnings — 1 NACL (2 rules) checked" {
+	if d.Type != "task-results" || d.Attributes.Status != "failed" || d.Attributes.Message != "2 errors, 0 warnings, 1 notice — 1 NACL (2 rules) checked" {
 		t.Errorf("result: %s", c)
 	}
-	if d.Relationships == nil || len(d.Relationships.Outcomes.Data) != 2 {
-		t.Fatalf("want 2 outcomes: %s", c)
+	// RP001 and RP002, then the RP007 notice (pinned by the golden below).
+	if d.Relationships == nil || len(d.Relationships.Outcomes.Data) != 3 {
+		t.Fatalf("want 3 outcomes: %s", c)
 	}
 	for i, want := range []string{"RP001 aws_network_acl.public", "RP002 aws_network_acl.public"} {
 		o := d.Relationships.Outcomes.Data[i]
@@ -136,7 +137,8 @@ func TestBrokenFixtureFails(t *testing.T) {
 func TestCorrectFixturePasses(t *testing.T) {
 	hcp := newFakeHCP(t)
 	s := start(t, Config{})
-	hcp.setPlan("ok", servePlan(fixture(t, "web-ok")))
+	// all-traffic has no finding at all, not even a notice.
+	hcp.setPlan("ok", servePlan(fixture(t, "all-traffic")))
 	wantOK(t, s.postTask(t, hcp.task("ok"), ""))
 	c := hcp.nextCallback(t)
 	d := c.doc.Data
@@ -160,9 +162,14 @@ func TestWarningsBelowFailOnPass(t *testing.T) {
 	if d.Attributes.Status != "passed" || d.Relationships == nil || len(d.Relationships.Outcomes.Data) == 0 {
 		t.Fatalf("result: %s", c)
 	}
+	// The RP001 warning is Medium; the RP007 notice (no ICMP for path-MTU
+	// discovery) is Low.
+	want := map[string]string{"RP001": "Medium/warning", "RP007": "Low/info"}
 	for _, o := range d.Relationships.Outcomes.Data {
-		if sev := o.Attributes.Tags["Severity"]; len(sev) != 1 || sev[0].Label != "Medium" || sev[0].Level != "warning" {
-			t.Errorf("outcome %s: tags %+v", o.Attributes.OutcomeID, o.Attributes.Tags)
+		sev := o.Attributes.Tags["Severity"]
+		rule := o.Attributes.OutcomeID[:5]
+		if len(sev) != 1 || sev[0].Label+"/"+sev[0].Level != want[rule] {
+			t.Errorf("outcome %s: tags %+v, want %s", o.Attributes.OutcomeID, o.Attributes.Tags, want[rule])
 		}
 	}
 }

@@ -1,0 +1,292 @@
+package checks
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// A crossing is a connection that something other than the NACL's own
+// rules allows (a security group, another subnet's NACL, a route through a
+// NAT gateway), seen from one NACL on its path: the requests cross the NACL
+// in direction dir between its subnets and remote addresses, and the
+// replies cross it the other way. RP003 and RP004 evaluate crossings.
+type crossing struct {
+	nacl    *plan.NACL
+	dir     plan.Direction // the requests' direction through the NACL
+	family  plan.Family
+	proto   plan.Protocol
+	service plan.PortRange
+	// remote are the addresses at the other end, exempt peers removed;
+	// remotePrefix names them in findings and fixes.
+	remote       []addrRange
+	remotePrefix netip.Prefix
+	// locals are the subnets on the NACL's side; local is the first's
+	// CIDR, for witnesses.
+	locals []*plan.Subnet
+	local  netip.Prefix
+	// replies checks the replies of the requests that pass, to the remote
+	// addresses ranges, through entries (the reply direction).
+	replies func(ranges []addrRange, entries []plan.Entry) replyGap
+	// scopedReplies restricts the reply check to remote addresses the
+	// NACL's reply direction allows anything for: a broad CIDR in a
+	// security group (0.0.0.0/0) is no sign that the subnet talks to all
+	// of it, while a NACL that lets nothing back from an address has cut
+	// it off on purpose.
+	scopedReplies bool
+	// allowedBy is the rule that allows the connection, as a reference
+	// and in words.
+	allowedBy     RuleRef
+	allowedByText string
+	// localText and remoteText describe the two ends in messages.
+	localText, remoteText string
+}
+
+// brokenLeg is what a crossing finding is about, to tell whether two
+// checks found the same problem.
+type brokenLeg struct {
+	nacl   *plan.NACL
+	dir    plan.Direction
+	leg    Leg
+	family plan.Family
+	proto  plan.Protocol
+	remote space // addresses only
+}
+
+// same reports whether o is about the same NACL direction and traffic.
+func (l brokenLeg) same(o brokenLeg) bool {
+	if l.nacl != o.nacl || l.dir != o.dir || l.leg != o.leg || l.family != o.family {
+		return false
+	}
+	if l.proto != o.proto && l.proto != plan.ProtocolAll && o.proto != plan.ProtocolAll {
+		return false
+	}
+	return !l.remote.intersect(o.remote).isEmpty()
+}
+
+// evaluate checks a crossing: the requests must pass the NACL in dir, and
+// the replies of those that pass in the opposite direction. Requests that
+// one of the NACL's own intent rules lets through are left to RP001 and
+// RP002. It returns at most one finding (without rule) and what it is
+// about.
+func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
+	var need space
+	for _, r := range c.remote {
+		need = append(need, spaceOf(flowBox(c.proto, r, c.service))...)
+	}
+	if need.isEmpty() || c.nacl == nil {
+		return nil, brokenLeg{}, false
+	}
+	requestParts := denied(c.nacl.Entries(c.dir), c.family, need)
+	var blocked space
+	for _, part := range requestParts {
+		blocked = append(blocked, part.space...)
+	}
+	passing := need.subtract(blocked)
+	if passing.isEmpty() {
+		if deniedOnPurpose(requestParts) {
+			return nil, brokenLeg{}, false
+		}
+		fd := f.requestFinding(c, need, requestParts)
+		return fd, brokenLeg{c.nacl, c.dir, RequestLeg, c.family, c.proto, addrSpace(c.remote...)}, true
+	}
+	passing = passing.subtract(f.intentTraffic(c.nacl, c.dir, c.family))
+	if passing.isEmpty() {
+		return nil, brokenLeg{}, false
+	}
+	replyDir := c.dir.Opposite()
+	ranges := passing.addrRanges()
+	if c.scopedReplies {
+		ranges = addrSpace(ranges...).intersect(f.talkedTo(c.nacl, replyDir, c.family)).addrRanges()
+	}
+	gap := c.replies(ranges, c.nacl.Entries(replyDir))
+	replyParts, who := gap.parts, gap.who
+	if len(replyParts) == 0 {
+		return nil, brokenLeg{}, false
+	}
+	var missing space
+	for _, part := range replyParts {
+		missing = append(missing, part.space...)
+	}
+	flow := c.flow(ReplyLeg)
+	flow.ClientPorts = who.ports
+	flow.MissingPorts = missing.ports()
+	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(c.local, flow, missing, replyParts)
+	flow.Suggestion = suggestFix(c.nacl, flow, replyParts, lastRuleNumber(c.nacl.Entries(replyDir)), f.fixNumbers(c.nacl, replyDir))
+
+	severity := replySeverity(flow.MissingPorts, f.cfg.HostClients)
+	clientAddrs := rangesText(missing.addrRanges(), 3)
+	if slices.Equal(missing.addrRanges(), addrSpace(c.remote...).addrRanges()) {
+		// The whole remote end: name it as the configuration does.
+		clientAddrs = c.remotePrefix.String()
+	}
+	if c.dir == plan.Egress {
+		// The local subnets are the clients.
+		var prefixes []string
+		for _, s := range c.locals {
+			if pfx := s.Prefix(c.family); pfx.IsValid() {
+				prefixes = append(prefixes, pfx.String())
+			}
+		}
+		clientAddrs = joinAnd(prefixes)
+	}
+	msg := fmt.Sprintf("%s; reply %s → %s:%s dropped by %s %s (%s)", c.connectionText(),
+		c.service, clientAddrs, portsText(flow.MissingPorts), c.nacl.Address, replyDir, dropText(replyParts))
+	if severity == Warning && who.broad != nil {
+		severity = Error
+		msg += broadClientText(who)
+	}
+	fd := &Finding{Severity: severity, Resource: c.nacl.Address, Message: msg, Subnets: subnetRefs(c.nacl, c.family), Flow: flow}
+	return fd, brokenLeg{c.nacl, c.dir, ReplyLeg, c.family, c.proto, addrSpace(missing.addrRanges()...)}, true
+}
+
+func (c crossing) flow(leg Leg) *Flow {
+	return &Flow{
+		Direction: c.dir, Leg: leg, Family: c.family, Protocol: c.proto,
+		PeerCIDR: c.remotePrefix, ServicePorts: c.service, IntentRule: c.allowedBy,
+	}
+}
+
+// connectionText is "CLIENT → SERVER on tcp/5432 (allowed by RULE)"; the
+// requests come from the remote end when they enter the NACL's subnets.
+func (c crossing) connectionText() string {
+	client, server := c.localText, c.remoteText
+	if c.dir == plan.Ingress {
+		client, server = server, client
+	}
+	return fmt.Sprintf("%s → %s on %s/%s (allowed by %s)", client, server, c.proto, c.service, c.allowedByText)
+}
+
+// requestFinding reports a crossing whose requests the NACL drops
+// entirely.
+func (f *facts) requestFinding(c crossing, need space, parts []deniedPart) *Finding {
+	flow := c.flow(RequestLeg)
+	// The clients' range, as the replies would need it: with no rule at
+	// all, every reply is dropped and the gap names the clients.
+	flow.ClientPorts = c.replies(need.addrRanges(), nil).who.ports
+	flow.MissingPorts = need.ports()
+	flow.FailingShare = 1
+	peer, _ := witnessPeer(need, c.remotePrefix, c.family)
+	clientPort := uint16(49152) // inside both the Linux and the Windows range
+	localEnd := localEndpoint(c.local)
+	flow.Witness = Packet{Protocol: c.proto}
+	if c.dir == plan.Ingress {
+		flow.Witness.Src, flow.Witness.Dst = netip.AddrPortFrom(peer, clientPort), localEnd(c.service.Lo)
+	} else {
+		flow.Witness.Src, flow.Witness.Dst = localEnd(clientPort), netip.AddrPortFrom(peer, c.service.Lo)
+	}
+	proto, _, _ := protocolInterval(c.proto)
+	at := point{proto: proto, addr: peer, port: c.service.Lo}
+	for _, part := range parts {
+		if part.by != nil && part.space.contains(at) {
+			flow.BlockingRule = &RuleRef{Address: part.by.Source, Number: part.by.Number}
+			break
+		}
+	}
+	flow.Suggestion = suggestRule(c.nacl, ruleFix{
+		dir: c.dir, family: c.family, proto: c.proto, peer: c.remotePrefix, ports: c.service,
+		name: fmt.Sprintf("%s_%s_%s", c.dir, c.proto, strings.ReplaceAll(c.service.String(), "-", "_")),
+	}, parts, lastRuleNumber(c.nacl.Entries(c.dir)), f.fixNumbers(c.nacl, c.dir))
+	msg := fmt.Sprintf("%s dropped by %s %s (%s)", c.connectionText(), c.nacl.Address, c.dir, dropText(parts))
+	return &Finding{Severity: Error, Resource: c.nacl.Address, Message: msg, Subnets: subnetRefs(c.nacl, c.family), Flow: flow}
+}
+
+// deniedOnPurpose reports whether deny rules aimed at the traffic drop all
+// of it: a NACL that says no to exactly this traffic means it. The
+// implicit deny, or a deny of everything that stands for it, does not.
+func deniedOnPurpose(parts []deniedPart) bool {
+	for _, part := range parts {
+		if part.by == nil || catchAll(*part.by) {
+			return false
+		}
+	}
+	return len(parts) > 0
+}
+
+// catchAll reports whether a rule matches every packet of its family, as a
+// "deny all" written at the end of a NACL does.
+func catchAll(e plan.Entry) bool {
+	return e.Protocol == plan.ProtocolAll && e.Prefix.IsValid() && e.Prefix.Bits() == 0
+}
+
+// lastRuleNumber is the highest rule number of a direction: a fix for
+// traffic only the implicit deny drops goes after every rule.
+func lastRuleNumber(entries []plan.Entry) int {
+	last := 0
+	for _, e := range entries {
+		last = max(last, e.Number)
+	}
+	return last
+}
+
+// dropText names what drops traffic: "implicit deny", "rule 90", "rules
+// 90, 95 and the implicit deny".
+func dropText(parts []deniedPart) string {
+	var numbers []string
+	implicit := false
+	for _, part := range parts {
+		if part.by == nil {
+			implicit = true
+			continue
+		}
+		numbers = append(numbers, fmt.Sprint(part.by.Number))
+	}
+	switch {
+	case len(numbers) == 0:
+		return "implicit deny"
+	case len(numbers) == 1 && !implicit:
+		return "rule " + numbers[0]
+	}
+	if implicit {
+		numbers = append(numbers, "the implicit deny")
+	}
+	return "rules " + joinAnd(numbers)
+}
+
+// talkedTo is every address a NACL direction allows some traffic for.
+func (f *facts) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) space {
+	key := intentKey{n, dir, fam}
+	if s, ok := f.talked[key]; ok {
+		return s
+	}
+	var allowed []addrRange
+	firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
+		if e.Allow {
+			allowed = append(allowed, decided.addrRanges()...)
+		}
+	})
+	s := addrSpace(allowed...)
+	f.talked[key] = s
+	return s
+}
+
+// exemptFor is the traffic a NACL never filters for hosts in subnets: the
+// Amazon services, the DNS resolver of vpc (of every VPC when unknown) and
+// the addresses all of the subnets share.
+func exemptFor(network *plan.Network, vpc *plan.VPC, subnets []*plan.Subnet, f plan.Family) space {
+	return exemptPeers(network, &plan.NACL{VPC: vpc, Subnets: subnets}, f)
+}
+
+// subnetText is `aws_subnet.app["a"] (10.0.1.0/24)`.
+func subnetText(s *plan.Subnet, f plan.Family) string {
+	if pfx := s.Prefix(f); pfx.IsValid() {
+		return fmt.Sprintf("%s (%s)", s.Address, pfx)
+	}
+	return string(s.Address)
+}
+
+// subnetsText lists at most three subnets with their CIDRs.
+func subnetsText(subnets []*plan.Subnet, f plan.Family) string {
+	var texts []string
+	for i, s := range subnets {
+		if i == 3 {
+			texts = append(texts, fmt.Sprintf("%d more subnets", len(subnets)-3))
+			break
+		}
+		texts = append(texts, subnetText(s, f))
+	}
+	return joinAnd(texts)
+}

@@ -1,0 +1,103 @@
+package checks
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// RP007: a NACL that lets TCP through with internet peers must also let in
+// the ICMP message routers send when a packet is too big for the path
+// (IPv4 type 3 code 4 "fragmentation needed", ICMPv6 type 2 "packet too
+// big"). Without it path-MTU discovery fails: small exchanges work, large
+// responses hang.
+
+// nonInternetV4 are the IPv4 ranges that are not internet peers: private,
+// shared (CGNAT), loopback, link-local, multicast and reserved addresses.
+var nonInternetV4 = []string{
+	"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+	"172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+}
+
+// internetAddrs are the addresses of internet peers of a family: IPv4
+// without the ranges above, IPv6 global unicast (2000::/3).
+func internetAddrs(f plan.Family) space {
+	if f == plan.IPv6 {
+		r, _ := prefixRange(netip.MustParsePrefix("2000::/3"))
+		return addrSpace(r)
+	}
+	all := addrSpace(familyRange(plan.IPv4))
+	for _, cidr := range nonInternetV4 {
+		r, _ := prefixRange(netip.MustParsePrefix(cidr))
+		all = all.subtract(addrSpace(r))
+	}
+	return all
+}
+
+// tooBig is the ICMP message of path-MTU discovery from peers, in the
+// space's encoding (type*256+code in the port dimension).
+func tooBig(f plan.Family, peers []addrRange) (space, string) {
+	proto, ports, name := plan.ProtocolICMP, plan.PortRange{Lo: 3*256 + 4, Hi: 3*256 + 4}, "icmp type 3 code 4 (fragmentation needed)"
+	if f == plan.IPv6 {
+		proto, ports, name = plan.ProtocolICMPv6, plan.PortRange{Lo: 2 * 256, Hi: 2*256 + 255}, "icmpv6 type 2 (packet too big)"
+	}
+	var s space
+	for _, r := range peers {
+		s = append(s, spaceOf(flowBox(proto, r, ports))...)
+	}
+	return s, name
+}
+
+func checkPathMTU(p *pass) {
+	for _, n := range p.network.NACLs {
+		if n == nil {
+			continue
+		}
+		for _, fam := range families() {
+			internet := internetAddrs(fam)
+			tcp := spaceOf(flowBox(plan.ProtocolTCP, familyRange(fam), plan.AllPorts)).intersect(internet)
+			var peers space
+			var first *plan.Entry
+			var firstDir plan.Direction
+			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
+				firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
+					if !e.Allow {
+						return
+					}
+					if with := decided.intersect(tcp); !with.isEmpty() {
+						peers = peers.union(addrSpace(with.addrRanges()...))
+						if first == nil {
+							first, firstDir = e, dir
+						}
+					}
+				})
+			}
+			if first == nil {
+				continue
+			}
+			need, name := tooBig(fam, peers.addrRanges())
+			parts := denied(n.Ingress, fam, need)
+			var dropped space
+			for _, part := range parts {
+				dropped = append(dropped, part.space...)
+			}
+			if !need.subtract(dropped).isEmpty() {
+				continue // allowed from some of those peers: a deliberate choice
+			}
+			fix := "icmp type 3 code 4 from 0.0.0.0/0"
+			if fam == plan.IPv6 {
+				fix = "icmpv6 (protocol 58) type 2 from ::/0"
+			}
+			// No rule number in the message: it identifies the finding
+			// across prior state and plan, where rules may be renumbered.
+			msg := fmt.Sprintf("tcp with internet peers is allowed (%s %s), but %s is dropped inbound (%s): "+
+				"path-MTU discovery fails and connections that send large packets hang; allow %s inbound",
+				firstDir, first.Prefix.Masked(), name, dropText(parts), fix)
+			if len(n.Subnets) == 0 {
+				msg += "; the NACL is not associated with any subnet yet"
+			}
+			p.report(Finding{Resource: n.Address, Message: msg, Subnets: subnetRefs(n, fam)})
+		}
+	}
+}

@@ -1,0 +1,240 @@
+package checks
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// RP004: traffic one NACL's intent sends to (or accepts from) other
+// subnets of the plan must also cross those subnets' NACL, requests one
+// way and replies the other: that NACL must let both through. The same
+// holds for a NAT gateway's subnet on the way to the internet.
+
+func checkSubnetPaths(p *pass) {
+	f := p.facts
+	f.securityGroupFindings() // RP003's legs, which this check does not repeat
+	seen := map[string]bool{}
+	report := func(c crossing) {
+		key := c.key()
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		fd, leg, ok := f.evaluate(c)
+		if !ok {
+			return
+		}
+		for _, l := range f.sgLegs {
+			if l.same(leg) {
+				return // RP003 reports it, naming the security group
+			}
+		}
+		p.report(*fd)
+	}
+	for _, n := range p.network.NACLs {
+		if n == nil || len(n.Subnets) == 0 {
+			continue
+		}
+		for _, fam := range families() {
+			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
+				firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
+					if !isIntent(*e) || decided.isEmpty() {
+						return
+					}
+					for _, c := range f.peerSubnetCrossings(n, fam, e, decided) {
+						report(c)
+					}
+					if dir == plan.Egress && fam == plan.IPv4 {
+						for _, c := range f.natCrossings(n, e, decided) {
+							report(c)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// peerSubnetCrossings are the crossings of NACL m when the intent e of n
+// names subnets of m: its peer lies within m's subnets (and n's own). An
+// intent towards a wider range (the VPC CIDR) does not say which subnets
+// it means, so it names none.
+func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry, decided space) []crossing {
+	var target *plan.NACL
+	var targets []*plan.Subnet
+	for _, peer := range decided.addrRanges() {
+		// Walk the subnets in address order: the first address of the
+		// peer that no subnet holds ends the search (the VPC's CIDR, the
+		// internet), as does a second NACL or the VPC's default one.
+		at, named := peer.lo, true
+		f.eachSubnetOverlapping(n.VPC, fam, peer, func(o indexedSubnet) bool {
+			if at.Less(o.r.lo) {
+				named = false
+				return false
+			}
+			if o.r.hi.Compare(at) >= 0 {
+				at = o.r.hi.Next()
+			}
+			if o.subnet.NACL == n {
+				return at.IsValid() && at.Compare(peer.hi) <= 0
+			}
+			if o.subnet.NACL == nil || (target != nil && o.subnet.NACL != target) {
+				named = false
+				return false
+			}
+			target = o.subnet.NACL
+			if !slices.Contains(targets, o.subnet) {
+				targets = append(targets, o.subnet)
+			}
+			return at.IsValid() && at.Compare(peer.hi) <= 0
+		})
+		if !named || (at.IsValid() && at.Compare(peer.hi) <= 0) {
+			return nil
+		}
+	}
+	if target == nil {
+		return nil
+	}
+	var out []crossing
+	for _, s := range n.Subnets {
+		r, ok := prefixRange(s.Prefix(fam))
+		if !ok {
+			continue
+		}
+		c := crossing{
+			nacl: target, dir: e.Direction.Opposite(), family: fam, proto: e.Protocol, service: e.Ports,
+			remote: []addrRange{r}, remotePrefix: s.Prefix(fam).Masked(),
+			locals: targets, local: firstPrefix(targets, fam),
+			allowedBy:     RuleRef{Address: e.Source, Number: e.Number},
+			allowedByText: fmt.Sprintf("%s %s rule %d", n.Address, e.Direction, e.Number),
+			localText:     subnetsText(targets, fam),
+			remoteText:    subnetText(s, fam),
+		}
+		c.replies = f.subnetReplies(c)
+		out = append(out, c)
+	}
+	return out
+}
+
+// subnetReplies checks the replies of a crossing between subnets: towards
+// the remote subnet's clients when the requests enter the NACL's subnets,
+// else towards its own subnets' clients.
+func (f *facts) subnetReplies(c crossing) func([]addrRange, []plan.Entry) replyGap {
+	vpc := naclVPC(c.nacl, c.locals)
+	if c.dir == plan.Ingress {
+		return func(ranges []addrRange, entries []plan.Entry) replyGap {
+			return f.remoteReplyGap(vpc, c.family, c.proto, ranges, subnetWorkloads, nil, entries)
+		}
+	}
+	who := f.subnetsClients(c.locals, subnetWorkloads)
+	return func(ranges []addrRange, entries []plan.Entry) replyGap {
+		return localReplyGap(c.proto, c.family, ranges, who, nil, entries)
+	}
+}
+
+// natCrossings follow an outbound intent of n through NAT gateways: for
+// each subnet of n whose route table sends part of the intent's peer to a
+// NAT gateway of the plan, the NAT gateway's subnet NACL sees the requests
+// arrive from the subnet and leave for the peer, and the replies come
+// back from the peer to the NAT gateway's ports 1024-65535 and go on to
+// the subnet's clients.
+func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided space) []crossing {
+	peers := addrSpace(decided.addrRanges()...)
+	var crossings []crossing
+	for _, s := range n.Subnets {
+		local, ok := prefixRange(s.Prefix(plan.IPv4))
+		if !ok {
+			continue
+		}
+		for _, via := range natRoutes(s) {
+			internet := peers.intersect(via.space)
+			if internet.isEmpty() {
+				continue
+			}
+			for _, natSubnet := range via.nat.Subnets {
+				m := natSubnet.NACL
+				if m == nil || natSubnet == s || !natSubnet.IPv4.IsValid() {
+					continue
+				}
+				peerPrefix := e.Prefix.Masked()
+				if ranges := internet.addrRanges(); len(ranges) == 1 {
+					if p, ok := rangePrefix(ranges[0]); ok {
+						peerPrefix = p
+					}
+				}
+				natText := fmt.Sprintf("%s in %s", via.nat.Address, subnetText(natSubnet, plan.IPv4))
+				base := crossing{
+					nacl: m, family: plan.IPv4, proto: e.Protocol, service: e.Ports,
+					locals: []*plan.Subnet{natSubnet}, local: natSubnet.IPv4.Masked(),
+					allowedBy:     RuleRef{Address: e.Source, Number: e.Number},
+					allowedByText: fmt.Sprintf("%s egress rule %d", n.Address, e.Number),
+				}
+				// The requests enter the NAT gateway's subnet from s; the
+				// replies go back to s's clients.
+				in := base
+				in.dir = plan.Ingress
+				in.remote, in.remotePrefix = []addrRange{local}, s.IPv4.Masked()
+				in.remoteText = subnetText(s, plan.IPv4)
+				in.localText = fmt.Sprintf("%s via %s", peerPrefix, natText)
+				in.replies = f.subnetReplies(in)
+				// The NAT gateway opens the connections to the peer, from
+				// its ports 1024-65535.
+				out := base
+				out.dir = plan.Egress
+				out.remote, out.remotePrefix = internet.addrRanges(), peerPrefix
+				out.remoteText = peerPrefix.String()
+				out.localText = fmt.Sprintf("%s for %s", natText, subnetText(s, plan.IPv4))
+				nat := clients{ports: plan.BroadEphemeral, broad: via.nat, broadSubnet: natSubnet}
+				out.replies = func(ranges []addrRange, entries []plan.Entry) replyGap {
+					return localReplyGap(e.Protocol, plan.IPv4, ranges, nat, nil, entries)
+				}
+				crossings = append(crossings, in, out)
+			}
+		}
+	}
+	return crossings
+}
+
+// natRoute is the part of the address space a subnet sends to one NAT
+// gateway.
+type natRoute struct {
+	nat   *plan.Workload
+	space space
+}
+
+// natRoutes finds, by longest prefix match over the subnet's routes, the
+// IPv4 destinations that go to each NAT gateway; the VPC's own CIDRs stay
+// local.
+func natRoutes(s *plan.Subnet) []natRoute {
+	var out []natRoute
+	for _, r := range s.Routes {
+		if r.NATGateway == nil || !r.Destination.Addr().Is4() {
+			continue
+		}
+		dest, ok := prefixRange(r.Destination)
+		if !ok {
+			continue
+		}
+		via := addrSpace(dest)
+		for _, other := range s.Routes {
+			if other.Destination.IsValid() && other.Destination.Addr().Is4() && other.Destination.Bits() > r.Destination.Bits() {
+				if o, ok := prefixRange(other.Destination); ok {
+					via = via.subtract(addrSpace(o))
+				}
+			}
+		}
+		if s.VPC != nil {
+			for _, cidr := range s.VPC.IPv4 {
+				if c, ok := prefixRange(cidr); ok {
+					via = via.subtract(addrSpace(c))
+				}
+			}
+		}
+		if !via.isEmpty() {
+			out = append(out, natRoute{nat: r.NATGateway, space: via})
+		}
+	}
+	return out
+}

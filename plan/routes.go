@@ -1,0 +1,174 @@
+package plan
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// Route resource types the model reads.
+const (
+	typeRouteTable       = "aws_route_table"
+	typeRoute            = "aws_route"
+	typeRouteAssociation = "aws_route_table_association"
+)
+
+func routeModelled(typ string) bool {
+	return typ == typeRouteTable || typ == typeRoute || typ == typeRouteAssociation
+}
+
+// addRoutes gives subnets the routes of their route table: inline route
+// blocks and aws_route resources, through aws_route_table_association.
+// Only which destinations go to a NAT gateway of the plan matters to the
+// checks; a subnet without an association (the VPC's main route table)
+// keeps no routes.
+func (b *builder) addRoutes() error {
+	tables := map[*instance]*[]Route{}
+	for _, inst := range b.ofType(typeRouteTable) {
+		var v routeTableValues
+		if err := b.decode(inst, &v); err != nil {
+			return err
+		}
+		routes := &[]Route{}
+		tables[inst] = routes
+		b.addInlineRoutes(inst, v.Route, routes)
+	}
+	for _, inst := range b.ofType(typeRoute) {
+		var v routeValues
+		if err := b.decode(inst, &v); err != nil {
+			return err
+		}
+		found, err := b.linker.link(inst, "route_table_id", v.RouteTableID, typeRouteTable)
+		if err != nil || len(found) != 1 {
+			b.unresolved(inst.Address, "cannot be linked to a route table: %s", orNoMatch(err, found))
+			continue
+		}
+		dest, ok := b.routeDestination(inst, inst.Unknown, v.DestinationCIDRBlock, v.DestinationIPv6CIDRBlock, "destination_cidr_block", "destination_ipv6_cidr_block")
+		if !ok {
+			continue
+		}
+		route := Route{Destination: dest, Source: inst.Address}
+		if deref(v.NATGatewayID) != "" || inst.Unknown.anyIn("nat_gateway_id") {
+			nat, err := b.linker.link(inst, "nat_gateway_id", v.NATGatewayID, typeNATGateway)
+			switch {
+			case len(nat) == 1:
+				route.NATGateway = b.placed.workloads[nat[0]]
+			case deref(v.NATGatewayID) != "":
+				// A NAT gateway this plan does not manage.
+			default:
+				b.unresolved(inst.Address, "its NAT gateway cannot be linked: %s", orNoMatch(err, nat))
+				continue
+			}
+		}
+		*tables[found[0]] = append(*tables[found[0]], route)
+	}
+	assigned := map[*Subnet]Address{}
+	for _, inst := range b.ofType(typeRouteAssociation) {
+		var v routeAssociationValues
+		if err := b.decode(inst, &v); err != nil {
+			return err
+		}
+		if v.SubnetID == nil && !inst.Unknown.anyIn("subnet_id") {
+			continue // a gateway association (edge route table)
+		}
+		subnets, err := b.linker.link(inst, "subnet_id", v.SubnetID, typeSubnet)
+		if err != nil || len(subnets) != 1 {
+			if v.SubnetID != nil && *v.SubnetID != "" {
+				continue // a subnet this plan does not manage
+			}
+			b.unresolved(inst.Address, "subnet_id cannot be linked to a subnet: %s", orNoMatch(err, subnets))
+			continue
+		}
+		found, err := b.linker.link(inst, "route_table_id", v.RouteTableID, typeRouteTable)
+		if err != nil || len(found) != 1 {
+			if v.RouteTableID != nil && *v.RouteTableID != "" {
+				continue // a route table this plan does not manage
+			}
+			b.unresolved(inst.Address, "route_table_id cannot be linked to a route table: %s", orNoMatch(err, found))
+			continue
+		}
+		s := b.subnets[subnets[0]]
+		if other, ok := assigned[s]; ok {
+			b.unresolved(inst.Address, "associates %s with a second route table (also %s); a subnet has exactly one", s.Address, other)
+			continue
+		}
+		assigned[s] = inst.Address
+		s.Routes = *tables[found[0]]
+		if s.Routes == nil {
+			s.Routes = []Route{}
+		}
+	}
+	return nil
+}
+
+// addInlineRoutes reads the route blocks of a route table. As for
+// security-group rules, the configuration lists the references of all
+// blocks together: a NAT gateway id unknown until apply is given to its
+// block when one block has one or all name the same gateway.
+func (b *builder) addInlineRoutes(inst *instance, values []inlineRouteValue, routes *[]Route) {
+	if inst.Unknown.whole("route") {
+		if written(inst, "route") {
+			b.unresolved(inst.Address, "its routes are unknown until apply")
+		}
+		return
+	}
+	var waiting []int
+	for i, r := range values {
+		unknown := inst.Unknown.element("route", i)
+		dest, ok := b.routeDestination(inst, unknown, r.CIDRBlock, r.IPv6CIDRBlock, "cidr_block", "ipv6_cidr_block")
+		if !ok {
+			continue
+		}
+		route := Route{Destination: dest, Source: inst.Address}
+		if id := deref(r.NATGatewayID); id != "" {
+			if nat := b.linker.withID(id, []string{typeNATGateway}); len(nat) == 1 {
+				route.NATGateway = b.placed.workloads[nat[0]]
+			}
+		}
+		*routes = append(*routes, route)
+		if unknown.anyIn("nat_gateway_id") {
+			waiting = append(waiting, len(*routes)-1)
+		}
+	}
+	if len(waiting) == 0 {
+		return
+	}
+	found, err := b.linker.follow(inst, "route")
+	nats := ofTypes(found, []string{typeNATGateway})
+	switch {
+	case len(nats) == 0:
+		b.unresolved(inst.Address, "the NAT gateways of its routes cannot be linked: %s", orNoMatch(err, nil))
+	case len(nats) == 1:
+		for _, i := range waiting {
+			(*routes)[i].NATGateway = b.placed.workloads[nats[0]]
+		}
+	default:
+		names := make([]string, len(nats))
+		for i, n := range nats {
+			names[i] = string(n.Address)
+		}
+		b.unresolved(inst.Address, "%d routes name NAT gateways known only at apply (%s), and the plan does not say which route names which (aws_route resources would)",
+			len(waiting), strings.Join(names, ", "))
+	}
+}
+
+// routeDestination reads a route's destination CIDR of either family.
+func (b *builder) routeDestination(inst *instance, unknown unknowns, v4, v6 *string, attr4, attr6 string) (netip.Prefix, bool) {
+	if err := unknownIn(unknown, attr4, attr6); err != nil {
+		b.unresolved(inst.Address, "its destination is unknown until apply: %v", err)
+		return netip.Prefix{}, false
+	}
+	text := deref(v4)
+	if text == "" {
+		text = deref(v6)
+	}
+	if text == "" {
+		return netip.Prefix{}, false // a prefix-list or other destination: not a CIDR to route by
+	}
+	p, err := netip.ParsePrefix(text)
+	if err != nil {
+		b.unresolved(inst.Address, "%s", fmt.Sprintf("destination %q is not a CIDR block", text))
+		return netip.Prefix{}, false
+	}
+	return p.Masked(), true
+}
