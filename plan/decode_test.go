@@ -269,6 +269,8 @@ func FuzzDecodeValues(f *testing.F) {
 	for _, s := range []string{
 		`{"id":"acl-1","ingress":[{"rule_no":100,"action":"allow","protocol":"6","cidr_block":"0.0.0.0/0","from_port":0,"to_port":0}],"subnet_ids":["s"]}`,
 		`{"subnet_mapping":[{"subnet_id":"s"}],"vpc_config":[{"subnet_ids":["a"]}],"egress":true}`,
+		// aws_security_group_rule: its value struct embeds the inline rule's
+		`{"type":"ingress","security_group_id":"sg-1","protocol":"tcp","from_port":443,"to_port":443,"cidr_blocks":["0.0.0.0/0"],"self":false}`,
 	} {
 		f.Add([]byte(s))
 	}
