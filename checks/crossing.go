@@ -253,21 +253,14 @@ func (f *facts) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) spac
 		return s
 	}
 	var allowed []addrRange
-	firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
-		if e.Allow {
-			allowed = append(allowed, decided.addrRanges()...)
+	for _, d := range f.decisionsOf(n, dir, fam) {
+		if d.entry.Allow {
+			allowed = append(allowed, d.decided.addrRanges()...)
 		}
-	})
+	}
 	s := addrSpace(allowed...)
 	f.talked[key] = s
 	return s
-}
-
-// exemptFor is the traffic a NACL never filters for hosts in subnets: the
-// Amazon services, the DNS resolver of vpc (of every VPC when unknown) and
-// the addresses all of the subnets share.
-func exemptFor(network *plan.Network, vpc *plan.VPC, subnets []*plan.Subnet, f plan.Family) space {
-	return exemptPeers(network, &plan.NACL{VPC: vpc, Subnets: subnets}, f)
 }
 
 // subnetText is `aws_subnet.app["a"] (10.0.1.0/24)`.

@@ -24,9 +24,15 @@ type facts struct {
 	// fixes are the rule numbers the fixes suggested so far use, by NACL
 	// and direction (both families share a direction's numbers).
 	fixes map[intentKey]map[int]bool
-	// exempt are the peers each NACL never filters, by family (RP001 and
-	// RP002 both need them).
-	exempt map[intentKey]space
+	// exempt are the peers NACLs never filter, by what decides them (RP001,
+	// RP002 and RP003 all need them).
+	exempt map[exemptKey]space
+	// decisions are what each rule of a NACL direction decides (see
+	// firstMatchEach): five checks walk the same rules, so they are
+	// walked once.
+	decisions map[intentKey][]decision
+	// internet is internetAddrs by family, for RP007.
+	internet map[plan.Family]space
 	// members are the members of each security group by subnet.
 	members map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
 	// sgFindings and sgLegs are what RP003 finds, computed once.
@@ -48,7 +54,9 @@ type intentKey struct {
 }
 
 func newFacts(n *plan.Network, cfg Config) *facts {
-	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey]space{}, fixes: map[intentKey]map[int]bool{}, exempt: map[intentKey]space{}, members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
+	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey]space{}, fixes: map[intentKey]map[int]bool{},
+		exempt: map[exemptKey]space{}, decisions: map[intentKey][]decision{}, internet: map[plan.Family]space{},
+		members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
 	for _, s := range n.Subnets {
 		if s == nil {
 			continue
@@ -131,13 +139,36 @@ func (f *facts) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Family)
 		return s
 	}
 	var s space
-	firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
-		if isIntent(*e) {
-			s = append(s, decided...) // decided parts of different rules are disjoint
+	for _, d := range f.decisionsOf(n, dir, fam) {
+		if isIntent(*d.entry) {
+			s = append(s, d.decided...) // decided parts of different rules are disjoint
 		}
-	})
+	}
 	f.intents[key] = s
 	return s
+}
+
+// decision is the traffic one entry of a NACL direction decides: the part
+// of its match that no earlier entry matched. Readers never write decided.
+type decision struct {
+	entry   *plan.Entry
+	decided space
+}
+
+// decisionsOf is firstMatchEach of a NACL direction and family, walked
+// once per network: the entries of family fam in rule order, with what
+// each decides.
+func (f *facts) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Family) []decision {
+	key := intentKey{n, dir, fam}
+	if d, ok := f.decisions[key]; ok {
+		return d
+	}
+	var out []decision
+	firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
+		out = append(out, decision{e, decided})
+	})
+	f.decisions[key] = out
+	return out
 }
 
 // fixNumbers is the set of rule numbers earlier fixes for one NACL
@@ -328,11 +359,39 @@ func (c clients) widen(o clients) clients {
 // exemptFor is exemptPeers of one NACL and family, computed once per
 // network.
 func (f *facts) exemptFor(n *plan.NACL, fam plan.Family) space {
-	key := intentKey{nacl: n, fam: fam}
+	return f.exemptAt(n.VPC, n.Subnets, fam)
+}
+
+// exemptKey is what exemptPeers depends on: the VPC (nil for every VPC of
+// the network), the family, and the addresses all the subnets share.
+type exemptKey struct {
+	vpc    *plan.VPC
+	fam    plan.Family
+	common addrRange
+	shared bool
+}
+
+// exemptAt is the traffic a NACL never filters for hosts in subnets (see
+// exemptPeers), computed once per network for each VPC, family and shared
+// range: many security-group rules meet the same subnets.
+func (f *facts) exemptAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) space {
+	n := &plan.NACL{VPC: vpc, Subnets: subnets}
+	common, shared := sameSubnet(n, fam)
+	key := exemptKey{vpc, fam, common, shared}
 	exempt, ok := f.exempt[key]
 	if !ok {
 		exempt = exemptPeers(f.network, n, fam)
 		f.exempt[key] = exempt
 	}
 	return exempt
+}
+
+// internetAddrs is internetAddrs(fam), computed once per network.
+func (f *facts) internetAddrs(fam plan.Family) space {
+	s, ok := f.internet[fam]
+	if !ok {
+		s = internetAddrs(fam)
+		f.internet[fam] = s
+	}
+	return s
 }

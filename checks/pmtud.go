@@ -55,23 +55,23 @@ func checkPathMTU(p *pass) {
 			continue
 		}
 		for _, fam := range families() {
-			internet := internetAddrs(fam)
+			internet := p.facts.internetAddrs(fam)
 			tcp := spaceOf(flowBox(plan.ProtocolTCP, familyRange(fam), plan.AllPorts)).intersect(internet)
 			var peers space
 			var first *plan.Entry
 			var firstDir plan.Direction
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
-				firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
-					if !e.Allow {
-						return
+				for _, d := range p.facts.decisionsOf(n, dir, fam) {
+					if !d.entry.Allow {
+						continue
 					}
-					if with := decided.intersect(tcp); !with.isEmpty() {
+					if with := d.decided.intersect(tcp); !with.isEmpty() {
 						peers = peers.union(addrSpace(with.addrRanges()...))
 						if first == nil {
-							first, firstDir = e, dir
+							first, firstDir = d.entry, dir
 						}
 					}
-				})
+				}
 			}
 			if first == nil {
 				continue

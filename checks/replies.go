@@ -41,11 +41,11 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 			exempt := p.facts.exemptFor(n, fam)
 			// Only the part of an intent that no earlier rule decides is
 			// traffic the rule really lets through.
-			firstMatchEach(n.Entries(intentDir), fam, func(e *plan.Entry, decided space) {
-				if isIntent(*e) && !decided.isEmpty() {
-					checkIntent(p, n, intentDir, fam, e, decided, exempt)
+			for _, d := range p.facts.decisionsOf(n, intentDir, fam) {
+				if isIntent(*d.entry) && !d.decided.isEmpty() {
+					checkIntent(p, n, intentDir, fam, d.entry, d.decided, exempt)
 				}
-			})
+			}
 		}
 	}
 }

@@ -39,9 +39,10 @@ func checkSubnetPaths(p *pass) {
 		}
 		for _, fam := range families() {
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
-				firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
+				for _, d := range f.decisionsOf(n, dir, fam) {
+					e, decided := d.entry, d.decided
 					if !isIntent(*e) || decided.isEmpty() {
-						return
+						continue
 					}
 					for _, c := range f.peerSubnetCrossings(n, fam, e, decided) {
 						report(c)
@@ -51,7 +52,7 @@ func checkSubnetPaths(p *pass) {
 							report(c)
 						}
 					}
-				})
+				}
 			}
 		}
 	}
