@@ -319,10 +319,10 @@ func (f *facts) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []addrRang
 	for _, r := range ranges {
 		at := r.lo // the first address not yet segmented
 		done := false
-		for _, e := range f.subnetsOverlapping(vpc, fam, r) {
+		f.eachSubnetOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
 			part := addrRange{maxAddr(at, e.r.lo), minAddr(r.hi, e.r.hi)}
 			if part.hi.Less(part.lo) {
-				continue // inside an earlier, overlapping subnet (another VPC's)
+				return true // inside an earlier, overlapping subnet (another VPC's)
 			}
 			if at.Less(part.lo) {
 				add(addrRange{at, part.lo.Prev()}, unknown)
@@ -330,10 +330,11 @@ func (f *facts) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []addrRang
 			add(part, f.clientsOf(members(e.subnet), e.subnet))
 			if part.hi == r.hi {
 				done = true
-				break
+				return false
 			}
 			at = part.hi.Next()
-		}
+			return true
+		})
 		if !done {
 			add(addrRange{at, r.hi}, unknown)
 		}

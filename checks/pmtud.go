@@ -57,7 +57,9 @@ func checkPathMTU(p *pass) {
 		for _, fam := range families() {
 			internet := p.facts.internetAddrs(fam)
 			tcp := spaceOf(flowBox(plan.ProtocolTCP, familyRange(fam), plan.AllPorts)).intersect(internet)
-			var peers space
+			// The addresses of the TCP peers, as they come: mergeRanges
+			// below makes them their union.
+			var peers []addrRange
 			var first *plan.Entry
 			var firstDir plan.Direction
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
@@ -66,7 +68,7 @@ func checkPathMTU(p *pass) {
 						continue
 					}
 					if with := d.decided.intersect(tcp); !with.isEmpty() {
-						peers = peers.union(addrSpace(with.addrRanges()...))
+						peers = append(peers, with.addrRanges()...)
 						if first == nil {
 							first, firstDir = d.entry, dir
 						}
@@ -76,7 +78,7 @@ func checkPathMTU(p *pass) {
 			if first == nil {
 				continue
 			}
-			need, name := tooBig(fam, peers.addrRanges())
+			need, name := tooBig(fam, mergeRanges(peers))
 			parts := denied(n.Ingress, fam, need)
 			var dropped space
 			for _, part := range parts {

@@ -120,18 +120,28 @@ func (s space) intersect(t space) space {
 	return out
 }
 
-// subtract is s − t.
+// subtract is s − t. It never writes s; the result is s itself when t
+// is empty.
 func (s space) subtract(t space) space {
 	out := s
+	// Two buffers take turns holding the pieces left after each box of t:
+	// one allocation each, not one per box.
+	var buf, spare space
 	for _, b := range t {
 		if len(out) == 0 {
 			break
 		}
-		next := make(space, 0, len(out)+2)
+		if !out.overlaps(b) {
+			continue // b takes nothing away: out stays as it is
+		}
+		next := spare[:0]
+		if cap(next) < len(out)+2 {
+			next = make(space, 0, 2*len(out)+4)
+		}
 		for _, a := range out {
 			next = a.minus(b, next)
 		}
-		out = next
+		spare, buf, out = buf, next, next
 	}
 	return out
 }
@@ -255,6 +265,15 @@ func (s space) addrRanges() []addrRange {
 	for _, b := range s {
 		ranges = append(ranges, addrRange{b.addrLo, b.addrHi})
 	}
+	return mergeRanges(ranges)
+}
+
+// mergeRanges sorts ranges (of one family) in place and merges those that
+// overlap or touch: the addresses of their union, as addrRanges gives them.
+func mergeRanges(ranges []addrRange) []addrRange {
+	if len(ranges) == 0 {
+		return nil
+	}
 	slices.SortFunc(ranges, func(a, b addrRange) int { return a.lo.Compare(b.lo) })
 	merged := ranges[:1]
 	for _, r := range ranges[1:] {
@@ -339,11 +358,42 @@ func familySpace(f plan.Family) space {
 
 // addrSpace is all traffic to or from the given addresses.
 func addrSpace(ranges ...addrRange) space {
+	if len(ranges) == 0 {
+		return nil
+	}
+	if sortedDisjoint(ranges) {
+		// The union below would keep every box as it is, in this order.
+		out := make(space, 0, len(ranges))
+		for _, r := range ranges {
+			out = append(out, addrBox(r))
+		}
+		return out
+	}
 	var out space
 	for _, r := range ranges {
-		out = out.union(spaceOf(box{protoLo: 0, protoHi: 255, addrLo: r.lo, addrHi: r.hi, portLo: 0, portHi: 65535}))
+		out = out.union(spaceOf(addrBox(r)))
 	}
 	return out
+}
+
+// addrBox is all traffic to or from the addresses of r.
+func addrBox(r addrRange) box {
+	return box{protoLo: 0, protoHi: 255, addrLo: r.lo, addrHi: r.hi, portLo: 0, portHi: 65535}
+}
+
+// sortedDisjoint reports whether ranges are valid, non-empty, of one
+// family, in address order and without common addresses, as addrRanges
+// returns them.
+func sortedDisjoint(ranges []addrRange) bool {
+	for i, r := range ranges {
+		if addrBox(r).empty() || r.lo.BitLen() != r.hi.BitLen() {
+			return false
+		}
+		if i > 0 && (ranges[i-1].lo.BitLen() != r.lo.BitLen() || ranges[i-1].hi.Compare(r.lo) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // flowBox is one protocol towards an address range on a port range.
