@@ -2,6 +2,7 @@ package checks
 
 import (
 	"cmp"
+	"encoding/binary"
 	"net/netip"
 	"slices"
 
@@ -21,8 +22,104 @@ import (
 // never mixes address families.
 type box struct {
 	protoLo, protoHi uint8
-	addrLo, addrHi   netip.Addr
 	portLo, portHi   uint16
+	addrLo, addrHi   boxAddr
+}
+
+// boxAddr is an address as boxes hold it, ordered as netip.Addr.Compare
+// orders addresses: by family (invalid, IPv4, IPv6), then by value. Unlike
+// netip.Addr it holds no pointer, so the boxes the checks allocate by the
+// hundred thousand on a large plan are memory the garbage collector does
+// not scan, and comparing two is a few integer comparisons.
+type boxAddr struct {
+	hi, lo uint64
+	bits   uint8 // 32 for IPv4, 128 for IPv6, 0 for the invalid address
+}
+
+func toBoxAddr(a netip.Addr) boxAddr {
+	switch {
+	case a.Is4():
+		b := a.As4()
+		return boxAddr{lo: uint64(binary.BigEndian.Uint32(b[:])), bits: 32}
+	case a.Is6():
+		b := a.As16()
+		return boxAddr{hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:]), bits: 128}
+	}
+	return boxAddr{}
+}
+
+// addr is a as a netip.Addr.
+func (a boxAddr) addr() netip.Addr {
+	switch a.bits {
+	case 32:
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], uint32(a.lo))
+		return netip.AddrFrom4(b)
+	case 128:
+		var b [16]byte
+		binary.BigEndian.PutUint64(b[:8], a.hi)
+		binary.BigEndian.PutUint64(b[8:], a.lo)
+		return netip.AddrFrom16(b)
+	}
+	return netip.Addr{}
+}
+
+func (a boxAddr) valid() bool { return a.bits != 0 }
+
+func (a boxAddr) compare(b boxAddr) int {
+	if c := cmp.Compare(a.bits, b.bits); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.hi, b.hi); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.lo, b.lo)
+}
+
+func (a boxAddr) less(b boxAddr) bool { return a.compare(b) < 0 }
+
+// next is the address after a; invalid after the family's last address,
+// as netip.Addr.Next.
+func (a boxAddr) next() boxAddr {
+	switch {
+	case a.bits == 32 && a.lo < 0xffffffff:
+		a.lo++
+	case a.bits == 128 && a.lo < ^uint64(0):
+		a.lo++
+	case a.bits == 128 && a.hi < ^uint64(0):
+		a.hi, a.lo = a.hi+1, 0
+	default:
+		return boxAddr{}
+	}
+	return a
+}
+
+// prev is the address before a; invalid before the family's first
+// address, as netip.Addr.Prev.
+func (a boxAddr) prev() boxAddr {
+	switch {
+	case a.bits == 0 || a.hi == 0 && a.lo == 0:
+		return boxAddr{}
+	case a.lo > 0:
+		a.lo--
+	default:
+		a.hi, a.lo = a.hi-1, ^uint64(0)
+	}
+	return a
+}
+
+func minBoxAddr(a, b boxAddr) boxAddr {
+	if b.less(a) {
+		return b
+	}
+	return a
+}
+
+func maxBoxAddr(a, b boxAddr) boxAddr {
+	if a.less(b) {
+		return b
+	}
+	return a
 }
 
 // point is one concrete packet of a space: protocol, peer address, port.
@@ -37,14 +134,14 @@ type space []box
 
 func (b box) empty() bool {
 	return b.protoLo > b.protoHi || b.portLo > b.portHi ||
-		!b.addrLo.IsValid() || !b.addrHi.IsValid() || b.addrLo.Compare(b.addrHi) > 0
+		!b.addrLo.valid() || !b.addrHi.valid() || b.addrLo.compare(b.addrHi) > 0
 }
 
 // intersect is the common part of b and o (possibly empty).
 func (b box) intersect(o box) box {
 	return box{
 		protoLo: max(b.protoLo, o.protoLo), protoHi: min(b.protoHi, o.protoHi),
-		addrLo: maxAddr(b.addrLo, o.addrLo), addrHi: minAddr(b.addrHi, o.addrHi),
+		addrLo: maxBoxAddr(b.addrLo, o.addrLo), addrHi: minBoxAddr(b.addrHi, o.addrHi),
 		portLo: max(b.portLo, o.portLo), portHi: min(b.portHi, o.portHi),
 	}
 }
@@ -67,17 +164,17 @@ func (b box) minus(o box, out space) space {
 	}
 	mid := b
 	mid.protoLo, mid.protoHi = max(b.protoLo, o.protoLo), min(b.protoHi, o.protoHi)
-	if mid.addrLo.Less(o.addrLo) {
+	if mid.addrLo.less(o.addrLo) {
 		piece := mid
-		piece.addrHi = o.addrLo.Prev()
+		piece.addrHi = o.addrLo.prev()
 		out = append(out, piece)
 	}
-	if o.addrHi.Less(mid.addrHi) {
+	if o.addrHi.less(mid.addrHi) {
 		piece := mid
-		piece.addrLo = o.addrHi.Next()
+		piece.addrLo = o.addrHi.next()
 		out = append(out, piece)
 	}
-	mid.addrLo, mid.addrHi = maxAddr(mid.addrLo, o.addrLo), minAddr(mid.addrHi, o.addrHi)
+	mid.addrLo, mid.addrHi = maxBoxAddr(mid.addrLo, o.addrLo), minBoxAddr(mid.addrHi, o.addrHi)
 	if mid.portLo < o.portLo {
 		piece := mid
 		piece.portHi = o.portLo - 1
@@ -92,8 +189,9 @@ func (b box) minus(o box, out space) space {
 }
 
 func (b box) contains(p point) bool {
+	a := toBoxAddr(p.addr)
 	return b.protoLo <= p.proto && p.proto <= b.protoHi &&
-		b.addrLo.Compare(p.addr) <= 0 && p.addr.Compare(b.addrHi) <= 0 &&
+		b.addrLo.compare(a) <= 0 && a.compare(b.addrHi) <= 0 &&
 		b.portLo <= p.port && p.port <= b.portHi
 }
 
@@ -196,7 +294,7 @@ func (s space) contains(p point) bool {
 func (s space) firstPoint() (point, bool) {
 	var first point
 	for i, b := range s {
-		p := point{b.protoLo, b.addrLo, b.portLo}
+		p := point{b.protoLo, b.addrLo.addr(), b.portLo}
 		if i == 0 || comparePoints(p, first) < 0 {
 			first = p
 		}
@@ -263,7 +361,7 @@ func (s space) addrRanges() []addrRange {
 	}
 	ranges := make([]addrRange, 0, len(s))
 	for _, b := range s {
-		ranges = append(ranges, addrRange{b.addrLo, b.addrHi})
+		ranges = append(ranges, addrRange{b.addrLo.addr(), b.addrHi.addr()})
 	}
 	return mergeRanges(ranges)
 }
@@ -289,7 +387,7 @@ func mergeRanges(ranges []addrRange) []addrRange {
 
 // atAddr is the part of s whose peer address is a.
 func (s space) atAddr(a netip.Addr) space {
-	return s.intersect(space{{protoLo: 0, protoHi: 255, addrLo: a, addrHi: a, portLo: 0, portHi: 65535}})
+	return s.intersect(space{addrBox(addrRange{a, a})})
 }
 
 // prefixRange is the first and last address of a prefix.
@@ -352,8 +450,7 @@ func familyRange(f plan.Family) addrRange {
 
 // familySpace is all traffic of one address family.
 func familySpace(f plan.Family) space {
-	r := familyRange(f)
-	return space{{protoLo: 0, protoHi: 255, addrLo: r.lo, addrHi: r.hi, portLo: 0, portHi: 65535}}
+	return space{addrBox(familyRange(f))}
 }
 
 // addrSpace is all traffic to or from the given addresses.
@@ -378,7 +475,7 @@ func addrSpace(ranges ...addrRange) space {
 
 // addrBox is all traffic to or from the addresses of r.
 func addrBox(r addrRange) box {
-	return box{protoLo: 0, protoHi: 255, addrLo: r.lo, addrHi: r.hi, portLo: 0, portHi: 65535}
+	return box{protoLo: 0, protoHi: 255, addrLo: toBoxAddr(r.lo), addrHi: toBoxAddr(r.hi), portLo: 0, portHi: 65535}
 }
 
 // sortedDisjoint reports whether ranges are valid, non-empty, of one
@@ -402,7 +499,7 @@ func flowBox(proto plan.Protocol, peer addrRange, ports plan.PortRange) box {
 	if !ok {
 		return box{protoLo: 1} // empty
 	}
-	return box{protoLo: lo, protoHi: hi, addrLo: peer.lo, addrHi: peer.hi, portLo: ports.Lo, portHi: ports.Hi}
+	return box{protoLo: lo, protoHi: hi, addrLo: toBoxAddr(peer.lo), addrHi: toBoxAddr(peer.hi), portLo: ports.Lo, portHi: ports.Hi}
 }
 
 // protocolInterval is the protocol numbers a rule protocol matches.
@@ -437,7 +534,7 @@ func entryBox(e plan.Entry) (box, bool) {
 			return box{}, false
 		}
 	}
-	b := box{protoLo: protoLo, protoHi: protoHi, addrLo: peer.lo, addrHi: peer.hi, portLo: ports.Lo, portHi: ports.Hi}
+	b := box{protoLo: protoLo, protoHi: protoHi, addrLo: toBoxAddr(peer.lo), addrHi: toBoxAddr(peer.hi), portLo: ports.Lo, portHi: ports.Hi}
 	return b, !b.empty()
 }
 
