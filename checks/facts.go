@@ -31,8 +31,8 @@ type facts struct {
 	// firstMatchEach): five checks walk the same rules, so they are
 	// walked once.
 	decisions map[intentKey][]decision
-	// internet is internetAddrs by family, for RP007.
-	internet map[plan.Family]space
+	// internetTCP is TCP with the internetAddrs of each family, for RP007.
+	internetTCPs map[plan.Family]space
 	// members are the members of each security group by subnet.
 	members map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
 	// sgFindings and sgLegs are what RP003 finds, computed once.
@@ -55,7 +55,7 @@ type intentKey struct {
 
 func newFacts(n *plan.Network, cfg Config) *facts {
 	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey]space{}, fixes: map[intentKey]map[int]bool{},
-		exempt: map[exemptKey]space{}, decisions: map[intentKey][]decision{}, internet: map[plan.Family]space{},
+		exempt: map[exemptKey]space{}, decisions: map[intentKey][]decision{}, internetTCPs: map[plan.Family]space{},
 		members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
 	for _, s := range n.Subnets {
 		if s == nil {
@@ -387,12 +387,13 @@ func (f *facts) exemptAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family)
 	return exempt
 }
 
-// internetAddrs is internetAddrs(fam), computed once per network.
-func (f *facts) internetAddrs(fam plan.Family) space {
-	s, ok := f.internet[fam]
+// internetTCP is TCP on every port with the internetAddrs of fam,
+// computed once per network.
+func (f *facts) internetTCP(fam plan.Family) space {
+	s, ok := f.internetTCPs[fam]
 	if !ok {
-		s = internetAddrs(fam)
-		f.internet[fam] = s
+		s = spaceOf(flowBox(plan.ProtocolTCP, familyRange(fam), plan.AllPorts)).intersect(internetAddrs(fam))
+		f.internetTCPs[fam] = s
 	}
 	return s
 }

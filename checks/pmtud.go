@@ -55,8 +55,7 @@ func checkPathMTU(p *pass) {
 			continue
 		}
 		for _, fam := range families() {
-			internet := p.facts.internetAddrs(fam)
-			tcp := spaceOf(flowBox(plan.ProtocolTCP, familyRange(fam), plan.AllPorts)).intersect(internet)
+			tcp := p.facts.internetTCP(fam)
 			// The addresses of the TCP peers, as they come: mergeRanges
 			// below makes them their union.
 			var peers []addrRange
@@ -67,11 +66,18 @@ func checkPathMTU(p *pass) {
 					if !d.entry.Allow {
 						continue
 					}
-					if with := d.decided.intersect(tcp); !with.isEmpty() {
-						peers = append(peers, with.addrRanges()...)
-						if first == nil {
-							first, firstDir = d.entry, dir
+					// The addresses of decided ∩ tcp, without building it.
+					with := false
+					for _, a := range d.decided {
+						for _, b := range tcp {
+							if c := a.intersect(b); !c.empty() {
+								peers = append(peers, addrRange{c.addrLo.addr(), c.addrHi.addr()})
+								with = true
+							}
 						}
+					}
+					if with && first == nil {
+						first, firstDir = d.entry, dir
 					}
 				}
 			}
@@ -79,14 +85,10 @@ func checkPathMTU(p *pass) {
 				continue
 			}
 			need, name := tooBig(fam, mergeRanges(peers))
-			parts := denied(n.Ingress, fam, need)
-			var dropped space
-			for _, part := range parts {
-				dropped = append(dropped, part.space...)
-			}
-			if !need.subtract(dropped).isEmpty() {
+			if allowsAny(n.Ingress, fam, need) {
 				continue // allowed from some of those peers: a deliberate choice
 			}
+			parts := denied(n.Ingress, fam, need)
 			fix := "icmp type 3 code 4 from 0.0.0.0/0"
 			if fam == plan.IPv6 {
 				fix = "icmpv6 (protocol 58) type 2 from ::/0"

@@ -270,6 +270,16 @@ func (s space) split(b box, rest space) (in, out space) {
 	return in, out
 }
 
+// without is s − b appended to buf[:0] (a buffer the caller no longer
+// needs, or nil): the rest of split, when the common part is not needed.
+func (s space) without(b box, buf space) space {
+	out := buf[:0]
+	for _, a := range s {
+		out = a.minus(b, out)
+	}
+	return out
+}
+
 // union is s ∪ t, kept disjoint.
 func (s space) union(t space) space {
 	extra := t.subtract(s)
