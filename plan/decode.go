@@ -106,14 +106,17 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 		if err != nil {
 			return err
 		}
+		// Fields set one by one, not through pointers, so that rc stays
+		// on the stack for the changes that are not kept.
 		var rc rawResourceChange
-		for _, f := range []struct {
-			tok  token
-			into *string
-		}{{mode, &rc.Mode}, {deposed, &rc.Deposed}, {typ, &rc.Type}} {
-			if *f.into, err = f.tok.value(); err != nil {
-				return err
-			}
+		if rc.Mode, err = mode.value(); err != nil {
+			return err
+		}
+		if rc.Deposed, err = deposed.value(); err != nil {
+			return err
+		}
+		if rc.Type, err = typ.value(); err != nil {
+			return err
 		}
 		if rc.Mode != "managed" || rc.Deposed != "" {
 			return nil
@@ -122,13 +125,14 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 		if !modelled(rc.Type) {
 			return nil // skipped without decoding its change
 		}
-		for _, f := range []struct {
-			tok  token
-			into *string
-		}{{address, &rc.Address}, {module, &rc.ModuleAddress}, {name, &rc.Name}} {
-			if *f.into, err = f.tok.value(); err != nil {
-				return err
-			}
+		if rc.Address, err = address.value(); err != nil {
+			return err
+		}
+		if rc.ModuleAddress, err = module.value(); err != nil {
+			return err
+		}
+		if rc.Name, err = name.value(); err != nil {
+			return err
 		}
 		rc.Index = s.keep.copy(index)
 		switch {
