@@ -102,12 +102,58 @@ type linker struct {
 	// (by its path and the call's name), sorted by path.
 	children map[string][][]moduleStep
 	paths    modulePaths
+	// parsed caches parseRefs by reference list: the instances of a
+	// module share its configuration, so the same lists come back once
+	// per module instance.
+	parsed map[refList]parsedRefs
+}
+
+// refList identifies a list of references of the configuration by its
+// first element and length.
+type refList struct {
+	first *string
+	n     int
+}
+
+// parsedRefs is what resolve reads from a list of references.
+type parsedRefs struct {
+	groups []referenceGroup
+	// paired: a reference is count.index, each.key or each.value, so the
+	// referring block's key pairs the instances; eachValue: one is
+	// each.value.
+	paired, eachValue bool
+}
+
+// parseRefs parses and groups a list of references, once per list.
+func (l *linker) parseRefs(refs []string) parsedRefs {
+	var key refList
+	if len(refs) > 0 {
+		key = refList{&refs[0], len(refs)}
+		if p, ok := l.parsed[key]; ok {
+			return p
+		}
+	}
+	var p parsedRefs
+	parsed := make([]reference, 0, len(refs))
+	for _, raw := range refs {
+		r := parseReference(raw)
+		if r.Kind == refCountIndex || r.Kind == refEachKey || r.Kind == refEachValue {
+			p.paired = true
+		}
+		p.eachValue = p.eachValue || r.Kind == refEachValue
+		parsed = append(parsed, r)
+	}
+	p.groups = groupReferences(parsed)
+	if len(refs) > 0 {
+		l.parsed[key] = p
+	}
+	return p
 }
 
 func newLinker(instances []*instance, cfg *configIndex) *linker {
 	l := &linker{
 		cfg: cfg, byID: map[string][]*instance{}, byBlock: map[string][]*instance{}, byKey: map[string][]*instance{},
-		children: map[string][][]moduleStep{}, paths: modulePaths{},
+		children: map[string][][]moduleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
 	}
 	if cfg != nil {
 		l.paths = cfg.paths
@@ -233,20 +279,14 @@ func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair st
 	if depth > maxLinkDepth {
 		return nil, errors.New("references nest too deeply to follow")
 	}
-	parsed := make([]reference, 0, len(refs))
-	eachValue := false
-	for _, raw := range refs {
-		r := parseReference(raw)
-		if r.Kind == refCountIndex || r.Kind == refEachKey || r.Kind == refEachValue {
-			pair = from.key
-		}
-		eachValue = eachValue || r.Kind == refEachValue
-		parsed = append(parsed, r)
+	parsed := l.parseRefs(refs)
+	if parsed.paired {
+		pair = from.key
 	}
 	module := formatModulePath(steps)
 	var found []*instance
 	var errs []error
-	if eachValue {
+	if parsed.eachValue {
 		// each.value is the element of for_each at this instance's key:
 		// for_each = aws_subnet.web pairs each key with that instance.
 		if from.forEach == nil || from.forEach.ExpressionData == nil || len(from.forEach.References) == 0 {
@@ -256,7 +296,7 @@ func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair st
 			found, errs = append(found, got...), appendErr(errs, err)
 		}
 	}
-	for _, g := range groupReferences(parsed) {
+	for _, g := range parsed.groups {
 		switch g.kind {
 		case refResource:
 			got, err := l.instancesOf(module, g.name, g.keys, pair)
