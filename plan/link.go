@@ -94,10 +94,14 @@ func (c *configIndex) resource(module, typ, name string) (*tfjson.ConfigResource
 // linker resolves attributes that hold ids: by the id when it is known, or
 // through the configuration's references when it is unknown until apply.
 type linker struct {
-	cfg     *configIndex
-	byID    map[string][]*instance
-	byBlock map[string][]*instance // module instance + "|" + TYPE.NAME
-	byKey   map[string][]*instance // module instance + "|" + TYPE.NAME + "|" + key
+	cfg *configIndex
+	// byID indexes instances by their known id, built on the first
+	// lookup: finding the ids means reading every instance's values, and
+	// a plan that creates everything never looks one up.
+	byID      map[string][]*instance
+	instances []*instance
+	byBlock   map[string][]*instance // module instance + "|" + TYPE.NAME
+	byKey     map[string][]*instance // module instance + "|" + TYPE.NAME + "|" + key
 	// children lists the module instances called from a module instance
 	// (by its path and the call's name), sorted by path.
 	children map[string][][]moduleStep
@@ -152,7 +156,7 @@ func (l *linker) parseRefs(refs []string) parsedRefs {
 
 func newLinker(instances []*instance, cfg *configIndex) *linker {
 	l := &linker{
-		cfg: cfg, byID: map[string][]*instance{}, byBlock: map[string][]*instance{}, byKey: map[string][]*instance{},
+		cfg: cfg, instances: instances, byBlock: map[string][]*instance{}, byKey: map[string][]*instance{},
 		children: map[string][][]moduleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
 	}
 	if cfg != nil {
@@ -161,12 +165,6 @@ func newLinker(instances []*instance, cfg *configIndex) *linker {
 	modules := map[string][]moduleStep{}
 	seen := map[string]bool{}
 	for _, inst := range instances {
-		var v struct {
-			ID *string `json:"id"`
-		}
-		if decodeValues(string(inst.Address), inst.Values, &v) == nil && v.ID != nil && *v.ID != "" {
-			l.byID[*v.ID] = append(l.byID[*v.ID], inst)
-		}
 		block := inst.Module + "|" + inst.Type + "." + inst.Name
 		l.byBlock[block] = append(l.byBlock[block], inst)
 		l.byKey[block+"|"+inst.Key] = append(l.byKey[block+"|"+inst.Key], inst)
@@ -237,6 +235,17 @@ func (l *linker) linkList(inst *instance, attr string, ids []*string, types ...s
 }
 
 func (l *linker) withID(id string, types []string) []*instance {
+	if l.byID == nil {
+		l.byID = map[string][]*instance{}
+		for _, inst := range l.instances {
+			var v struct {
+				ID *string `json:"id"`
+			}
+			if decodeValues(string(inst.Address), inst.Values, &v) == nil && v.ID != nil && *v.ID != "" {
+				l.byID[*v.ID] = append(l.byID[*v.ID], inst)
+			}
+		}
+	}
 	return ofTypes(l.byID[id], types)
 }
 
