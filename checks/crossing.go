@@ -40,9 +40,11 @@ type crossing struct {
 	// allowedBy is the rule that allows the connection, as a reference
 	// and in words.
 	allowedBy     RuleRef
-	allowedByText string
-	// localText and remoteText describe the two ends in messages.
-	localText, remoteText string
+	allowedByText func() string
+	// localText and remoteText describe the two ends in messages. These
+	// texts are functions: only the few crossings that are reported are
+	// described.
+	localText, remoteText func() string
 }
 
 // brokenLeg is what a crossing finding is about, to tell whether two
@@ -153,11 +155,11 @@ func (c crossing) flow(leg Leg) *Flow {
 // connectionText is "CLIENT → SERVER on tcp/5432 (allowed by RULE)"; the
 // requests come from the remote end when they enter the NACL's subnets.
 func (c crossing) connectionText() string {
-	client, server := c.localText, c.remoteText
+	client, server := c.localText(), c.remoteText()
 	if c.dir == plan.Ingress {
 		client, server = server, client
 	}
-	return fmt.Sprintf("%s → %s on %s/%s (allowed by %s)", client, server, c.proto, c.service, c.allowedByText)
+	return fmt.Sprintf("%s → %s on %s/%s (allowed by %s)", client, server, c.proto, c.service, c.allowedByText())
 }
 
 // requestFinding reports a crossing whose requests the NACL drops
