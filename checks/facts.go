@@ -31,7 +31,10 @@ type facts struct {
 	// firstMatchEach): five checks walk the same rules, so they are
 	// walked once.
 	decisions map[intentKey][]decision
-	// internetTCP is TCP with the internetAddrs of each family, for RP007.
+	// intentGaps are the reply gaps of the intents of each NACL direction
+	// and protocol, by the addresses they reach (see intentReplies).
+	intentGaps map[intentProto][]rangesGap
+	// internetTCPs is TCP with the internetAddrs of each family, for RP007.
 	internetTCPs map[plan.Family]space
 	// members are the members of each security group by subnet.
 	members map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
@@ -55,7 +58,7 @@ type intentKey struct {
 
 func newFacts(n *plan.Network, cfg Config) *facts {
 	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey]space{}, fixes: map[intentKey]map[int]bool{},
-		exempt: map[exemptKey]space{}, decisions: map[intentKey][]decision{}, internetTCPs: map[plan.Family]space{},
+		exempt: map[exemptKey]space{}, decisions: map[intentKey][]decision{}, internetTCPs: map[plan.Family]space{}, intentGaps: map[intentProto][]rangesGap{},
 		members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
 	for _, s := range n.Subnets {
 		if s == nil {
@@ -146,6 +149,35 @@ func (f *facts) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Family)
 	}
 	f.intents[key] = s
 	return s
+}
+
+// intentProto is a NACL direction and family with a protocol.
+type intentProto struct {
+	intentKey
+	proto plan.Protocol
+}
+
+// rangesGap is the reply gap of traffic to or from ranges.
+type rangesGap struct {
+	ranges []addrRange
+	gap    replyGap
+}
+
+// intentReplies is gap(ranges), the reply gap of the intents of NACL n in
+// intentDir with protocol proto towards the addresses ranges, computed
+// once for all such intents: the replies do not depend on the service
+// ports, and intents that differ only there (443 and 80 from 0.0.0.0/0)
+// are common. Readers never write the gap.
+func (f *facts) intentReplies(n *plan.NACL, intentDir plan.Direction, fam plan.Family, proto plan.Protocol, ranges []addrRange, gap func([]addrRange) replyGap) replyGap {
+	key := intentProto{intentKey{n, intentDir, fam}, proto}
+	for _, known := range f.intentGaps[key] {
+		if slices.Equal(known.ranges, ranges) {
+			return known.gap
+		}
+	}
+	g := gap(ranges)
+	f.intentGaps[key] = append(f.intentGaps[key], rangesGap{ranges, g})
+	return g
 }
 
 // decision is the traffic one entry of a NACL direction decides: the part

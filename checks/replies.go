@@ -57,13 +57,13 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 // subnets'.
 func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, decided, exempt space) {
 	replyDir := intentDir.Opposite()
-	var gap replyGap
-	if intentDir == plan.Ingress {
-		gap = p.facts.remoteReplyGap(n.VPC, fam, intent.Protocol, decided.addrRanges(), subnetWorkloads, exempt, n.Entries(replyDir))
-	} else {
+	gap := p.facts.intentReplies(n, intentDir, fam, intent.Protocol, decided.addrRanges(), func(ranges []addrRange) replyGap {
+		if intentDir == plan.Ingress {
+			return p.facts.remoteReplyGap(n.VPC, fam, intent.Protocol, ranges, subnetWorkloads, exempt, n.Entries(replyDir))
+		}
 		who := p.facts.subnetsClients(n.Subnets, subnetWorkloads)
-		gap = localReplyGap(intent.Protocol, fam, decided.addrRanges(), who, exempt, n.Entries(replyDir))
-	}
+		return localReplyGap(intent.Protocol, fam, ranges, who, exempt, n.Entries(replyDir))
+	})
 	need, parts, who := gap.need, gap.parts, gap.who
 	if len(parts) == 0 {
 		return
