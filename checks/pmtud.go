@@ -70,10 +70,15 @@ func checkPathMTU(p *pass) {
 					with := false
 					for _, a := range d.decided {
 						for _, b := range tcp {
-							if c := a.intersect(b); !c.empty() {
-								peers = append(peers, addrRange{c.addrLo.addr(), c.addrHi.addr()})
-								with = true
+							if !a.meets(b) {
+								continue
 							}
+							c := a.intersect(b)
+							r := addrRange{c.addrLo.addr(), c.addrHi.addr()}
+							if last := len(peers) - 1; last < 0 || peers[last] != r { // boxes of other ports repeat it
+								peers = append(peers, r)
+							}
+							with = true
 						}
 					}
 					if with && first == nil {

@@ -146,10 +146,21 @@ func (b box) intersect(o box) box {
 	}
 }
 
+// meets reports whether b and o have traffic in common: whether their
+// intersection is not empty, without building it, and deciding on the
+// protocols and ports (two bytes, two words) before the addresses.
+func (b box) meets(o box) bool {
+	if max(b.protoLo, o.protoLo) > min(b.protoHi, o.protoHi) || max(b.portLo, o.portLo) > min(b.portHi, o.portHi) {
+		return false
+	}
+	lo, hi := maxBoxAddr(b.addrLo, o.addrLo), minBoxAddr(b.addrHi, o.addrHi)
+	return lo.valid() && hi.valid() && lo.compare(hi) <= 0
+}
+
 // minus appends b − o to out as at most six disjoint boxes: the protocol
 // slabs outside o, then within those the address slabs, then the ports.
 func (b box) minus(o box, out space) space {
-	if b.intersect(o).empty() {
+	if !b.meets(o) {
 		return append(out, b)
 	}
 	if b.protoLo < o.protoLo {
@@ -247,7 +258,7 @@ func (s space) subtract(t space) space {
 // overlaps reports whether s and b have traffic in common.
 func (s space) overlaps(b box) bool {
 	for _, a := range s {
-		if !a.intersect(b).empty() {
+		if a.meets(b) {
 			return true
 		}
 	}

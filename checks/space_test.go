@@ -261,3 +261,28 @@ func TestBoxAddrMatchesNetip(t *testing.T) {
 		}
 	}
 }
+
+// meets must agree with building the intersection, empty boxes included.
+func TestMeetsIsNonEmptyIntersection(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	randomBox := func() box {
+		b := randomSmallBox(r)
+		switch r.IntN(8) {
+		case 0:
+			b.protoLo, b.protoHi = b.protoHi+1, b.protoLo
+		case 1:
+			b.portLo, b.portHi = b.portHi+1, b.portLo
+		case 2:
+			b.addrLo, b.addrHi = b.addrHi.next(), b.addrLo
+		case 3:
+			b.addrLo = boxAddr{}
+		}
+		return b
+	}
+	for range 20000 {
+		a, b := randomBox(), randomBox()
+		if got, want := a.meets(b), !a.intersect(b).empty(); got != want {
+			t.Fatalf("%v meets %v = %v, want %v", a, b, got, want)
+		}
+	}
+}
