@@ -102,7 +102,7 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	replyDir := c.dir.Opposite()
 	ranges := passing.addrRanges()
 	if c.scopedReplies {
-		ranges = addrSpace(ranges...).intersect(f.talkedTo(c.nacl, replyDir, c.family)).addrRanges()
+		ranges = intersectRanges(ranges, f.talkedTo(c.nacl, replyDir, c.family))
 	}
 	gap := c.replies(ranges, c.nacl.Entries(replyDir))
 	replyParts, who := gap.parts, gap.who
@@ -248,8 +248,9 @@ func dropText(parts []deniedPart) string {
 	return "rules " + joinAnd(numbers)
 }
 
-// talkedTo is every address a NACL direction allows some traffic for.
-func (f *facts) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) space {
+// talkedTo is every address a NACL direction allows some traffic for,
+// sorted and merged as addrRanges gives them.
+func (f *facts) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) []addrRange {
 	key := intentKey{n, dir, fam}
 	if s, ok := f.talked[key]; ok {
 		return s
@@ -260,7 +261,7 @@ func (f *facts) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) spac
 			allowed = append(allowed, d.decided.addrRanges()...)
 		}
 	}
-	s := addrSpace(allowed...)
+	s := mergeRanges(allowed)
 	f.talked[key] = s
 	return s
 }

@@ -20,13 +20,15 @@ type facts struct {
 	subnets [3][]indexedSubnet
 	intents map[intentKey]space
 	// talked are the addresses each NACL direction allows anything for.
-	talked map[intentKey]space
+	talked map[intentKey][]addrRange
 	// fixes are the rule numbers the fixes suggested so far use, by NACL
 	// and direction (both families share a direction's numbers).
 	fixes map[intentKey]map[int]bool
 	// exempt are the peers NACLs never filter, by what decides them (RP001,
 	// RP002 and RP003 all need them).
 	exempt map[exemptKey]space
+	// exemptRanges are the addresses of exempt, sorted and merged.
+	exemptRanges map[exemptKey][]addrRange
 	// decisions are what each rule of a NACL direction decides (see
 	// firstMatchEach): five checks walk the same rules, so they are
 	// walked once.
@@ -57,8 +59,8 @@ type intentKey struct {
 }
 
 func newFacts(n *plan.Network, cfg Config) *facts {
-	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey]space{}, fixes: map[intentKey]map[int]bool{},
-		exempt: map[exemptKey]space{}, decisions: map[intentKey][]decision{}, internetTCPs: map[plan.Family]space{}, intentGaps: map[intentProto][]rangesGap{},
+	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey][]addrRange{}, fixes: map[intentKey]map[int]bool{},
+		exempt: map[exemptKey]space{}, exemptRanges: map[exemptKey][]addrRange{}, decisions: map[intentKey][]decision{}, internetTCPs: map[plan.Family]space{}, intentGaps: map[intentProto][]rangesGap{},
 		members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
 	for _, s := range n.Subnets {
 		if s == nil {
@@ -408,15 +410,30 @@ type exemptKey struct {
 // exemptPeers), computed once per network for each VPC, family and shared
 // range: many security-group rules meet the same subnets.
 func (f *facts) exemptAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) space {
-	n := &plan.NACL{VPC: vpc, Subnets: subnets}
-	common, shared := sameSubnet(n, fam)
-	key := exemptKey{vpc, fam, common, shared}
+	key := f.exemptKey(vpc, subnets, fam)
 	exempt, ok := f.exempt[key]
 	if !ok {
-		exempt = exemptPeers(f.network, n, fam)
+		exempt = exemptPeers(f.network, &plan.NACL{VPC: vpc, Subnets: subnets}, fam)
 		f.exempt[key] = exempt
 	}
 	return exempt
+}
+
+func (f *facts) exemptKey(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) exemptKey {
+	common, shared := sameSubnet(&plan.NACL{VPC: vpc, Subnets: subnets}, fam)
+	return exemptKey{vpc, fam, common, shared}
+}
+
+// exemptRangesAt is the addresses of exemptAt(vpc, subnets, fam), sorted
+// and merged (the exempt traffic is all traffic with them).
+func (f *facts) exemptRangesAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) []addrRange {
+	key := f.exemptKey(vpc, subnets, fam)
+	ranges, ok := f.exemptRanges[key]
+	if !ok {
+		ranges = f.exemptAt(vpc, subnets, fam).addrRanges()
+		f.exemptRanges[key] = ranges
+	}
+	return ranges
 }
 
 // internetTCP is TCP on every port with the internetAddrs of fam,

@@ -132,7 +132,7 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 		for _, n := range order {
 			locals := groups[n]
 			c := f.groupEnd(g, r, n, locals, fam)
-			c.remote = addrSpace(peer).subtract(f.exemptAt(naclVPC(n, locals), locals, fam)).addrRanges()
+			c.remote = subtractRanges([]addrRange{peer}, f.exemptRangesAt(naclVPC(n, locals), locals, fam))
 			c.remotePrefix, c.remoteText = r.Prefix, r.Prefix.String
 			c.replies = f.replies(c, subnetWorkloads, g, locals)
 			c.scopedReplies = true
@@ -197,7 +197,7 @@ func (f *facts) groupEnd(local *plan.SecurityGroup, r plan.SGRule, n *plan.NACL,
 // remote in subnet other; local is the group at the NACL's end.
 func (f *facts) remoteSubnet(c *crossing, local, remote *plan.SecurityGroup, other *plan.Subnet, locals []*plan.Subnet) {
 	peer, _ := prefixRange(other.Prefix(c.family))
-	c.remote = addrSpace(peer).subtract(f.exemptAt(naclVPC(c.nacl, locals), locals, c.family)).addrRanges()
+	c.remote = subtractRanges([]addrRange{peer}, f.exemptRangesAt(naclVPC(c.nacl, locals), locals, c.family))
 	c.remotePrefix = other.Prefix(c.family).Masked()
 	fam := c.family
 	c.remoteText = func() string { return membersText(remote, []*plan.Subnet{other}, fam, f.membersIn) }

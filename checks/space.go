@@ -406,6 +406,55 @@ func mergeRanges(ranges []addrRange) []addrRange {
 	return merged
 }
 
+// intersectRanges is the addresses in both a and b (each sorted and
+// merged, as addrRanges gives them), sorted and merged: what
+// addrSpace(a...).intersect(addrSpace(b...)).addrRanges() is, in one walk.
+func intersectRanges(a, b []addrRange) []addrRange {
+	var out []addrRange
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		lo, hi := maxAddr(a[i].lo, b[j].lo), minAddr(a[i].hi, b[j].hi)
+		if lo.Compare(hi) <= 0 {
+			// Pieces of one range of a (or of b) are separated by gaps of
+			// the other: none touches the previous one.
+			out = append(out, addrRange{lo, hi})
+		}
+		if a[i].hi.Less(b[j].hi) {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// subtractRanges is the addresses of a not in b (each sorted and merged),
+// sorted and merged: addrSpace(a...).subtract(addrSpace(b...)).addrRanges(),
+// in one walk.
+func subtractRanges(a, b []addrRange) []addrRange {
+	var out []addrRange
+	j := 0
+	for _, r := range a {
+		for j < len(b) && b[j].hi.Less(r.lo) {
+			j++
+		}
+		lo, covered := r.lo, false
+		for k := j; k < len(b) && b[k].lo.Compare(r.hi) <= 0; k++ {
+			if lo.Less(b[k].lo) {
+				out = append(out, addrRange{lo, b[k].lo.Prev()})
+			}
+			if b[k].hi.Compare(r.hi) >= 0 {
+				covered = true
+				break
+			}
+			lo = maxAddr(lo, b[k].hi.Next())
+		}
+		if !covered {
+			out = append(out, addrRange{lo, r.hi})
+		}
+	}
+	return out
+}
+
 // atAddr is the part of s whose peer address is a.
 func (s space) atAddr(a netip.Addr) space {
 	return s.intersect(space{addrBox(addrRange{a, a})})

@@ -286,3 +286,35 @@ func TestMeetsIsNonEmptyIntersection(t *testing.T) {
 		}
 	}
 }
+
+// intersectRanges and subtractRanges must give what the space arithmetic
+// gives for address-only spaces.
+func TestRangeWalksMatchSpaces(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	randomRanges := func() []addrRange {
+		var s space
+		for range r.IntN(4) {
+			lo, hi := sortedPair(r, 8)
+			s = s.union(addrSpace(addrRange{smallAddr(lo), smallAddr(hi)}))
+		}
+		return s.addrRanges()
+	}
+	for range 3000 {
+		a, b := randomRanges(), randomRanges()
+		if got, want := intersectRanges(a, b), addrSpace(a...).intersect(addrSpace(b...)).addrRanges(); !slices.Equal(got, want) {
+			t.Fatalf("intersectRanges(%v, %v) = %v, want %v", a, b, got, want)
+		}
+		if got, want := subtractRanges(a, b), addrSpace(a...).subtract(addrSpace(b...)).addrRanges(); !slices.Equal(got, want) {
+			t.Fatalf("subtractRanges(%v, %v) = %v, want %v", a, b, got, want)
+		}
+	}
+	// The edges of the family.
+	all := []addrRange{familyRange(plan.IPv4)}
+	edges := []addrRange{{netip.MustParseAddr("0.0.0.0"), netip.MustParseAddr("0.0.0.0")}, {netip.MustParseAddr("255.255.255.255"), netip.MustParseAddr("255.255.255.255")}}
+	if got, want := subtractRanges(all, edges), addrSpace(all...).subtract(addrSpace(edges...)).addrRanges(); !slices.Equal(got, want) {
+		t.Errorf("subtractRanges of the edges = %v, want %v", got, want)
+	}
+	if got := subtractRanges(all, all); got != nil {
+		t.Errorf("subtractRanges(all, all) = %v, want nothing", got)
+	}
+}
