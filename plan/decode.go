@@ -63,9 +63,13 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 		doc.ResourceChanges = nil
 		return nil
 	}
-	doc.ResourceChanges = []rawResourceChange{} // present, even if empty
 	doc.ManagedChanges = 0
-	return s.elements(func() error {
+	// The changes are gathered in blocks, then copied once into a slice
+	// of their number: appending to one slice grows it by a quarter at a
+	// time, which copied the changes of a large plan four times over.
+	var blocks [][]rawResourceChange
+	total := 0
+	err := s.elements(func() error {
 		if s.null() {
 			return nil
 		}
@@ -145,9 +149,22 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 		}
 		rc.Change.After = s.keep.copy(rc.Change.After)
 		rc.Change.AfterUnknown = s.keep.copy(rc.Change.AfterUnknown)
-		doc.ResourceChanges = append(doc.ResourceChanges, rc)
+		if last := len(blocks) - 1; last < 0 || len(blocks[last]) == cap(blocks[last]) {
+			size := 16
+			if last >= 0 {
+				size = min(2*cap(blocks[last]), 1024)
+			}
+			blocks = append(blocks, make([]rawResourceChange, 0, size))
+		}
+		blocks[len(blocks)-1] = append(blocks[len(blocks)-1], rc)
+		total++
 		return nil
 	})
+	doc.ResourceChanges = make([]rawResourceChange, 0, total) // present, even if empty
+	for _, b := range blocks {
+		doc.ResourceChanges = append(doc.ResourceChanges, b...)
+	}
+	return err
 }
 
 // arena copies the values the model keeps out of the input, into few
