@@ -36,8 +36,8 @@ type facts struct {
 	// intentGaps are the reply gaps of the intents of each NACL direction
 	// and protocol, by the addresses they reach (see intentReplies).
 	intentGaps map[intentProto][]rangesGap
-	// internetTCPs is TCP with the internetAddrs of each family, for RP007.
-	internetTCPs map[plan.Family]space
+	// internet is internetRanges by family, for RP007.
+	internet map[plan.Family][]addrRange
 	// members are the members of each security group by subnet.
 	members map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
 	// sgFindings and sgLegs are what RP003 finds, computed once.
@@ -60,7 +60,7 @@ type intentKey struct {
 
 func newFacts(n *plan.Network, cfg Config) *facts {
 	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey][]addrRange{}, fixes: map[intentKey]map[int]bool{},
-		exempt: map[exemptKey]space{}, exemptRanges: map[exemptKey][]addrRange{}, decisions: map[intentKey][]decision{}, internetTCPs: map[plan.Family]space{}, intentGaps: map[intentProto][]rangesGap{},
+		exempt: map[exemptKey]space{}, exemptRanges: map[exemptKey][]addrRange{}, decisions: map[intentKey][]decision{}, internet: map[plan.Family][]addrRange{}, intentGaps: map[intentProto][]rangesGap{},
 		members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
 	for _, s := range n.Subnets {
 		if s == nil {
@@ -436,13 +436,13 @@ func (f *facts) exemptRangesAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.F
 	return ranges
 }
 
-// internetTCP is TCP on every port with the internetAddrs of fam,
+// internetRanges is the internetAddrs of fam as sorted, merged ranges,
 // computed once per network.
-func (f *facts) internetTCP(fam plan.Family) space {
-	s, ok := f.internetTCPs[fam]
+func (f *facts) internetRanges(fam plan.Family) []addrRange {
+	r, ok := f.internet[fam]
 	if !ok {
-		s = spaceOf(flowBox(plan.ProtocolTCP, familyRange(fam), plan.AllPorts)).intersect(internetAddrs(fam))
-		f.internetTCPs[fam] = s
+		r = internetAddrs(fam).addrRanges()
+		f.internet[fam] = r
 	}
-	return s
+	return r
 }

@@ -50,15 +50,17 @@ func tooBig(f plan.Family, peers []addrRange) (space, string) {
 }
 
 func checkPathMTU(p *pass) {
+	tcpNumber, _, _ := protocolInterval(plan.ProtocolTCP)
 	for _, n := range p.network.NACLs {
 		if n == nil {
 			continue
 		}
 		for _, fam := range families() {
-			tcp := p.facts.internetTCP(fam)
-			// The addresses of the TCP peers, as they come: mergeRanges
-			// below makes them their union.
-			var peers []addrRange
+			internet := p.facts.internetRanges(fam)
+			// The TCP peers are the internet addresses of the TCP traffic
+			// the allow rules decide: the addresses of that traffic, as
+			// they come, merged and cut to the internet's once.
+			var tcpAddrs []addrRange
 			var first *plan.Entry
 			var firstDir plan.Direction
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
@@ -66,30 +68,24 @@ func checkPathMTU(p *pass) {
 					if !d.entry.Allow {
 						continue
 					}
-					// The addresses of decided ∩ tcp, without building it.
-					with := false
 					for _, a := range d.decided {
-						for _, b := range tcp {
-							if !a.meets(b) {
-								continue
-							}
-							c := a.intersect(b)
-							r := addrRange{c.addrLo.addr(), c.addrHi.addr()}
-							if last := len(peers) - 1; last < 0 || peers[last] != r { // boxes of other ports repeat it
-								peers = append(peers, r)
-							}
-							with = true
+						if a.protoLo > tcpNumber || a.protoHi < tcpNumber {
+							continue
 						}
-					}
-					if with && first == nil {
-						first, firstDir = d.entry, dir
+						r := addrRange{a.addrLo.addr(), a.addrHi.addr()}
+						if last := len(tcpAddrs) - 1; last < 0 || tcpAddrs[last] != r { // boxes of other ports repeat it
+							tcpAddrs = append(tcpAddrs, r)
+						}
+						if first == nil && meetsAny(r, internet) {
+							first, firstDir = d.entry, dir
+						}
 					}
 				}
 			}
 			if first == nil {
 				continue
 			}
-			need, name := tooBig(fam, mergeRanges(peers))
+			need, name := tooBig(fam, intersectRanges(mergeRanges(tcpAddrs), internet))
 			if allowsAny(n.Ingress, fam, need) {
 				continue // allowed from some of those peers: a deliberate choice
 			}

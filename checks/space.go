@@ -427,6 +427,16 @@ func intersectRanges(a, b []addrRange) []addrRange {
 	return out
 }
 
+// meetsAny reports whether r has an address in one of ranges.
+func meetsAny(r addrRange, ranges []addrRange) bool {
+	for _, o := range ranges {
+		if r.lo.Compare(o.hi) <= 0 && o.lo.Compare(r.hi) <= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // subtractRanges is the addresses of a not in b (each sorted and merged),
 // sorted and merged: addrSpace(a...).subtract(addrSpace(b...)).addrRanges(),
 // in one walk.
