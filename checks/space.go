@@ -268,14 +268,23 @@ func (s space) overlaps(b box) bool {
 // split is s ∩ b (a new space) and s − b, appended to rest[:0] (a buffer
 // the caller no longer needs, or nil), in one walk over s.
 func (s space) split(b box, rest space) (in, out space) {
+	// Count the common pieces first: in is allocated once, at its size.
+	n := 0
+	for _, a := range s {
+		if a.meets(b) {
+			n++
+		}
+	}
+	if n > 0 {
+		in = make(space, 0, n)
+	}
 	out = rest[:0]
 	for _, a := range s {
-		c := a.intersect(b)
-		if c.empty() {
+		if !a.meets(b) {
 			out = append(out, a)
 			continue
 		}
-		in = append(in, c)
+		in = append(in, a.intersect(b))
 		out = a.minus(b, out)
 	}
 	return in, out
