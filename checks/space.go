@@ -547,7 +547,7 @@ func addrSpace(ranges ...addrRange) space {
 	if len(ranges) == 0 {
 		return nil
 	}
-	if sortedDisjoint(ranges) {
+	if disjoint(ranges) {
 		// The union below would keep every box as it is, in this order.
 		out := make(space, 0, len(ranges))
 		for _, r := range ranges {
@@ -567,16 +567,28 @@ func addrBox(r addrRange) box {
 	return box{protoLo: 0, protoHi: 255, addrLo: toBoxAddr(r.lo), addrHi: toBoxAddr(r.hi), portLo: 0, portHi: 65535}
 }
 
-// sortedDisjoint reports whether ranges are valid, non-empty, of one
-// family, in address order and without common addresses, as addrRanges
-// returns them.
-func sortedDisjoint(ranges []addrRange) bool {
+// disjoint reports whether ranges are valid, non-empty, of one family
+// and without common addresses: in address order (as addrRanges returns
+// them), or a few in any order (the peers exemptPeers lists).
+func disjoint(ranges []addrRange) bool {
+	const fewRanges = 8 // compared pairwise
+	// sorted: so far, in which case a range after the last is after all.
+	sorted := true
 	for i, r := range ranges {
-		if addrBox(r).empty() || r.lo.BitLen() != r.hi.BitLen() {
+		if addrBox(r).empty() || r.lo.BitLen() != r.hi.BitLen() || r.lo.BitLen() != ranges[0].lo.BitLen() {
 			return false
 		}
-		if i > 0 && (ranges[i-1].lo.BitLen() != r.lo.BitLen() || ranges[i-1].hi.Compare(r.lo) >= 0) {
+		if i == 0 || sorted && ranges[i-1].hi.Less(r.lo) {
+			continue
+		}
+		sorted = false
+		if len(ranges) > fewRanges {
 			return false
+		}
+		for _, o := range ranges[:i] {
+			if r.lo.Compare(o.hi) <= 0 && o.lo.Compare(r.hi) <= 0 {
+				return false
+			}
 		}
 	}
 	return true

@@ -318,3 +318,23 @@ func TestRangeWalksMatchSpaces(t *testing.T) {
 		t.Errorf("subtractRanges(all, all) = %v, want nothing", got)
 	}
 }
+
+// addrSpace builds disjoint ranges directly: the boxes, in their order,
+// must be those of the union it makes of other ranges.
+func TestAddrSpaceMatchesUnion(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 5000 {
+		var ranges []addrRange
+		for range r.IntN(12) {
+			lo, hi := sortedPair(r, 8)
+			ranges = append(ranges, addrRange{smallAddr(lo), smallAddr(hi)})
+		}
+		var want space
+		for _, rg := range ranges {
+			want = want.union(spaceOf(addrBox(rg)))
+		}
+		if got := addrSpace(ranges...); !slices.Equal(got, want) {
+			t.Fatalf("addrSpace(%v) = %v, want %v", ranges, got, want)
+		}
+	}
+}
