@@ -101,7 +101,9 @@ type linker struct {
 	byID      map[string][]*instance
 	instances []*instance
 	byBlock   map[string][]*instance // module instance + "|" + TYPE.NAME
-	byKey     map[string][]*instance // module instance + "|" + TYPE.NAME + "|" + key
+	// byKey indexes the instances of the blocks of more than
+	// fewInstances by key, on first use (see withKey).
+	byKey map[string]map[string][]*instance
 	// children lists the module instances called from a module instance
 	// (by its path and the call's name), sorted by path.
 	children map[string][][]moduleStep
@@ -156,7 +158,7 @@ func (l *linker) parseRefs(refs []string) parsedRefs {
 
 func newLinker(instances []*instance, cfg *configIndex) *linker {
 	l := &linker{
-		cfg: cfg, instances: instances, byBlock: map[string][]*instance{}, byKey: map[string][]*instance{},
+		cfg: cfg, instances: instances, byBlock: map[string][]*instance{}, byKey: map[string]map[string][]*instance{},
 		children: map[string][][]moduleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
 	}
 	if cfg != nil {
@@ -167,7 +169,6 @@ func newLinker(instances []*instance, cfg *configIndex) *linker {
 	for _, inst := range instances {
 		block := inst.Module + "|" + inst.Type + "." + inst.Name
 		l.byBlock[block] = append(l.byBlock[block], inst)
-		l.byKey[block+"|"+inst.Key] = append(l.byKey[block+"|"+inst.Key], inst)
 		if seen[inst.Module] {
 			continue
 		}
@@ -424,7 +425,7 @@ func lastPart(s string) string { return s[strings.LastIndexByte(s, '.')+1:] }
 func (l *linker) instancesOf(module, block string, keys []string, pair string) ([]*instance, error) {
 	all := l.byBlock[module+"|"+block]
 	if len(keys) == 1 {
-		return slices.Clone(l.byKey[module+"|"+block+"|"+keys[0]]), nil
+		return l.withKey(module+"|"+block, all, keys[0]), nil
 	}
 	if len(keys) > 0 {
 		var out []*instance
@@ -436,12 +437,40 @@ func (l *linker) instancesOf(module, block string, keys []string, pair string) (
 		return out, nil
 	}
 	if len(all) > 1 && pair != "" {
-		if paired := l.byKey[module+"|"+block+"|"+pair]; len(paired) > 0 {
+		if paired := l.withKey(module+"|"+block, all, pair); len(paired) > 0 {
 			return paired[:1:1], nil
 		}
 		return nil, fmt.Errorf("%s has no instance [%s]: its index is an expression the plan does not evaluate", qualify(module, block), pair)
 	}
 	return all, nil
+}
+
+// fewInstances is the most instances of a block withKey walks: most blocks
+// have one instance per module instance, and an index of each would cost
+// more to build than the walks.
+const fewInstances = 8
+
+// withKey is a new list of the instances of a block (all, in plan order)
+// whose key is key.
+func (l *linker) withKey(block string, all []*instance, key string) []*instance {
+	var out []*instance
+	if len(all) <= fewInstances {
+		for _, inst := range all {
+			if inst.Key == key {
+				out = append(out, inst)
+			}
+		}
+		return out
+	}
+	index, ok := l.byKey[block]
+	if !ok {
+		index = map[string][]*instance{}
+		for _, inst := range all {
+			index[inst.Key] = append(index[inst.Key], inst)
+		}
+		l.byKey[block] = index
+	}
+	return slices.Clone(index[key])
 }
 
 // resolveVariable follows var.NAME to the module call that sets it.
