@@ -40,9 +40,11 @@ type crossing struct {
 	// allowedBy is the rule that allows the connection, as a reference
 	// and in words.
 	allowedBy     RuleRef
-	allowedByText string
-	// localText and remoteText describe the two ends in messages.
-	localText, remoteText string
+	allowedByText func() string
+	// localText and remoteText describe the two ends in messages. These
+	// texts are functions: only the few crossings that are reported are
+	// described.
+	localText, remoteText func() string
 }
 
 // brokenLeg is what a crossing finding is about, to tell whether two
@@ -100,7 +102,7 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	replyDir := c.dir.Opposite()
 	ranges := passing.addrRanges()
 	if c.scopedReplies {
-		ranges = addrSpace(ranges...).intersect(f.talkedTo(c.nacl, replyDir, c.family)).addrRanges()
+		ranges = intersectRanges(ranges, f.talkedTo(c.nacl, replyDir, c.family))
 	}
 	gap := c.replies(ranges, c.nacl.Entries(replyDir))
 	replyParts, who := gap.parts, gap.who
@@ -153,11 +155,11 @@ func (c crossing) flow(leg Leg) *Flow {
 // connectionText is "CLIENT → SERVER on tcp/5432 (allowed by RULE)"; the
 // requests come from the remote end when they enter the NACL's subnets.
 func (c crossing) connectionText() string {
-	client, server := c.localText, c.remoteText
+	client, server := c.localText(), c.remoteText()
 	if c.dir == plan.Ingress {
 		client, server = server, client
 	}
-	return fmt.Sprintf("%s → %s on %s/%s (allowed by %s)", client, server, c.proto, c.service, c.allowedByText)
+	return fmt.Sprintf("%s → %s on %s/%s (allowed by %s)", client, server, c.proto, c.service, c.allowedByText())
 }
 
 // requestFinding reports a crossing whose requests the NACL drops
@@ -246,28 +248,22 @@ func dropText(parts []deniedPart) string {
 	return "rules " + joinAnd(numbers)
 }
 
-// talkedTo is every address a NACL direction allows some traffic for.
-func (f *facts) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) space {
+// talkedTo is every address a NACL direction allows some traffic for,
+// sorted and merged as addrRanges gives them.
+func (f *facts) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) []addrRange {
 	key := intentKey{n, dir, fam}
 	if s, ok := f.talked[key]; ok {
 		return s
 	}
 	var allowed []addrRange
-	firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
-		if e.Allow {
-			allowed = append(allowed, decided.addrRanges()...)
+	for _, d := range f.decisionsOf(n, dir, fam) {
+		if d.entry.Allow {
+			allowed = append(allowed, d.decided.addrRanges()...)
 		}
-	})
-	s := addrSpace(allowed...)
+	}
+	s := mergeRanges(allowed)
 	f.talked[key] = s
 	return s
-}
-
-// exemptFor is the traffic a NACL never filters for hosts in subnets: the
-// Amazon services, the DNS resolver of vpc (of every VPC when unknown) and
-// the addresses all of the subnets share.
-func exemptFor(network *plan.Network, vpc *plan.VPC, subnets []*plan.Subnet, f plan.Family) space {
-	return exemptPeers(network, &plan.NACL{VPC: vpc, Subnets: subnets}, f)
 }
 
 // subnetText is `aws_subnet.app["a"] (10.0.1.0/24)`.

@@ -57,6 +57,37 @@ func denied(entries []plan.Entry, f plan.Family, need space) []deniedPart {
 	return parts
 }
 
+// allowsAny reports whether entries (one NACL direction) let some of need
+// through: whether denied(entries, f, need) leaves part of need out. It
+// stops at the first allow entry that matches what earlier entries left.
+func allowsAny(entries []plan.Entry, f plan.Family, need space) bool {
+	remaining, owned := need, false // need is the caller's: never written
+	var spare space
+	for i := range entries {
+		if remaining.isEmpty() {
+			return false
+		}
+		e := &entries[i]
+		if !inFamily(*e, f) {
+			continue
+		}
+		b, ok := entryBox(*e)
+		if !ok || !remaining.overlaps(b) {
+			continue
+		}
+		if e.Allow {
+			return true
+		}
+		rest := remaining.without(b, spare)
+		spare = nil
+		if owned {
+			spare = remaining[:0]
+		}
+		remaining, owned = rest, true
+	}
+	return false
+}
+
 // firstMatchEach walks entries in rule order and reports, for each entry of
 // family f, the part of its traffic that no earlier entry matched: the
 // traffic this entry actually decides.

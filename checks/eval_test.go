@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"testing"
@@ -260,5 +261,36 @@ func TestFirstMatchEachReportsUndecidedTraffic(t *testing.T) {
 	ranges := decided[100].addrRanges()
 	if len(ranges) != 2 || ranges[0].String() != "0.0.0.0-198.51.99.255" || ranges[1].String() != "198.51.101.0-255.255.255.255" {
 		t.Errorf("rule 100 decides addresses %v, want all but 198.51.100.0/24", ranges)
+	}
+}
+
+// allowsAny must say whether denied leaves part of need out, on random
+// NACLs and traffic.
+func TestAllowsAnyMatchesDenied(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	cidrs := []string{"10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "0.0.0.0/0", "192.168.0.0/16"}
+	protos := []plan.Protocol{plan.ProtocolTCP, plan.ProtocolUDP, plan.ProtocolAll}
+	outcomes := map[bool]int{}
+	for range 2000 {
+		var entries []plan.Entry
+		for i := range r.IntN(6) {
+			lo := uint16(r.IntN(3) * 1000)
+			entries = append(entries, rule(100+10*i, r.IntN(2) == 0, protos[r.IntN(len(protos))], cidrs[r.IntN(len(cidrs))], lo, lo+uint16(r.IntN(2000))))
+		}
+		peer, _ := prefixRange(netip.MustParsePrefix(cidrs[r.IntN(len(cidrs))]))
+		lo := uint16(r.IntN(3000))
+		need := spaceOf(flowBox(protos[r.IntN(2)], peer, plan.PortRange{Lo: lo, Hi: lo + uint16(r.IntN(3000))}))
+		var dropped space
+		for _, part := range denied(entries, plan.IPv4, need) {
+			dropped = append(dropped, part.space...)
+		}
+		got, want := allowsAny(entries, plan.IPv4, need), !need.subtract(dropped).isEmpty()
+		if got != want {
+			t.Fatalf("allowsAny = %v, want %v for %v and %v", got, want, entries, need)
+		}
+		outcomes[want]++
+	}
+	if outcomes[true] < 100 || outcomes[false] < 100 {
+		t.Errorf("too few cases of one outcome: %v", outcomes)
 	}
 }

@@ -20,13 +20,24 @@ type facts struct {
 	subnets [3][]indexedSubnet
 	intents map[intentKey]space
 	// talked are the addresses each NACL direction allows anything for.
-	talked map[intentKey]space
+	talked map[intentKey][]addrRange
 	// fixes are the rule numbers the fixes suggested so far use, by NACL
 	// and direction (both families share a direction's numbers).
 	fixes map[intentKey]map[int]bool
-	// exempt are the peers each NACL never filters, by family (RP001 and
-	// RP002 both need them).
-	exempt map[intentKey]space
+	// exempt are the peers NACLs never filter, by what decides them (RP001,
+	// RP002 and RP003 all need them).
+	exempt map[exemptKey]space
+	// exemptRanges are the addresses of exempt, sorted and merged.
+	exemptRanges map[exemptKey][]addrRange
+	// decisions are what each rule of a NACL direction decides (see
+	// firstMatchEach): five checks walk the same rules, so they are
+	// walked once.
+	decisions map[intentKey][]decision
+	// intentGaps are the reply gaps of the intents of each NACL direction
+	// and protocol, by the addresses they reach (see intentReplies).
+	intentGaps map[intentProto][]rangesGap
+	// internet is internetRanges by family, for RP007.
+	internet map[plan.Family][]addrRange
 	// members are the members of each security group by subnet.
 	members map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
 	// sgFindings and sgLegs are what RP003 finds, computed once.
@@ -48,7 +59,9 @@ type intentKey struct {
 }
 
 func newFacts(n *plan.Network, cfg Config) *facts {
-	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey]space{}, fixes: map[intentKey]map[int]bool{}, exempt: map[intentKey]space{}, members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
+	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey][]addrRange{}, fixes: map[intentKey]map[int]bool{},
+		exempt: map[exemptKey]space{}, exemptRanges: map[exemptKey][]addrRange{}, decisions: map[intentKey][]decision{}, internet: map[plan.Family][]addrRange{}, intentGaps: map[intentProto][]rangesGap{},
+		members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
 	for _, s := range n.Subnets {
 		if s == nil {
 			continue
@@ -131,13 +144,65 @@ func (f *facts) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Family)
 		return s
 	}
 	var s space
-	firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
-		if isIntent(*e) {
-			s = append(s, decided...) // decided parts of different rules are disjoint
+	for _, d := range f.decisionsOf(n, dir, fam) {
+		if isIntent(*d.entry) {
+			s = append(s, d.decided...) // decided parts of different rules are disjoint
 		}
-	})
+	}
 	f.intents[key] = s
 	return s
+}
+
+// intentProto is a NACL direction and family with a protocol.
+type intentProto struct {
+	intentKey
+	proto plan.Protocol
+}
+
+// rangesGap is the reply gap of traffic to or from ranges.
+type rangesGap struct {
+	ranges []addrRange
+	gap    replyGap
+}
+
+// intentReplies is gap(ranges), the reply gap of the intents of NACL n in
+// intentDir with protocol proto towards the addresses ranges, computed
+// once for all such intents: the replies do not depend on the service
+// ports, and intents that differ only there (443 and 80 from 0.0.0.0/0)
+// are common. Readers never write the gap.
+func (f *facts) intentReplies(n *plan.NACL, intentDir plan.Direction, fam plan.Family, proto plan.Protocol, ranges []addrRange, gap func([]addrRange) replyGap) replyGap {
+	key := intentProto{intentKey{n, intentDir, fam}, proto}
+	for _, known := range f.intentGaps[key] {
+		if slices.Equal(known.ranges, ranges) {
+			return known.gap
+		}
+	}
+	g := gap(ranges)
+	f.intentGaps[key] = append(f.intentGaps[key], rangesGap{ranges, g})
+	return g
+}
+
+// decision is the traffic one entry of a NACL direction decides: the part
+// of its match that no earlier entry matched. Readers never write decided.
+type decision struct {
+	entry   *plan.Entry
+	decided space
+}
+
+// decisionsOf is firstMatchEach of a NACL direction and family, walked
+// once per network: the entries of family fam in rule order, with what
+// each decides.
+func (f *facts) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Family) []decision {
+	key := intentKey{n, dir, fam}
+	if d, ok := f.decisions[key]; ok {
+		return d
+	}
+	var out []decision
+	firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
+		out = append(out, decision{e, decided})
+	})
+	f.decisions[key] = out
+	return out
 }
 
 // fixNumbers is the set of rule numbers earlier fixes for one NACL
@@ -288,10 +353,10 @@ func (f *facts) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []addrRang
 	for _, r := range ranges {
 		at := r.lo // the first address not yet segmented
 		done := false
-		for _, e := range f.subnetsOverlapping(vpc, fam, r) {
+		f.eachSubnetOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
 			part := addrRange{maxAddr(at, e.r.lo), minAddr(r.hi, e.r.hi)}
 			if part.hi.Less(part.lo) {
-				continue // inside an earlier, overlapping subnet (another VPC's)
+				return true // inside an earlier, overlapping subnet (another VPC's)
 			}
 			if at.Less(part.lo) {
 				add(addrRange{at, part.lo.Prev()}, unknown)
@@ -299,10 +364,11 @@ func (f *facts) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []addrRang
 			add(part, f.clientsOf(members(e.subnet), e.subnet))
 			if part.hi == r.hi {
 				done = true
-				break
+				return false
 			}
 			at = part.hi.Next()
-		}
+			return true
+		})
 		if !done {
 			add(addrRange{at, r.hi}, unknown)
 		}
@@ -328,11 +394,55 @@ func (c clients) widen(o clients) clients {
 // exemptFor is exemptPeers of one NACL and family, computed once per
 // network.
 func (f *facts) exemptFor(n *plan.NACL, fam plan.Family) space {
-	key := intentKey{nacl: n, fam: fam}
+	return f.exemptAt(n.VPC, n.Subnets, fam)
+}
+
+// exemptKey is what exemptPeers depends on: the VPC (nil for every VPC of
+// the network), the family, and the addresses all the subnets share.
+type exemptKey struct {
+	vpc    *plan.VPC
+	fam    plan.Family
+	common addrRange
+	shared bool
+}
+
+// exemptAt is the traffic a NACL never filters for hosts in subnets (see
+// exemptPeers), computed once per network for each VPC, family and shared
+// range: many security-group rules meet the same subnets.
+func (f *facts) exemptAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) space {
+	key := f.exemptKey(vpc, subnets, fam)
 	exempt, ok := f.exempt[key]
 	if !ok {
-		exempt = exemptPeers(f.network, n, fam)
+		exempt = exemptPeers(f.network, &plan.NACL{VPC: vpc, Subnets: subnets}, fam)
 		f.exempt[key] = exempt
 	}
 	return exempt
+}
+
+func (f *facts) exemptKey(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) exemptKey {
+	common, shared := sameSubnet(&plan.NACL{VPC: vpc, Subnets: subnets}, fam)
+	return exemptKey{vpc, fam, common, shared}
+}
+
+// exemptRangesAt is the addresses of exemptAt(vpc, subnets, fam), sorted
+// and merged (the exempt traffic is all traffic with them).
+func (f *facts) exemptRangesAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) []addrRange {
+	key := f.exemptKey(vpc, subnets, fam)
+	ranges, ok := f.exemptRanges[key]
+	if !ok {
+		ranges = f.exemptAt(vpc, subnets, fam).addrRanges()
+		f.exemptRanges[key] = ranges
+	}
+	return ranges
+}
+
+// internetRanges is the internetAddrs of fam as sorted, merged ranges,
+// computed once per network.
+func (f *facts) internetRanges(fam plan.Family) []addrRange {
+	r, ok := f.internet[fam]
+	if !ok {
+		r = internetAddrs(fam).addrRanges()
+		f.internet[fam] = r
+	}
+	return r
 }

@@ -50,41 +50,46 @@ func tooBig(f plan.Family, peers []addrRange) (space, string) {
 }
 
 func checkPathMTU(p *pass) {
+	tcpNumber, _, _ := protocolInterval(plan.ProtocolTCP)
 	for _, n := range p.network.NACLs {
 		if n == nil {
 			continue
 		}
 		for _, fam := range families() {
-			internet := internetAddrs(fam)
-			tcp := spaceOf(flowBox(plan.ProtocolTCP, familyRange(fam), plan.AllPorts)).intersect(internet)
-			var peers space
+			internet := p.facts.internetRanges(fam)
+			// The TCP peers are the internet addresses of the TCP traffic
+			// the allow rules decide: the addresses of that traffic, as
+			// they come, merged and cut to the internet's once.
+			var tcpAddrs []addrRange
 			var first *plan.Entry
 			var firstDir plan.Direction
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
-				firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
-					if !e.Allow {
-						return
+				for _, d := range p.facts.decisionsOf(n, dir, fam) {
+					if !d.entry.Allow {
+						continue
 					}
-					if with := decided.intersect(tcp); !with.isEmpty() {
-						peers = peers.union(addrSpace(with.addrRanges()...))
-						if first == nil {
-							first, firstDir = e, dir
+					for _, a := range d.decided {
+						if a.protoLo > tcpNumber || a.protoHi < tcpNumber {
+							continue
+						}
+						r := addrRange{a.addrLo.addr(), a.addrHi.addr()}
+						if last := len(tcpAddrs) - 1; last < 0 || tcpAddrs[last] != r { // boxes of other ports repeat it
+							tcpAddrs = append(tcpAddrs, r)
+						}
+						if first == nil && meetsAny(r, internet) {
+							first, firstDir = d.entry, dir
 						}
 					}
-				})
+				}
 			}
 			if first == nil {
 				continue
 			}
-			need, name := tooBig(fam, peers.addrRanges())
-			parts := denied(n.Ingress, fam, need)
-			var dropped space
-			for _, part := range parts {
-				dropped = append(dropped, part.space...)
-			}
-			if !need.subtract(dropped).isEmpty() {
+			need, name := tooBig(fam, intersectRanges(mergeRanges(tcpAddrs), internet))
+			if allowsAny(n.Ingress, fam, need) {
 				continue // allowed from some of those peers: a deliberate choice
 			}
+			parts := denied(n.Ingress, fam, need)
 			fix := "icmp type 3 code 4 from 0.0.0.0/0"
 			if fam == plan.IPv6 {
 				fix = "icmpv6 (protocol 58) type 2 from ::/0"

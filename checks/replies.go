@@ -41,11 +41,11 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 			exempt := p.facts.exemptFor(n, fam)
 			// Only the part of an intent that no earlier rule decides is
 			// traffic the rule really lets through.
-			firstMatchEach(n.Entries(intentDir), fam, func(e *plan.Entry, decided space) {
-				if isIntent(*e) && !decided.isEmpty() {
-					checkIntent(p, n, intentDir, fam, e, decided, exempt)
+			for _, d := range p.facts.decisionsOf(n, intentDir, fam) {
+				if isIntent(*d.entry) && !d.decided.isEmpty() {
+					checkIntent(p, n, intentDir, fam, d.entry, d.decided, exempt)
 				}
-			})
+			}
 		}
 	}
 }
@@ -57,13 +57,13 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 // subnets'.
 func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, decided, exempt space) {
 	replyDir := intentDir.Opposite()
-	var gap replyGap
-	if intentDir == plan.Ingress {
-		gap = p.facts.remoteReplyGap(n.VPC, fam, intent.Protocol, decided.addrRanges(), subnetWorkloads, exempt, n.Entries(replyDir))
-	} else {
+	gap := p.facts.intentReplies(n, intentDir, fam, intent.Protocol, decided.addrRanges(), func(ranges []addrRange) replyGap {
+		if intentDir == plan.Ingress {
+			return p.facts.remoteReplyGap(n.VPC, fam, intent.Protocol, ranges, subnetWorkloads, exempt, n.Entries(replyDir))
+		}
 		who := p.facts.subnetsClients(n.Subnets, subnetWorkloads)
-		gap = localReplyGap(intent.Protocol, fam, decided.addrRanges(), who, exempt, n.Entries(replyDir))
-	}
+		return localReplyGap(intent.Protocol, fam, ranges, who, exempt, n.Entries(replyDir))
+	})
 	need, parts, who := gap.need, gap.parts, gap.who
 	if len(parts) == 0 {
 		return

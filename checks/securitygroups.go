@@ -26,7 +26,7 @@ func (f *facts) securityGroupFindings() []Finding {
 		return f.sgFindings
 	}
 	f.sgDone = true
-	seen := map[string]bool{}
+	seen := map[crossingKey]bool{}
 	for _, g := range f.network.SecurityGroups {
 		if g == nil || len(g.Members) == 0 {
 			continue
@@ -53,13 +53,31 @@ func (f *facts) securityGroupFindings() []Finding {
 	return f.sgFindings
 }
 
-// key identifies a crossing's NACL, direction, traffic and ends.
-func (c crossing) key() string {
-	var locals []string
-	for _, s := range c.locals {
-		locals = append(locals, string(s.Address))
+// crossingKey identifies a crossing's NACL, direction, traffic and ends.
+type crossingKey struct {
+	nacl    plan.Address
+	dir     plan.Direction
+	family  plan.Family
+	proto   plan.Protocol
+	service plan.PortRange
+	remote  netip.Prefix
+	locals  string // the local subnets' addresses, joined by ","
+}
+
+func (c crossing) key() crossingKey {
+	k := crossingKey{nacl: c.nacl.Address, dir: c.dir, family: c.family, proto: c.proto, service: c.service, remote: c.remotePrefix}
+	switch len(c.locals) {
+	case 0:
+	case 1:
+		k.locals = string(c.locals[0].Address)
+	default:
+		addrs := make([]string, len(c.locals))
+		for i, s := range c.locals {
+			addrs[i] = string(s.Address)
+		}
+		k.locals = strings.Join(addrs, ",")
 	}
-	return fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s", c.nacl.Address, c.dir, c.family, c.proto, c.service, c.remotePrefix, strings.Join(locals, ","))
+	return k
 }
 
 // membersIn are the members of group g placed in subnet s.
@@ -114,8 +132,8 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 		for _, n := range order {
 			locals := groups[n]
 			c := f.groupEnd(g, r, n, locals, fam)
-			c.remote = addrSpace(peer).subtract(exemptFor(f.network, naclVPC(n, locals), locals, fam)).addrRanges()
-			c.remotePrefix, c.remoteText = r.Prefix, r.Prefix.String()
+			c.remote = subtractRanges([]addrRange{peer}, f.exemptRangesAt(naclVPC(n, locals), locals, fam))
+			c.remotePrefix, c.remoteText = r.Prefix, r.Prefix.String
 			c.replies = f.replies(c, subnetWorkloads, g, locals)
 			c.scopedReplies = true
 			out = append(out, c)
@@ -161,15 +179,17 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 // groupEnd starts a crossing of rule r at NACL n, whose subnets locals
 // hold members of group local.
 func (f *facts) groupEnd(local *plan.SecurityGroup, r plan.SGRule, n *plan.NACL, locals []*plan.Subnet, fam plan.Family) crossing {
-	allowedBy := string(r.Source)
-	if r.Inline {
-		allowedBy = fmt.Sprintf("%s inline %s rule", r.Source, r.Direction)
+	allowedBy := func() string {
+		if r.Inline {
+			return fmt.Sprintf("%s inline %s rule", r.Source, r.Direction)
+		}
+		return string(r.Source)
 	}
 	return crossing{
 		nacl: n, dir: r.Direction, family: fam, proto: r.Protocol, service: r.Ports,
 		locals: locals, local: firstPrefix(locals, fam),
 		allowedBy: RuleRef{Address: r.Source}, allowedByText: allowedBy,
-		localText: membersText(local, locals, fam, f.membersIn),
+		localText: func() string { return membersText(local, locals, fam, f.membersIn) },
 	}
 }
 
@@ -177,9 +197,10 @@ func (f *facts) groupEnd(local *plan.SecurityGroup, r plan.SGRule, n *plan.NACL,
 // remote in subnet other; local is the group at the NACL's end.
 func (f *facts) remoteSubnet(c *crossing, local, remote *plan.SecurityGroup, other *plan.Subnet, locals []*plan.Subnet) {
 	peer, _ := prefixRange(other.Prefix(c.family))
-	c.remote = addrSpace(peer).subtract(exemptFor(f.network, naclVPC(c.nacl, locals), locals, c.family)).addrRanges()
+	c.remote = subtractRanges([]addrRange{peer}, f.exemptRangesAt(naclVPC(c.nacl, locals), locals, c.family))
 	c.remotePrefix = other.Prefix(c.family).Masked()
-	c.remoteText = membersText(remote, []*plan.Subnet{other}, c.family, f.membersIn)
+	fam := c.family
+	c.remoteText = func() string { return membersText(remote, []*plan.Subnet{other}, fam, f.membersIn) }
 	members := func(s *plan.Subnet) []*plan.Workload { return f.membersIn(remote, s) }
 	c.replies = f.replies(*c, members, local, locals)
 }

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"cmp"
+	"encoding/binary"
 	"net/netip"
 	"slices"
 
@@ -21,8 +22,104 @@ import (
 // never mixes address families.
 type box struct {
 	protoLo, protoHi uint8
-	addrLo, addrHi   netip.Addr
 	portLo, portHi   uint16
+	addrLo, addrHi   boxAddr
+}
+
+// boxAddr is an address as boxes hold it, ordered as netip.Addr.Compare
+// orders addresses: by family (invalid, IPv4, IPv6), then by value. Unlike
+// netip.Addr it holds no pointer, so the boxes the checks allocate by the
+// hundred thousand on a large plan are memory the garbage collector does
+// not scan, and comparing two is a few integer comparisons.
+type boxAddr struct {
+	hi, lo uint64
+	bits   uint8 // 32 for IPv4, 128 for IPv6, 0 for the invalid address
+}
+
+func toBoxAddr(a netip.Addr) boxAddr {
+	switch {
+	case a.Is4():
+		b := a.As4()
+		return boxAddr{lo: uint64(binary.BigEndian.Uint32(b[:])), bits: 32}
+	case a.Is6():
+		b := a.As16()
+		return boxAddr{hi: binary.BigEndian.Uint64(b[:8]), lo: binary.BigEndian.Uint64(b[8:]), bits: 128}
+	}
+	return boxAddr{}
+}
+
+// addr is a as a netip.Addr.
+func (a boxAddr) addr() netip.Addr {
+	switch a.bits {
+	case 32:
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], uint32(a.lo))
+		return netip.AddrFrom4(b)
+	case 128:
+		var b [16]byte
+		binary.BigEndian.PutUint64(b[:8], a.hi)
+		binary.BigEndian.PutUint64(b[8:], a.lo)
+		return netip.AddrFrom16(b)
+	}
+	return netip.Addr{}
+}
+
+func (a boxAddr) valid() bool { return a.bits != 0 }
+
+func (a boxAddr) compare(b boxAddr) int {
+	if c := cmp.Compare(a.bits, b.bits); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.hi, b.hi); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.lo, b.lo)
+}
+
+func (a boxAddr) less(b boxAddr) bool { return a.compare(b) < 0 }
+
+// next is the address after a; invalid after the family's last address,
+// as netip.Addr.Next.
+func (a boxAddr) next() boxAddr {
+	switch {
+	case a.bits == 32 && a.lo < 0xffffffff:
+		a.lo++
+	case a.bits == 128 && a.lo < ^uint64(0):
+		a.lo++
+	case a.bits == 128 && a.hi < ^uint64(0):
+		a.hi, a.lo = a.hi+1, 0
+	default:
+		return boxAddr{}
+	}
+	return a
+}
+
+// prev is the address before a; invalid before the family's first
+// address, as netip.Addr.Prev.
+func (a boxAddr) prev() boxAddr {
+	switch {
+	case a.bits == 0 || a.hi == 0 && a.lo == 0:
+		return boxAddr{}
+	case a.lo > 0:
+		a.lo--
+	default:
+		a.hi, a.lo = a.hi-1, ^uint64(0)
+	}
+	return a
+}
+
+func minBoxAddr(a, b boxAddr) boxAddr {
+	if b.less(a) {
+		return b
+	}
+	return a
+}
+
+func maxBoxAddr(a, b boxAddr) boxAddr {
+	if a.less(b) {
+		return b
+	}
+	return a
 }
 
 // point is one concrete packet of a space: protocol, peer address, port.
@@ -37,22 +134,33 @@ type space []box
 
 func (b box) empty() bool {
 	return b.protoLo > b.protoHi || b.portLo > b.portHi ||
-		!b.addrLo.IsValid() || !b.addrHi.IsValid() || b.addrLo.Compare(b.addrHi) > 0
+		!b.addrLo.valid() || !b.addrHi.valid() || b.addrLo.compare(b.addrHi) > 0
 }
 
 // intersect is the common part of b and o (possibly empty).
 func (b box) intersect(o box) box {
 	return box{
 		protoLo: max(b.protoLo, o.protoLo), protoHi: min(b.protoHi, o.protoHi),
-		addrLo: maxAddr(b.addrLo, o.addrLo), addrHi: minAddr(b.addrHi, o.addrHi),
+		addrLo: maxBoxAddr(b.addrLo, o.addrLo), addrHi: minBoxAddr(b.addrHi, o.addrHi),
 		portLo: max(b.portLo, o.portLo), portHi: min(b.portHi, o.portHi),
 	}
+}
+
+// meets reports whether b and o have traffic in common: whether their
+// intersection is not empty, without building it, and deciding on the
+// protocols and ports (two bytes, two words) before the addresses.
+func (b box) meets(o box) bool {
+	if max(b.protoLo, o.protoLo) > min(b.protoHi, o.protoHi) || max(b.portLo, o.portLo) > min(b.portHi, o.portHi) {
+		return false
+	}
+	lo, hi := maxBoxAddr(b.addrLo, o.addrLo), minBoxAddr(b.addrHi, o.addrHi)
+	return lo.valid() && hi.valid() && lo.compare(hi) <= 0
 }
 
 // minus appends b − o to out as at most six disjoint boxes: the protocol
 // slabs outside o, then within those the address slabs, then the ports.
 func (b box) minus(o box, out space) space {
-	if b.intersect(o).empty() {
+	if !b.meets(o) {
 		return append(out, b)
 	}
 	if b.protoLo < o.protoLo {
@@ -67,17 +175,17 @@ func (b box) minus(o box, out space) space {
 	}
 	mid := b
 	mid.protoLo, mid.protoHi = max(b.protoLo, o.protoLo), min(b.protoHi, o.protoHi)
-	if mid.addrLo.Less(o.addrLo) {
+	if mid.addrLo.less(o.addrLo) {
 		piece := mid
-		piece.addrHi = o.addrLo.Prev()
+		piece.addrHi = o.addrLo.prev()
 		out = append(out, piece)
 	}
-	if o.addrHi.Less(mid.addrHi) {
+	if o.addrHi.less(mid.addrHi) {
 		piece := mid
-		piece.addrLo = o.addrHi.Next()
+		piece.addrLo = o.addrHi.next()
 		out = append(out, piece)
 	}
-	mid.addrLo, mid.addrHi = maxAddr(mid.addrLo, o.addrLo), minAddr(mid.addrHi, o.addrHi)
+	mid.addrLo, mid.addrHi = maxBoxAddr(mid.addrLo, o.addrLo), minBoxAddr(mid.addrHi, o.addrHi)
 	if mid.portLo < o.portLo {
 		piece := mid
 		piece.portHi = o.portLo - 1
@@ -92,8 +200,9 @@ func (b box) minus(o box, out space) space {
 }
 
 func (b box) contains(p point) bool {
+	a := toBoxAddr(p.addr)
 	return b.protoLo <= p.proto && p.proto <= b.protoHi &&
-		b.addrLo.Compare(p.addr) <= 0 && p.addr.Compare(b.addrHi) <= 0 &&
+		b.addrLo.compare(a) <= 0 && a.compare(b.addrHi) <= 0 &&
 		b.portLo <= p.port && p.port <= b.portHi
 }
 
@@ -120,18 +229,28 @@ func (s space) intersect(t space) space {
 	return out
 }
 
-// subtract is s − t.
+// subtract is s − t. It never writes s; the result is s itself when t
+// is empty.
 func (s space) subtract(t space) space {
 	out := s
+	// Two buffers take turns holding the pieces left after each box of t:
+	// one allocation each, not one per box.
+	var buf, spare space
 	for _, b := range t {
 		if len(out) == 0 {
 			break
 		}
-		next := make(space, 0, len(out)+2)
+		if !out.overlaps(b) {
+			continue // b takes nothing away: out stays as it is
+		}
+		next := spare[:0]
+		if cap(next) < len(out)+2 {
+			next = make(space, 0, 2*len(out)+4)
+		}
 		for _, a := range out {
 			next = a.minus(b, next)
 		}
-		out = next
+		spare, buf, out = buf, next, next
 	}
 	return out
 }
@@ -139,7 +258,7 @@ func (s space) subtract(t space) space {
 // overlaps reports whether s and b have traffic in common.
 func (s space) overlaps(b box) bool {
 	for _, a := range s {
-		if !a.intersect(b).empty() {
+		if a.meets(b) {
 			return true
 		}
 	}
@@ -149,17 +268,36 @@ func (s space) overlaps(b box) bool {
 // split is s ∩ b (a new space) and s − b, appended to rest[:0] (a buffer
 // the caller no longer needs, or nil), in one walk over s.
 func (s space) split(b box, rest space) (in, out space) {
+	// Count the common pieces first: in is allocated once, at its size.
+	n := 0
+	for _, a := range s {
+		if a.meets(b) {
+			n++
+		}
+	}
+	if n > 0 {
+		in = make(space, 0, n)
+	}
 	out = rest[:0]
 	for _, a := range s {
-		c := a.intersect(b)
-		if c.empty() {
+		if !a.meets(b) {
 			out = append(out, a)
 			continue
 		}
-		in = append(in, c)
+		in = append(in, a.intersect(b))
 		out = a.minus(b, out)
 	}
 	return in, out
+}
+
+// without is s − b appended to buf[:0] (a buffer the caller no longer
+// needs, or nil): the rest of split, when the common part is not needed.
+func (s space) without(b box, buf space) space {
+	out := buf[:0]
+	for _, a := range s {
+		out = a.minus(b, out)
+	}
+	return out
 }
 
 // union is s ∪ t, kept disjoint.
@@ -186,7 +324,7 @@ func (s space) contains(p point) bool {
 func (s space) firstPoint() (point, bool) {
 	var first point
 	for i, b := range s {
-		p := point{b.protoLo, b.addrLo, b.portLo}
+		p := point{b.protoLo, b.addrLo.addr(), b.portLo}
 		if i == 0 || comparePoints(p, first) < 0 {
 			first = p
 		}
@@ -253,7 +391,16 @@ func (s space) addrRanges() []addrRange {
 	}
 	ranges := make([]addrRange, 0, len(s))
 	for _, b := range s {
-		ranges = append(ranges, addrRange{b.addrLo, b.addrHi})
+		ranges = append(ranges, addrRange{b.addrLo.addr(), b.addrHi.addr()})
+	}
+	return mergeRanges(ranges)
+}
+
+// mergeRanges sorts ranges (of one family) in place and merges those that
+// overlap or touch: the addresses of their union, as addrRanges gives them.
+func mergeRanges(ranges []addrRange) []addrRange {
+	if len(ranges) == 0 {
+		return nil
 	}
 	slices.SortFunc(ranges, func(a, b addrRange) int { return a.lo.Compare(b.lo) })
 	merged := ranges[:1]
@@ -268,9 +415,68 @@ func (s space) addrRanges() []addrRange {
 	return merged
 }
 
+// intersectRanges is the addresses in both a and b (each sorted and
+// merged, as addrRanges gives them), sorted and merged: what
+// addrSpace(a...).intersect(addrSpace(b...)).addrRanges() is, in one walk.
+func intersectRanges(a, b []addrRange) []addrRange {
+	var out []addrRange
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		lo, hi := maxAddr(a[i].lo, b[j].lo), minAddr(a[i].hi, b[j].hi)
+		if lo.Compare(hi) <= 0 {
+			// Pieces of one range of a (or of b) are separated by gaps of
+			// the other: none touches the previous one.
+			out = append(out, addrRange{lo, hi})
+		}
+		if a[i].hi.Less(b[j].hi) {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// meetsAny reports whether r has an address in one of ranges.
+func meetsAny(r addrRange, ranges []addrRange) bool {
+	for _, o := range ranges {
+		if r.lo.Compare(o.hi) <= 0 && o.lo.Compare(r.hi) <= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// subtractRanges is the addresses of a not in b (each sorted and merged),
+// sorted and merged: addrSpace(a...).subtract(addrSpace(b...)).addrRanges(),
+// in one walk.
+func subtractRanges(a, b []addrRange) []addrRange {
+	var out []addrRange
+	j := 0
+	for _, r := range a {
+		for j < len(b) && b[j].hi.Less(r.lo) {
+			j++
+		}
+		lo, covered := r.lo, false
+		for k := j; k < len(b) && b[k].lo.Compare(r.hi) <= 0; k++ {
+			if lo.Less(b[k].lo) {
+				out = append(out, addrRange{lo, b[k].lo.Prev()})
+			}
+			if b[k].hi.Compare(r.hi) >= 0 {
+				covered = true
+				break
+			}
+			lo = maxAddr(lo, b[k].hi.Next())
+		}
+		if !covered {
+			out = append(out, addrRange{lo, r.hi})
+		}
+	}
+	return out
+}
+
 // atAddr is the part of s whose peer address is a.
 func (s space) atAddr(a netip.Addr) space {
-	return s.intersect(space{{protoLo: 0, protoHi: 255, addrLo: a, addrHi: a, portLo: 0, portHi: 65535}})
+	return s.intersect(space{addrBox(addrRange{a, a})})
 }
 
 // prefixRange is the first and last address of a prefix.
@@ -333,17 +539,59 @@ func familyRange(f plan.Family) addrRange {
 
 // familySpace is all traffic of one address family.
 func familySpace(f plan.Family) space {
-	r := familyRange(f)
-	return space{{protoLo: 0, protoHi: 255, addrLo: r.lo, addrHi: r.hi, portLo: 0, portHi: 65535}}
+	return space{addrBox(familyRange(f))}
 }
 
 // addrSpace is all traffic to or from the given addresses.
 func addrSpace(ranges ...addrRange) space {
+	if len(ranges) == 0 {
+		return nil
+	}
+	if disjoint(ranges) {
+		// The union below would keep every box as it is, in this order.
+		out := make(space, 0, len(ranges))
+		for _, r := range ranges {
+			out = append(out, addrBox(r))
+		}
+		return out
+	}
 	var out space
 	for _, r := range ranges {
-		out = out.union(spaceOf(box{protoLo: 0, protoHi: 255, addrLo: r.lo, addrHi: r.hi, portLo: 0, portHi: 65535}))
+		out = out.union(spaceOf(addrBox(r)))
 	}
 	return out
+}
+
+// addrBox is all traffic to or from the addresses of r.
+func addrBox(r addrRange) box {
+	return box{protoLo: 0, protoHi: 255, addrLo: toBoxAddr(r.lo), addrHi: toBoxAddr(r.hi), portLo: 0, portHi: 65535}
+}
+
+// disjoint reports whether ranges are valid, non-empty, of one family
+// and without common addresses: in address order (as addrRanges returns
+// them), or a few in any order (the peers exemptPeers lists).
+func disjoint(ranges []addrRange) bool {
+	const fewRanges = 8 // compared pairwise
+	// sorted: so far, in which case a range after the last is after all.
+	sorted := true
+	for i, r := range ranges {
+		if addrBox(r).empty() || r.lo.BitLen() != r.hi.BitLen() || r.lo.BitLen() != ranges[0].lo.BitLen() {
+			return false
+		}
+		if i == 0 || sorted && ranges[i-1].hi.Less(r.lo) {
+			continue
+		}
+		sorted = false
+		if len(ranges) > fewRanges {
+			return false
+		}
+		for _, o := range ranges[:i] {
+			if r.lo.Compare(o.hi) <= 0 && o.lo.Compare(r.hi) <= 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // flowBox is one protocol towards an address range on a port range.
@@ -352,7 +600,7 @@ func flowBox(proto plan.Protocol, peer addrRange, ports plan.PortRange) box {
 	if !ok {
 		return box{protoLo: 1} // empty
 	}
-	return box{protoLo: lo, protoHi: hi, addrLo: peer.lo, addrHi: peer.hi, portLo: ports.Lo, portHi: ports.Hi}
+	return box{protoLo: lo, protoHi: hi, addrLo: toBoxAddr(peer.lo), addrHi: toBoxAddr(peer.hi), portLo: ports.Lo, portHi: ports.Hi}
 }
 
 // protocolInterval is the protocol numbers a rule protocol matches.
@@ -387,7 +635,7 @@ func entryBox(e plan.Entry) (box, bool) {
 			return box{}, false
 		}
 	}
-	b := box{protoLo: protoLo, protoHi: protoHi, addrLo: peer.lo, addrHi: peer.hi, portLo: ports.Lo, portHi: ports.Hi}
+	b := box{protoLo: protoLo, protoHi: protoHi, addrLo: toBoxAddr(peer.lo), addrHi: toBoxAddr(peer.hi), portLo: ports.Lo, portHi: ports.Hi}
 	return b, !b.empty()
 }
 

@@ -19,7 +19,7 @@ func randomSmallBox(r *rand.Rand) box {
 	ql, qh := sortedPair(r, 8)
 	return box{
 		protoLo: uint8(pl), protoHi: uint8(ph),
-		addrLo: smallAddr(al), addrHi: smallAddr(ah),
+		addrLo: toBoxAddr(smallAddr(al)), addrHi: toBoxAddr(smallAddr(ah)),
 		portLo: uint16(ql), portHi: uint16(qh),
 	}
 }
@@ -173,31 +173,31 @@ func TestEntryBox(t *testing.T) {
 		{
 			name:   "tcp keeps its ports",
 			entry:  plan.Entry{Protocol: plan.ProtocolTCP, Prefix: netip.MustParsePrefix("10.0.0.0/8"), Ports: plan.PortRange{Lo: 443, Hi: 443}},
-			want:   box{6, 6, netip.MustParseAddr("10.0.0.0"), netip.MustParseAddr("10.255.255.255"), 443, 443},
+			want:   box{protoLo: 6, protoHi: 6, addrLo: toBoxAddr(netip.MustParseAddr("10.0.0.0")), addrHi: toBoxAddr(netip.MustParseAddr("10.255.255.255")), portLo: 443, portHi: 443},
 			wantOK: true,
 		},
 		{
 			name:   "all protocols, all ports whatever the rule says",
 			entry:  plan.Entry{Protocol: plan.ProtocolAll, Prefix: netip.MustParsePrefix("10.0.0.0/8"), Ports: plan.PortRange{Lo: 0, Hi: 0}},
-			want:   box{0, 255, netip.MustParseAddr("10.0.0.0"), netip.MustParseAddr("10.255.255.255"), 0, 65535},
+			want:   box{protoLo: 0, protoHi: 255, addrLo: toBoxAddr(netip.MustParseAddr("10.0.0.0")), addrHi: toBoxAddr(netip.MustParseAddr("10.255.255.255")), portLo: 0, portHi: 65535},
 			wantOK: true,
 		},
 		{
 			name:   "gre matches only itself",
 			entry:  plan.Entry{Protocol: 47, Prefix: netip.MustParsePrefix("10.0.0.0/8")},
-			want:   box{47, 47, netip.MustParseAddr("10.0.0.0"), netip.MustParseAddr("10.255.255.255"), 0, 65535},
+			want:   box{protoLo: 47, protoHi: 47, addrLo: toBoxAddr(netip.MustParseAddr("10.0.0.0")), addrHi: toBoxAddr(netip.MustParseAddr("10.255.255.255")), portLo: 0, portHi: 65535},
 			wantOK: true,
 		},
 		{
 			name:   "icmp type 3 any code",
 			entry:  plan.Entry{Protocol: plan.ProtocolICMP, Prefix: netip.MustParsePrefix("10.0.0.0/8"), ICMP: plan.ICMPMatch{Type: 3, Code: -1}},
-			want:   box{1, 1, netip.MustParseAddr("10.0.0.0"), netip.MustParseAddr("10.255.255.255"), 768, 1023},
+			want:   box{protoLo: 1, protoHi: 1, addrLo: toBoxAddr(netip.MustParseAddr("10.0.0.0")), addrHi: toBoxAddr(netip.MustParseAddr("10.255.255.255")), portLo: 768, portHi: 1023},
 			wantOK: true,
 		},
 		{
 			name:   "icmpv6 type 2 code 0",
 			entry:  plan.Entry{Protocol: plan.ProtocolICMPv6, Prefix: netip.MustParsePrefix("::/0"), ICMP: plan.ICMPMatch{Type: 2, Code: 0}},
-			want:   box{58, 58, netip.IPv6Unspecified(), familyRange(plan.IPv6).hi, 512, 512},
+			want:   box{protoLo: 58, protoHi: 58, addrLo: toBoxAddr(netip.IPv6Unspecified()), addrHi: toBoxAddr(familyRange(plan.IPv6).hi), portLo: 512, portHi: 512},
 			wantOK: true,
 		},
 		{name: "invalid prefix", entry: plan.Entry{Protocol: plan.ProtocolTCP, Ports: plan.AllPorts}},
@@ -227,6 +227,114 @@ func TestRangePrefix(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.r.String(); got != tt.want {
 			t.Errorf("%v-%v prints as %q, want %q", tt.r.lo, tt.r.hi, got, tt.want)
+		}
+	}
+}
+
+// boxAddr must order, step and convert addresses exactly as netip.Addr
+// does, the edges of both families included.
+func TestBoxAddrMatchesNetip(t *testing.T) {
+	var addrs []netip.Addr
+	for _, s := range []string{"0.0.0.0", "0.0.0.1", "10.0.0.255", "10.0.1.0", "255.255.255.254", "255.255.255.255",
+		"::", "::1", "::ffff:10.0.0.1", "0:0:0:1::", "0:0:0:0:ffff:ffff:ffff:ffff", "2001:db8::7",
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"} {
+		addrs = append(addrs, netip.MustParseAddr(s))
+	}
+	addrs = append(addrs, netip.Addr{})
+	for _, a := range addrs {
+		ba := toBoxAddr(a)
+		if ba.addr() != a {
+			t.Errorf("%v converts back to %v", a, ba.addr())
+		}
+		if a.IsValid() {
+			if got := ba.next().addr(); got != a.Next() {
+				t.Errorf("next of %v is %v, want %v", a, got, a.Next())
+			}
+			if got := ba.prev().addr(); got != a.Prev() {
+				t.Errorf("prev of %v is %v, want %v", a, got, a.Prev())
+			}
+		}
+		for _, b := range addrs {
+			if got, want := ba.compare(toBoxAddr(b)), a.Compare(b); got != want {
+				t.Errorf("compare(%v, %v) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+}
+
+// meets must agree with building the intersection, empty boxes included.
+func TestMeetsIsNonEmptyIntersection(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	randomBox := func() box {
+		b := randomSmallBox(r)
+		switch r.IntN(8) {
+		case 0:
+			b.protoLo, b.protoHi = b.protoHi+1, b.protoLo
+		case 1:
+			b.portLo, b.portHi = b.portHi+1, b.portLo
+		case 2:
+			b.addrLo, b.addrHi = b.addrHi.next(), b.addrLo
+		case 3:
+			b.addrLo = boxAddr{}
+		}
+		return b
+	}
+	for range 20000 {
+		a, b := randomBox(), randomBox()
+		if got, want := a.meets(b), !a.intersect(b).empty(); got != want {
+			t.Fatalf("%v meets %v = %v, want %v", a, b, got, want)
+		}
+	}
+}
+
+// intersectRanges and subtractRanges must give what the space arithmetic
+// gives for address-only spaces.
+func TestRangeWalksMatchSpaces(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	randomRanges := func() []addrRange {
+		var s space
+		for range r.IntN(4) {
+			lo, hi := sortedPair(r, 8)
+			s = s.union(addrSpace(addrRange{smallAddr(lo), smallAddr(hi)}))
+		}
+		return s.addrRanges()
+	}
+	for range 3000 {
+		a, b := randomRanges(), randomRanges()
+		if got, want := intersectRanges(a, b), addrSpace(a...).intersect(addrSpace(b...)).addrRanges(); !slices.Equal(got, want) {
+			t.Fatalf("intersectRanges(%v, %v) = %v, want %v", a, b, got, want)
+		}
+		if got, want := subtractRanges(a, b), addrSpace(a...).subtract(addrSpace(b...)).addrRanges(); !slices.Equal(got, want) {
+			t.Fatalf("subtractRanges(%v, %v) = %v, want %v", a, b, got, want)
+		}
+	}
+	// The edges of the family.
+	all := []addrRange{familyRange(plan.IPv4)}
+	edges := []addrRange{{netip.MustParseAddr("0.0.0.0"), netip.MustParseAddr("0.0.0.0")}, {netip.MustParseAddr("255.255.255.255"), netip.MustParseAddr("255.255.255.255")}}
+	if got, want := subtractRanges(all, edges), addrSpace(all...).subtract(addrSpace(edges...)).addrRanges(); !slices.Equal(got, want) {
+		t.Errorf("subtractRanges of the edges = %v, want %v", got, want)
+	}
+	if got := subtractRanges(all, all); got != nil {
+		t.Errorf("subtractRanges(all, all) = %v, want nothing", got)
+	}
+}
+
+// addrSpace builds disjoint ranges directly: the boxes, in their order,
+// must be those of the union it makes of other ranges.
+func TestAddrSpaceMatchesUnion(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 5000 {
+		var ranges []addrRange
+		for range r.IntN(12) {
+			lo, hi := sortedPair(r, 8)
+			ranges = append(ranges, addrRange{smallAddr(lo), smallAddr(hi)})
+		}
+		var want space
+		for _, rg := range ranges {
+			want = want.union(spaceOf(addrBox(rg)))
+		}
+		if got := addrSpace(ranges...); !slices.Equal(got, want) {
+			t.Fatalf("addrSpace(%v) = %v, want %v", ranges, got, want)
 		}
 	}
 }

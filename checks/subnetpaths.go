@@ -15,7 +15,7 @@ import (
 func checkSubnetPaths(p *pass) {
 	f := p.facts
 	f.securityGroupFindings() // RP003's legs, which this check does not repeat
-	seen := map[string]bool{}
+	seen := map[crossingKey]bool{}
 	report := func(c crossing) {
 		key := c.key()
 		if seen[key] {
@@ -39,9 +39,10 @@ func checkSubnetPaths(p *pass) {
 		}
 		for _, fam := range families() {
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
-				firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
+				for _, d := range f.decisionsOf(n, dir, fam) {
+					e, decided := d.entry, d.decided
 					if !isIntent(*e) || decided.isEmpty() {
-						return
+						continue
 					}
 					for _, c := range f.peerSubnetCrossings(n, fam, e, decided) {
 						report(c)
@@ -51,7 +52,7 @@ func checkSubnetPaths(p *pass) {
 							report(c)
 						}
 					}
-				})
+				}
 			}
 		}
 	}
@@ -108,9 +109,9 @@ func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry
 			remote: []addrRange{r}, remotePrefix: s.Prefix(fam).Masked(),
 			locals: targets, local: firstPrefix(targets, fam),
 			allowedBy:     RuleRef{Address: e.Source, Number: e.Number},
-			allowedByText: fmt.Sprintf("%s %s rule %d", n.Address, e.Direction, e.Number),
-			localText:     subnetsText(targets, fam),
-			remoteText:    subnetText(s, fam),
+			allowedByText: func() string { return fmt.Sprintf("%s %s rule %d", n.Address, e.Direction, e.Number) },
+			localText:     func() string { return subnetsText(targets, fam) },
+			remoteText:    func() string { return subnetText(s, fam) },
 		}
 		c.replies = f.subnetReplies(c)
 		out = append(out, c)
@@ -164,28 +165,28 @@ func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided space) []cross
 						peerPrefix = p
 					}
 				}
-				natText := fmt.Sprintf("%s in %s", via.nat.Address, subnetText(natSubnet, plan.IPv4))
+				natText := func() string { return fmt.Sprintf("%s in %s", via.nat.Address, subnetText(natSubnet, plan.IPv4)) }
 				base := crossing{
 					nacl: m, family: plan.IPv4, proto: e.Protocol, service: e.Ports,
 					locals: []*plan.Subnet{natSubnet}, local: natSubnet.IPv4.Masked(),
 					allowedBy:     RuleRef{Address: e.Source, Number: e.Number},
-					allowedByText: fmt.Sprintf("%s egress rule %d", n.Address, e.Number),
+					allowedByText: func() string { return fmt.Sprintf("%s egress rule %d", n.Address, e.Number) },
 				}
 				// The requests enter the NAT gateway's subnet from s; the
 				// replies go back to s's clients.
 				in := base
 				in.dir = plan.Ingress
 				in.remote, in.remotePrefix = []addrRange{local}, s.IPv4.Masked()
-				in.remoteText = subnetText(s, plan.IPv4)
-				in.localText = fmt.Sprintf("%s via %s", peerPrefix, natText)
+				in.remoteText = func() string { return subnetText(s, plan.IPv4) }
+				in.localText = func() string { return fmt.Sprintf("%s via %s", peerPrefix, natText()) }
 				in.replies = f.subnetReplies(in)
 				// The NAT gateway opens the connections to the peer, from
 				// its ports 1024-65535.
 				out := base
 				out.dir = plan.Egress
 				out.remote, out.remotePrefix = internet.addrRanges(), peerPrefix
-				out.remoteText = peerPrefix.String()
-				out.localText = fmt.Sprintf("%s for %s", natText, subnetText(s, plan.IPv4))
+				out.remoteText = peerPrefix.String
+				out.localText = func() string { return fmt.Sprintf("%s for %s", natText(), subnetText(s, plan.IPv4)) }
 				nat := clients{ports: plan.BroadEphemeral, broad: via.nat, broadSubnet: natSubnet}
 				out.replies = func(ranges []addrRange, entries []plan.Entry) replyGap {
 					return localReplyGap(e.Protocol, plan.IPv4, ranges, nat, nil, entries)

@@ -63,9 +63,13 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 		doc.ResourceChanges = nil
 		return nil
 	}
-	doc.ResourceChanges = []rawResourceChange{} // present, even if empty
 	doc.ManagedChanges = 0
-	return s.elements(func() error {
+	// The changes are gathered in blocks, then copied once into a slice
+	// of their number: appending to one slice grows it by a quarter at a
+	// time, which copied the changes of a large plan four times over.
+	var blocks [][]rawResourceChange
+	total := 0
+	err := s.elements(func() error {
 		if s.null() {
 			return nil
 		}
@@ -106,14 +110,17 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 		if err != nil {
 			return err
 		}
+		// Fields set one by one, not through pointers, so that rc stays
+		// on the stack for the changes that are not kept.
 		var rc rawResourceChange
-		for _, f := range []struct {
-			tok  token
-			into *string
-		}{{mode, &rc.Mode}, {deposed, &rc.Deposed}, {typ, &rc.Type}} {
-			if *f.into, err = f.tok.value(); err != nil {
-				return err
-			}
+		if rc.Mode, err = mode.value(); err != nil {
+			return err
+		}
+		if rc.Deposed, err = deposed.value(); err != nil {
+			return err
+		}
+		if rc.Type, err = typ.value(); err != nil {
+			return err
 		}
 		if rc.Mode != "managed" || rc.Deposed != "" {
 			return nil
@@ -122,13 +129,14 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 		if !modelled(rc.Type) {
 			return nil // skipped without decoding its change
 		}
-		for _, f := range []struct {
-			tok  token
-			into *string
-		}{{address, &rc.Address}, {module, &rc.ModuleAddress}, {name, &rc.Name}} {
-			if *f.into, err = f.tok.value(); err != nil {
-				return err
-			}
+		if rc.Address, err = address.value(); err != nil {
+			return err
+		}
+		if rc.ModuleAddress, err = module.value(); err != nil {
+			return err
+		}
+		if rc.Name, err = name.value(); err != nil {
+			return err
 		}
 		rc.Index = s.keep.copy(index)
 		switch {
@@ -141,9 +149,22 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 		}
 		rc.Change.After = s.keep.copy(rc.Change.After)
 		rc.Change.AfterUnknown = s.keep.copy(rc.Change.AfterUnknown)
-		doc.ResourceChanges = append(doc.ResourceChanges, rc)
+		if last := len(blocks) - 1; last < 0 || len(blocks[last]) == cap(blocks[last]) {
+			size := 16
+			if last >= 0 {
+				size = min(2*cap(blocks[last]), 1024)
+			}
+			blocks = append(blocks, make([]rawResourceChange, 0, size))
+		}
+		blocks[len(blocks)-1] = append(blocks[len(blocks)-1], rc)
+		total++
 		return nil
 	})
+	doc.ResourceChanges = make([]rawResourceChange, 0, total) // present, even if empty
+	for _, b := range blocks {
+		doc.ResourceChanges = append(doc.ResourceChanges, b...)
+	}
+	return err
 }
 
 // arena copies the values the model keeps out of the input, into few

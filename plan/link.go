@@ -94,20 +94,72 @@ func (c *configIndex) resource(module, typ, name string) (*tfjson.ConfigResource
 // linker resolves attributes that hold ids: by the id when it is known, or
 // through the configuration's references when it is unknown until apply.
 type linker struct {
-	cfg     *configIndex
-	byID    map[string][]*instance
-	byBlock map[string][]*instance // module instance + "|" + TYPE.NAME
-	byKey   map[string][]*instance // module instance + "|" + TYPE.NAME + "|" + key
+	cfg *configIndex
+	// byID indexes instances by their known id, built on the first
+	// lookup: finding the ids means reading every instance's values, and
+	// a plan that creates everything never looks one up.
+	byID      map[string][]*instance
+	instances []*instance
+	byBlock   map[string][]*instance // module instance + "|" + TYPE.NAME
+	// byKey indexes the instances of the blocks of more than
+	// fewInstances by key, on first use (see withKey).
+	byKey map[string]map[string][]*instance
 	// children lists the module instances called from a module instance
 	// (by its path and the call's name), sorted by path.
 	children map[string][][]moduleStep
 	paths    modulePaths
+	// parsed caches parseRefs by reference list: the instances of a
+	// module share its configuration, so the same lists come back once
+	// per module instance.
+	parsed map[refList]parsedRefs
+}
+
+// refList identifies a list of references of the configuration by its
+// first element and length.
+type refList struct {
+	first *string
+	n     int
+}
+
+// parsedRefs is what resolve reads from a list of references.
+type parsedRefs struct {
+	groups []referenceGroup
+	// paired: a reference is count.index, each.key or each.value, so the
+	// referring block's key pairs the instances; eachValue: one is
+	// each.value.
+	paired, eachValue bool
+}
+
+// parseRefs parses and groups a list of references, once per list.
+func (l *linker) parseRefs(refs []string) parsedRefs {
+	var key refList
+	if len(refs) > 0 {
+		key = refList{&refs[0], len(refs)}
+		if p, ok := l.parsed[key]; ok {
+			return p
+		}
+	}
+	var p parsedRefs
+	parsed := make([]reference, 0, len(refs))
+	for _, raw := range refs {
+		r := parseReference(raw)
+		if r.Kind == refCountIndex || r.Kind == refEachKey || r.Kind == refEachValue {
+			p.paired = true
+		}
+		p.eachValue = p.eachValue || r.Kind == refEachValue
+		parsed = append(parsed, r)
+	}
+	p.groups = groupReferences(parsed)
+	if len(refs) > 0 {
+		l.parsed[key] = p
+	}
+	return p
 }
 
 func newLinker(instances []*instance, cfg *configIndex) *linker {
 	l := &linker{
-		cfg: cfg, byID: map[string][]*instance{}, byBlock: map[string][]*instance{}, byKey: map[string][]*instance{},
-		children: map[string][][]moduleStep{}, paths: modulePaths{},
+		cfg: cfg, instances: instances, byBlock: map[string][]*instance{}, byKey: map[string]map[string][]*instance{},
+		children: map[string][][]moduleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
 	}
 	if cfg != nil {
 		l.paths = cfg.paths
@@ -115,15 +167,8 @@ func newLinker(instances []*instance, cfg *configIndex) *linker {
 	modules := map[string][]moduleStep{}
 	seen := map[string]bool{}
 	for _, inst := range instances {
-		var v struct {
-			ID *string `json:"id"`
-		}
-		if decodeValues(string(inst.Address), inst.Values, &v) == nil && v.ID != nil && *v.ID != "" {
-			l.byID[*v.ID] = append(l.byID[*v.ID], inst)
-		}
 		block := inst.Module + "|" + inst.Type + "." + inst.Name
 		l.byBlock[block] = append(l.byBlock[block], inst)
-		l.byKey[block+"|"+inst.Key] = append(l.byKey[block+"|"+inst.Key], inst)
 		if seen[inst.Module] {
 			continue
 		}
@@ -191,6 +236,17 @@ func (l *linker) linkList(inst *instance, attr string, ids []*string, types ...s
 }
 
 func (l *linker) withID(id string, types []string) []*instance {
+	if l.byID == nil {
+		l.byID = map[string][]*instance{}
+		for _, inst := range l.instances {
+			var v struct {
+				ID *string `json:"id"`
+			}
+			if decodeValues(string(inst.Address), inst.Values, &v) == nil && v.ID != nil && *v.ID != "" {
+				l.byID[*v.ID] = append(l.byID[*v.ID], inst)
+			}
+		}
+	}
 	return ofTypes(l.byID[id], types)
 }
 
@@ -233,20 +289,14 @@ func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair st
 	if depth > maxLinkDepth {
 		return nil, errors.New("references nest too deeply to follow")
 	}
-	parsed := make([]reference, 0, len(refs))
-	eachValue := false
-	for _, raw := range refs {
-		r := parseReference(raw)
-		if r.Kind == refCountIndex || r.Kind == refEachKey || r.Kind == refEachValue {
-			pair = from.key
-		}
-		eachValue = eachValue || r.Kind == refEachValue
-		parsed = append(parsed, r)
+	parsed := l.parseRefs(refs)
+	if parsed.paired {
+		pair = from.key
 	}
 	module := formatModulePath(steps)
 	var found []*instance
 	var errs []error
-	if eachValue {
+	if parsed.eachValue {
 		// each.value is the element of for_each at this instance's key:
 		// for_each = aws_subnet.web pairs each key with that instance.
 		if from.forEach == nil || from.forEach.ExpressionData == nil || len(from.forEach.References) == 0 {
@@ -256,7 +306,7 @@ func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair st
 			found, errs = append(found, got...), appendErr(errs, err)
 		}
 	}
-	for _, g := range groupReferences(parsed) {
+	for _, g := range parsed.groups {
 		switch g.kind {
 		case refResource:
 			got, err := l.instancesOf(module, g.name, g.keys, pair)
@@ -375,7 +425,7 @@ func lastPart(s string) string { return s[strings.LastIndexByte(s, '.')+1:] }
 func (l *linker) instancesOf(module, block string, keys []string, pair string) ([]*instance, error) {
 	all := l.byBlock[module+"|"+block]
 	if len(keys) == 1 {
-		return slices.Clone(l.byKey[module+"|"+block+"|"+keys[0]]), nil
+		return l.withKey(module+"|"+block, all, keys[0]), nil
 	}
 	if len(keys) > 0 {
 		var out []*instance
@@ -387,12 +437,40 @@ func (l *linker) instancesOf(module, block string, keys []string, pair string) (
 		return out, nil
 	}
 	if len(all) > 1 && pair != "" {
-		if paired := l.byKey[module+"|"+block+"|"+pair]; len(paired) > 0 {
+		if paired := l.withKey(module+"|"+block, all, pair); len(paired) > 0 {
 			return paired[:1:1], nil
 		}
 		return nil, fmt.Errorf("%s has no instance [%s]: its index is an expression the plan does not evaluate", qualify(module, block), pair)
 	}
 	return all, nil
+}
+
+// fewInstances is the most instances of a block withKey walks: most blocks
+// have one instance per module instance, and an index of each would cost
+// more to build than the walks.
+const fewInstances = 8
+
+// withKey is a new list of the instances of a block (all, in plan order)
+// whose key is key.
+func (l *linker) withKey(block string, all []*instance, key string) []*instance {
+	var out []*instance
+	if len(all) <= fewInstances {
+		for _, inst := range all {
+			if inst.Key == key {
+				out = append(out, inst)
+			}
+		}
+		return out
+	}
+	index, ok := l.byKey[block]
+	if !ok {
+		index = map[string][]*instance{}
+		for _, inst := range all {
+			index[inst.Key] = append(index[inst.Key], inst)
+		}
+		l.byKey[block] = index
+	}
+	return slices.Clone(index[key])
 }
 
 // resolveVariable follows var.NAME to the module call that sets it.
