@@ -36,6 +36,9 @@ func TestExternalModulePlansLinkFully(t *testing.T) {
 			var got []string
 			for _, u := range m.Planned.Unresolved {
 				got = append(got, string(u.Address)+": "+u.Reason)
+				if !u.Informational {
+					t.Errorf("%s is a warning; an unplaceable workload is a notice", u.Address)
+				}
 			}
 			if strings.Join(got, "\n") != strings.Join(expected[name], "\n") {
 				t.Errorf("unresolved:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(expected[name], "\n"))

@@ -93,9 +93,13 @@ func (b *builder) addWorkloads() error {
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
+		// A workload that cannot be placed loses no rule: it only narrows
+		// what the security-group checks and client ranges know, so it
+		// is a notice (terraform-aws-modules/rds names its subnet group
+		// through a local, which the plan JSON does not hold).
 		subnets, err := b.placementSubnets(inst, &v)
 		if err != nil {
-			b.unresolved(inst.Address, "its subnets cannot be linked: %v", err)
+			b.informational(inst.Address, "its subnets cannot be linked: %v", err)
 		}
 		if len(subnets) == 0 {
 			continue
@@ -108,7 +112,7 @@ func (b *builder) addWorkloads() error {
 		}
 		groups, named, err := b.placementGroups(inst, &v)
 		if err != nil {
-			b.unresolved(inst.Address, "its security groups cannot be linked: %v", err)
+			b.informational(inst.Address, "its security groups cannot be linked: %v", err)
 		}
 		if !named && usesDefaultGroup(inst.Type) && w.Subnets[0].VPC != nil && defaults[w.Subnets[0].VPC] != nil {
 			groups = []*SecurityGroup{defaults[w.Subnets[0].VPC]}
