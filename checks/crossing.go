@@ -227,15 +227,7 @@ func lastRuleNumber(entries []plan.Entry) int {
 // dropText names what drops traffic: "implicit deny", "rule 90", "rules
 // 90, 95 and the implicit deny".
 func dropText(parts []deniedPart) string {
-	var numbers []string
-	implicit := false
-	for _, part := range parts {
-		if part.by == nil {
-			implicit = true
-			continue
-		}
-		numbers = append(numbers, fmt.Sprint(part.by.Number))
-	}
+	numbers, implicit := denyNumbers(parts)
 	switch {
 	case len(numbers) == 0:
 		return "implicit deny"

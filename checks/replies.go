@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/returnpath-dev/returnpath/plan"
@@ -392,18 +393,23 @@ func rangesText(ranges []addrRange, limit int) string {
 	return joinAnd(texts)
 }
 
-// blockersText names what drops the replies: deny rules by number, then
-// the implicit deny.
-func blockersText(replyDir plan.Direction, parts []deniedPart) string {
-	var numbers []string
-	implicit := false
+// denyNumbers lists the numbers of the deny rules that drop parts of a
+// flow, in rule order, and whether the implicit deny drops the rest.
+func denyNumbers(parts []deniedPart) (numbers []string, implicit bool) {
 	for _, part := range parts {
 		if part.by == nil {
 			implicit = true
 			continue
 		}
-		numbers = append(numbers, fmt.Sprint(part.by.Number))
+		numbers = append(numbers, strconv.Itoa(part.by.Number))
 	}
+	return numbers, implicit
+}
+
+// blockersText names what drops the replies: deny rules by number, then
+// the implicit deny.
+func blockersText(replyDir plan.Direction, parts []deniedPart) string {
+	numbers, implicit := denyNumbers(parts)
 	if len(numbers) == 0 {
 		return "implicit deny"
 	}
