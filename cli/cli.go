@@ -10,12 +10,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/config"
+	"github.com/returnpath-dev/returnpath/internal/oneline"
 	"github.com/returnpath-dev/returnpath/plan"
 	"github.com/returnpath-dev/returnpath/report"
 	"github.com/returnpath-dev/returnpath/source"
@@ -61,7 +61,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "returnpath: internal error: %s\n", oneLine(fmt.Sprint(r)))
+			fmt.Fprintf(stderr, "returnpath: internal error: %s\n", oneline.Of(fmt.Sprint(r)))
 			code = ExitError
 		}
 	}()
@@ -85,7 +85,7 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	}
 	code, err := o.dispatch(args, stdin, stdout, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "returnpath: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "returnpath: %s\n", oneline.Of(err.Error()))
 		return ExitError
 	}
 	return code
@@ -502,13 +502,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
-}
-
-// oneLine keeps a message on one line of stderr.
-func oneLine(s string) string {
-	lines := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
-	for i := range lines {
-		lines[i] = strings.TrimSpace(lines[i])
-	}
-	return strings.Join(slices.DeleteFunc(lines, func(l string) bool { return l == "" }), "; ")
 }

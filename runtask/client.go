@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/returnpath-dev/returnpath/internal/oneline"
 )
 
 // maxRedirects bounds the redirects of the plan fetch (HCP Terraform sends
@@ -188,7 +190,7 @@ func apiErrorDetail(body io.Reader) string {
 			parts = append(parts, title+detail)
 		}
 	}
-	return oneLine(strings.Join(parts, "; "))
+	return oneline.Of(strings.Join(parts, "; "))
 }
 
 // retryAfter reads a Retry-After header in seconds; dates and garbage

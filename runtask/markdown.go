@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/returnpath-dev/returnpath/internal/oneline"
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/report"
 )
@@ -20,7 +21,7 @@ func outcomeBody(f report.Finding, check *checks.Check) string {
 		status = "already broken today"
 	}
 	fmt.Fprintf(&b, "**%s %s** on %s (%s)\n\n", f.Severity, f.Rule, code(string(f.Resource)), status)
-	b.WriteString(escapeMarkdown(oneLine(f.Message)) + "\n\n")
+	b.WriteString(escapeMarkdown(oneline.Of(f.Message)) + "\n\n")
 
 	var facts []string
 	if len(f.Subnets) > 0 {

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/returnpath-dev/returnpath/checks"
+	"github.com/returnpath-dev/returnpath/internal/oneline"
 	"github.com/returnpath-dev/returnpath/report"
 )
 
@@ -87,7 +87,7 @@ func (t taskResult) encode() []byte {
 func statusResult(status, message, url string) taskResult {
 	return taskResult{Data: taskResultData{
 		Type:       "task-results",
-		Attributes: taskResultAttributes{Status: status, Message: oneLine(message), URL: url},
+		Attributes: taskResultAttributes{Status: status, Message: oneline.Of(message), URL: url},
 	}}
 }
 
@@ -133,7 +133,7 @@ func outcomesOf(findings []report.Finding) ([]outcome, error) {
 			Type: "task-result-outcomes",
 			Attributes: outcomeAttributes{
 				OutcomeID:   id,
-				Description: oneLine(f.Message),
+				Description: oneline.Of(f.Message),
 				Body:        outcomeBody(f, docs[f.Rule]),
 				Tags:        map[string][]tag{"Severity": {sev}},
 			},
@@ -176,16 +176,4 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// oneLine keeps a message on one line: HCP Terraform shows it in a row.
-func oneLine(s string) string {
-	lines := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
-	kept := lines[:0]
-	for _, l := range lines {
-		if l = strings.TrimSpace(l); l != "" {
-			kept = append(kept, l)
-		}
-	}
-	return strings.Join(kept, "; ")
 }

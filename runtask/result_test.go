@@ -136,9 +136,6 @@ func TestMarkdownHelpers(t *testing.T) {
 }
 
 func TestOneLine(t *testing.T) {
-	if got, want := oneLine("a\n\n  b \r\nc"), "a; b; c"; got != want {
-		t.Errorf("oneLine: %q, want %q", got, want)
-	}
 	r := statusResult(statusFailed, "x\ny", "")
 	if r.Data.Attributes.Message != "x; y" {
 		t.Errorf("message %q", r.Data.Attributes.Message)
