@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -425,26 +424,10 @@ func (o Options) review(m *plan.Model, name string, a analysis) *report.Report {
 func locate(r *report.Report, planFile string, a analysis) {
 	r.Locate(a.sources)
 	if planFile != "-" {
-		r.Plan.RepoFile = repoRelative(a.root, planFile)
+		// A plan outside the repository has no path code scanning could
+		// show: RepoFile stays "".
+		r.Plan.RepoFile, _ = source.RepoRelative(a.root, planFile)
 	}
-}
-
-// repoRelative is file relative to root with forward slashes, or "" when
-// it is outside root.
-func repoRelative(root, file string) string {
-	absRoot, err := filepath.Abs(root)
-	if err != nil {
-		return ""
-	}
-	absFile, err := filepath.Abs(file)
-	if err != nil {
-		return ""
-	}
-	rel, err := filepath.Rel(absRoot, absFile)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return ""
-	}
-	return filepath.ToSlash(rel)
 }
 
 // exitCode is ExitFindings when a finding that no ignore suppresses

@@ -95,8 +95,15 @@ func TestSARIFPlanFallback(t *testing.T) {
 	if !strings.Contains(r.stdout, `"uri": "infra/plan.json"`) || strings.Contains(r.stdout, root) {
 		t.Errorf("SARIF without configuration:\n%s", r.stdout)
 	}
-	if got := repoRelative(root, filepath.Join(filepath.Dir(root), "outside.json")); got != "" {
-		t.Errorf("a plan outside the repository is %q", got)
+	// A plan outside the repository: no uri to point at.
+	outside := filepath.Join(filepath.Dir(root), "outside-"+filepath.Base(root)+".json")
+	if err := os.WriteFile(outside, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(outside) })
+	r = run(o, "", "check", "--format", "sarif", "--chdir", filepath.Join(root, "elsewhere"), outside)
+	if r.code == ExitError || strings.Contains(r.stdout, `"uri": "`) && strings.Contains(r.stdout, "outside-") {
+		t.Errorf("SARIF of a plan outside the repository:\n%s%s", r.stdout, r.stderr)
 	}
 }
 

@@ -265,15 +265,15 @@ func orList(values []string) string {
 }
 
 // repoRelative is path relative to the root of its repository, with
-// forward slashes; path itself when that fails.
+// forward slashes; path itself (with forward slashes) when it is outside:
+// an ignore always needs a file to name.
 func repoRelative(path string) string {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return filepath.ToSlash(path)
 	}
-	rel, err := filepath.Rel(source.RepoRoot(filepath.Dir(abs)), abs)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return filepath.ToSlash(path)
+	if rel, ok := source.RepoRelative(source.RepoRoot(filepath.Dir(abs)), abs); ok {
+		return rel
 	}
-	return filepath.ToSlash(rel)
+	return filepath.ToSlash(path)
 }

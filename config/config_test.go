@@ -273,3 +273,33 @@ func TestREADMEExample(t *testing.T) {
 			cfg.Checks.HostClients, cfg.Checks.UnknownClients, d.HostClients, d.UnknownClients)
 	}
 }
+
+// TestFileInRepository: a configuration file is named from the root of its
+// repository, also when its name starts with ".." (inside the repository
+// all the same), and by the path it was given where no repository holds it
+// in a way a path can say.
+func TestFileInRepository(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"..returnpath.hcl":                       "..returnpath.hcl",
+		filepath.Join("envs", ".returnpath.hcl"): "envs/.returnpath.hcl",
+	} {
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("fail_on = \"never\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.File != want {
+			t.Errorf("Load(%s): File %q, want %q", name, cfg.File, want)
+		}
+	}
+}
