@@ -16,6 +16,7 @@ import (
 	"github.com/returnpath-dev/returnpath/config"
 	"github.com/returnpath-dev/returnpath/internal/oneline"
 	"github.com/returnpath-dev/returnpath/plan"
+	"github.com/returnpath-dev/returnpath/prcomment"
 	"github.com/returnpath-dev/returnpath/report"
 	"github.com/returnpath-dev/returnpath/source"
 )
@@ -292,7 +293,7 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	locate(r, name, a)
 	color := !cfg.NoColor && isTerminal(stdout) && o.Getenv("NO_COLOR") == "" && o.Getenv("TERM") != "dumb"
 	var out bytes.Buffer
-	if err := format.New(report.Options{Color: color}).Format(&out, r); err != nil {
+	if err := format.New(report.Options{Color: color, MarkdownHeader: prcomment.Marker + "\n"}).Format(&out, r); err != nil {
 		return 0, fmt.Errorf("writing the %s report: %v", format.Name, err)
 	}
 	if _, err := stdout.Write(out.Bytes()); err != nil {

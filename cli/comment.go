@@ -71,7 +71,7 @@ func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int,
 		return 0, err
 	}
 	if cfg.Key != "" {
-		if err := report.ValidateKey(cfg.Key); err != nil {
+		if err := prcomment.ValidateKey(cfg.Key); err != nil {
 			return 0, usagef("comment: --key: %v", err)
 		}
 	}
@@ -98,14 +98,16 @@ func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int,
 		return 0, err
 	}
 	locate(r, name, a)
-	md := report.Markdown{
-		Meta:          report.CommentMeta{Key: cfg.Key, HeadSHA: target.HeadSHA, RunID: target.RunID},
-		FullReportURL: target.RunURL,
+	meta := prcomment.CommentMeta{Key: cfg.Key, HeadSHA: target.HeadSHA, RunID: target.RunID}
+	header, err := meta.Header()
+	if err != nil {
+		return 0, fmt.Errorf("comment: %v", err)
 	}
+	md := report.Markdown{Header: header, Key: meta.Key, Commit: meta.HeadSHA, FullReportURL: target.RunURL}
 	ctx := context.Background()
 	var result prcomment.Result
 	if cfg.DeleteWhenClean && len(r.Shown()) == 0 {
-		result, err = client.Withdraw(ctx, target.PullRequest, md.Meta)
+		result, err = client.Withdraw(ctx, target.PullRequest, meta)
 	} else {
 		var body string
 		if body, err = o.commentBody(md, r); err != nil {

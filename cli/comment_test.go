@@ -17,6 +17,7 @@ import (
 	"github.com/returnpath-dev/returnpath/internal/fakegithub"
 	"github.com/returnpath-dev/returnpath/internal/golden"
 	"github.com/returnpath-dev/returnpath/plan"
+	"github.com/returnpath-dev/returnpath/prcomment"
 	"github.com/returnpath-dev/returnpath/report"
 )
 
@@ -88,7 +89,7 @@ func TestCommentSticky(t *testing.T) {
 	if r.stdout != wantOut {
 		t.Errorf("stdout %q, want %q", r.stdout, wantOut)
 	}
-	if !strings.HasPrefix(ours.Body, report.Marker+"\n<!-- returnpath-run: run_id=100 -->\n❌ **returnpath: 2 errors, 0 warnings, 1 notice**") {
+	if !strings.HasPrefix(ours.Body, prcomment.Marker+"\n<!-- returnpath-run: run_id=100 -->\n❌ **returnpath: 2 errors, 0 warnings, 1 notice**") {
 		t.Errorf("body:\n%s", ours.Body)
 	}
 
@@ -104,7 +105,7 @@ func TestCommentSticky(t *testing.T) {
 
 	r = c.run(t, "--repo", "acme/infra", "--pr", "7", "--key", "envs/prod", broken)
 	comments = fake.Comments("acme", "infra", 7)
-	if r.code != ExitFindings || len(comments) != 5 || !strings.HasPrefix(comments[4].Body, report.Marker+"\n<!-- returnpath:envs/prod -->\n") {
+	if r.code != ExitFindings || len(comments) != 5 || !strings.HasPrefix(comments[4].Body, prcomment.Marker+"\n<!-- returnpath:envs/prod -->\n") {
 		t.Fatalf("keyed run: %+v; comments %+v", r, comments)
 	}
 	if comments[3].ID != ours.ID || strings.Contains(comments[3].Body, "❌") {
@@ -344,7 +345,7 @@ func TestCommentTruncated(t *testing.T) {
 		t.Fatal(err)
 	}
 	full := string(data)
-	if !strings.HasPrefix(full, "earlier step\n"+report.Marker) || strings.Contains(full, "Truncated") || strings.Count(full, "| RP008 |") != 600 {
+	if !strings.HasPrefix(full, "earlier step\n"+prcomment.Marker) || strings.Contains(full, "Truncated") || strings.Count(full, "| RP008 |") != 600 {
 		t.Errorf("job summary (%d bytes) does not hold the whole report after the earlier step's", len(full))
 	}
 

@@ -6,8 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-
-	"github.com/returnpath-dev/returnpath/report"
 )
 
 // Flags are what the command line says about the target; zero values
@@ -48,7 +46,7 @@ func Resolve(flags Flags, getenv func(string) string) (Target, error) {
 		return t, fmt.Errorf("--pr %d is not a pull request number", flags.PR)
 	}
 	if flags.SHA != "" {
-		if err := report.ValidateSHA(flags.SHA); err != nil {
+		if err := ValidateSHA(flags.SHA); err != nil {
 			return t, fmt.Errorf("--sha: %v", err)
 		}
 	}
@@ -82,7 +80,7 @@ func Resolve(flags Flags, getenv func(string) string) (Target, error) {
 		if t.HeadSHA != "" || sha.value == "" {
 			continue
 		}
-		if err := report.ValidateSHA(sha.value); err != nil {
+		if err := ValidateSHA(sha.value); err != nil {
 			return t, fmt.Errorf("%s: %v", sha.from, err)
 		}
 		t.HeadSHA = sha.value

@@ -42,11 +42,14 @@ func newClient(t *testing.T, prefix string, pageSize int) (*Client, *fakegithub.
 	return c, fake, w
 }
 
-// body is a comment body as report.Markdown writes it.
+// body is a comment body as `returnpath comment` writes it.
 func body(key string, runID int64, text string) string {
+	header, err := CommentMeta{Key: key, RunID: runID}.Header()
+	if err != nil {
+		panic(err)
+	}
 	var b strings.Builder
-	meta := report.CommentMeta{Key: key, RunID: runID}
-	if err := (report.Markdown{Meta: meta}).Format(&b, report.New(nil, nil, "plan.json", text)); err != nil {
+	if err := (report.Markdown{Header: header, Key: key}).Format(&b, report.New(nil, nil, "plan.json", text)); err != nil {
 		panic(err)
 	}
 	return b.String()
@@ -165,7 +168,7 @@ func TestStaleRunGuard(t *testing.T) {
 		if err != nil || got.Action != KeptNewer || got.NewerRunID != 200 || !strings.HasSuffix(got.URL, fmt.Sprint(id)) {
 			t.Errorf("run %d: %+v, %v", run, got, err)
 		}
-		if got, err := c.Withdraw(ctx, pr, report.CommentMeta{RunID: run}); err != nil || got.Action != KeptNewer {
+		if got, err := c.Withdraw(ctx, pr, CommentMeta{RunID: run}); err != nil || got.Action != KeptNewer {
 			t.Errorf("withdraw by run %d: %+v, %v", run, got, err)
 		}
 	}
@@ -187,13 +190,13 @@ func TestStaleRunGuard(t *testing.T) {
 func TestWithdraw(t *testing.T) {
 	c, fake, _ := newClient(t, "", 2)
 	ctx := context.Background()
-	if got, err := c.Withdraw(ctx, pr, report.CommentMeta{RunID: 3}); err != nil || got.Action != NoComment || got.URL != "" {
+	if got, err := c.Withdraw(ctx, pr, CommentMeta{RunID: 3}); err != nil || got.Action != NoComment || got.URL != "" {
 		t.Fatalf("nothing to delete: %+v, %v", got, err)
 	}
 	fake.Add("acme", "infra", 7, "alice", "LGTM")
 	fake.Add("acme", "infra", 7, fakegithub.BotLogin, body("dev", 1, "dev"))
 	ours := fake.Add("acme", "infra", 7, fakegithub.BotLogin, body("", 1, "old"))
-	got, err := c.Withdraw(ctx, pr, report.CommentMeta{RunID: 3})
+	got, err := c.Withdraw(ctx, pr, CommentMeta{RunID: 3})
 	if err != nil || got.Action != Deleted || !strings.HasSuffix(got.URL, fmt.Sprint(ours)) {
 		t.Fatalf("%+v, %v", got, err)
 	}

@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/google/go-github/v84/github"
-
-	"github.com/returnpath-dev/returnpath/report"
 )
 
 // PullRequest names a pull request.
@@ -71,11 +69,11 @@ type Result struct {
 // Publish makes body the pull request's sticky comment: the earlier
 // comment with the same marker and key is updated in place, or a comment
 // is created when there is none. body must start with the hidden lines of
-// a report.Markdown; its run id is what the stale-run guard compares.
+// CommentMeta.Header; its run id is what the stale-run guard compares.
 func (c *Client) Publish(ctx context.Context, pr PullRequest, body string) (Result, error) {
-	meta, ok := report.ParseCommentMeta(body)
+	meta, ok := ParseCommentMeta(body)
 	if !ok {
-		return Result{}, fmt.Errorf("the comment body does not start with %s", report.Marker)
+		return Result{}, fmt.Errorf("the comment body does not start with %s", Marker)
 	}
 	ours, err := c.find(ctx, pr, meta.Key)
 	if err != nil {
@@ -112,7 +110,7 @@ func (c *Client) Publish(ctx context.Context, pr PullRequest, body string) (Resu
 
 // Withdraw deletes the sticky comment with meta's key, unless a newer run
 // than meta's wrote it.
-func (c *Client) Withdraw(ctx context.Context, pr PullRequest, meta report.CommentMeta) (Result, error) {
+func (c *Client) Withdraw(ctx context.Context, pr PullRequest, meta CommentMeta) (Result, error) {
 	ours, err := c.find(ctx, pr, meta.Key)
 	if err != nil {
 		return Result{}, err
@@ -136,7 +134,7 @@ func (c *Client) Withdraw(ctx context.Context, pr PullRequest, meta report.Comme
 // sticky is one of returnpath's comments and what it records.
 type sticky struct {
 	comment *github.IssueComment
-	meta    report.CommentMeta
+	meta    CommentMeta
 }
 
 // find lists every comment of the pull request (all pages) and keeps
@@ -156,7 +154,7 @@ func (c *Client) find(ctx context.Context, pr PullRequest, key string) ([]sticky
 			return nil, err
 		}
 		for _, comment := range page {
-			if meta, ok := report.ParseCommentMeta(comment.GetBody()); ok && meta.Key == key {
+			if meta, ok := ParseCommentMeta(comment.GetBody()); ok && meta.Key == key {
 				ours = append(ours, sticky{comment, meta})
 			}
 		}

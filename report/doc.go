@@ -6,5 +6,7 @@
 // Each format lives in its own file and is listed once in Formats; the CLI
 // validates --format and writes its help text from that list. Formatters
 // only read the Report: they never reorder or filter findings, so every
-// format shows the same facts.
+// format shows the same facts. Markdown is the one markdown renderer: the
+// pull-request comment body and a run-task outcome's body share its
+// escaping, code spans and fix blocks.
 package report

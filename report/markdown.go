@@ -1,149 +1,48 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"io"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/returnpath-dev/returnpath/checks"
+	"github.com/returnpath-dev/returnpath/internal/oneline"
 	"github.com/returnpath-dev/returnpath/plan"
 )
-
-// Marker is the first line of every markdown report: a hidden HTML comment
-// that finds returnpath's pull-request comment among the others.
-const Marker = "<!-- returnpath -->"
 
 // MaxCommentBytes is GitHub's limit on a comment body (65,536 characters).
 // The markdown format counts bytes, which are never fewer than characters.
 const MaxCommentBytes = 65536
 
-// CommentMeta is what a pull-request comment records about itself in hidden
-// lines after Marker: which sticky comment it is and which run wrote it.
-type CommentMeta struct {
-	// Key tells apart several comments on one pull request (one per
-	// workspace or directory); "" is the comment without a key.
-	Key string
-	// HeadSHA is the commit the plan was made for; "" when unknown.
-	HeadSHA string
-	// RunID is the CI run that wrote the comment (GITHUB_RUN_ID); 0 when
-	// unknown.
-	RunID int64
-}
-
-const (
-	keyPrefix = "<!-- returnpath:"
-	runPrefix = "<!-- returnpath-run:"
-	htmlClose = " -->"
-)
-
-var (
-	validKey = regexp.MustCompile(`^[A-Za-z0-9._/@+=:-]{1,100}$`)
-	validSHA = regexp.MustCompile(`^[0-9a-fA-F]{4,64}$`)
-)
-
-// ValidateKey checks a comment key: 1-100 letters, digits and ._/@+=:-
-// (it goes into an HTML comment, which "--" would end early).
-func ValidateKey(key string) error {
-	if !validKey.MatchString(key) || strings.Contains(key, "--") {
-		return fmt.Errorf("comment key %q: want 1-100 letters, digits or ._/@+=:- without \"--\"", key)
-	}
-	return nil
-}
-
-// ValidateSHA checks a commit SHA (hexadecimal, 4 to 64 digits).
-func ValidateSHA(sha string) error {
-	if !validSHA.MatchString(sha) {
-		return fmt.Errorf("commit %q is not a hexadecimal SHA", sha)
-	}
-	return nil
-}
-
-func (m CommentMeta) validate() error {
-	if m.Key != "" {
-		if err := ValidateKey(m.Key); err != nil {
-			return err
-		}
-	}
-	if m.HeadSHA != "" {
-		if err := ValidateSHA(m.HeadSHA); err != nil {
-			return err
-		}
-	}
-	if m.RunID < 0 {
-		return fmt.Errorf("run id %d is negative", m.RunID)
-	}
-	return nil
-}
-
-// hiddenLines are Marker and the meta lines, each ending in "\n".
-func (m CommentMeta) hiddenLines() string {
-	var b strings.Builder
-	b.WriteString(Marker + "\n")
-	if m.Key != "" {
-		b.WriteString(keyPrefix + m.Key + htmlClose + "\n")
-	}
-	var run []string
-	if m.HeadSHA != "" {
-		run = append(run, "sha="+m.HeadSHA)
-	}
-	if m.RunID != 0 {
-		run = append(run, "run_id="+strconv.FormatInt(m.RunID, 10))
-	}
-	if len(run) > 0 {
-		b.WriteString(runPrefix + " " + strings.Join(run, " ") + htmlClose + "\n")
-	}
-	return b.String()
-}
-
-// ParseCommentMeta reads the hidden lines at the top of a comment body. ok
-// is false when the body does not start with Marker: it is not a returnpath
-// comment. Lines it does not know are skipped, so that older and newer
-// versions read each other's comments.
-func ParseCommentMeta(body string) (meta CommentMeta, ok bool) {
-	lines := strings.Split(body, "\n")
-	if strings.TrimRight(lines[0], "\r") != Marker {
-		return CommentMeta{}, false
-	}
-	for _, line := range lines[1:] {
-		line = strings.TrimRight(line, "\r")
-		if !strings.HasPrefix(line, "<!--") {
-			break
-		}
-		if rest, found := strings.CutPrefix(line, runPrefix); found {
-			for _, field := range strings.Fields(strings.TrimSuffix(rest, htmlClose)) {
-				name, value, _ := strings.Cut(field, "=")
-				switch name {
-				case "sha":
-					if ValidateSHA(value) == nil {
-						meta.HeadSHA = value
-					}
-				case "run_id":
-					if id, err := strconv.ParseInt(value, 10, 64); err == nil && id > 0 {
-						meta.RunID = id
-					}
-				}
-			}
-			continue
-		}
-		if rest, found := strings.CutPrefix(line, keyPrefix); found {
-			if key, closed := strings.CutSuffix(rest, htmlClose); closed && ValidateKey(key) == nil {
-				meta.Key = key
-			}
-		}
-	}
-	return meta, true
-}
-
-// Markdown writes the report as a pull-request comment body (SPEC.md
-// "Integrations"): Marker and the hidden meta lines, a one-line verdict, a
-// table of the findings, each fix in a collapsed <details>, and a footer.
-// A body that would exceed MaxBytes keeps every part it can whole and ends
-// with a note that says what was left out and where the full report is.
+// Markdown is the one markdown renderer: GitHub-flavoured markdown of a
+// report, with one escaping of plan-derived text, one way to write code
+// and fixes, and the same wording, in two layouts:
+//
+//   - Render and Format write the report as a pull-request comment body
+//     (SPEC.md "Integrations"; what `returnpath comment` posts and
+//     `returnpath check --format markdown` prints): Header, a one-line
+//     verdict, a table of the findings, each fix in a collapsed <details>,
+//     and a footer. A body that would exceed MaxBytes keeps every part it
+//     can whole and ends with a note that says what was left out and where
+//     the full report is.
+//   - FindingBody writes one finding on its own page (an HCP Terraform
+//     run-task outcome): what is broken, one dropped packet, the fix and
+//     what the rule is about.
+//
+// The fields shape the comment body; FindingBody reads none of them.
 type Markdown struct {
-	Meta CommentMeta
+	// Header is written first, verbatim: the hidden lines by which the
+	// pull-request comment is found again (prcomment.CommentMeta.Header).
+	// Each line ends in "\n"; "" writes none.
+	Header string
+	// Key names the report in the verdict when a pull request has several
+	// (one per workspace or directory); "" for none.
+	Key string
+	// Commit is the commit the plan was made for, named in the footer; ""
+	// when unknown.
+	Commit string
 	// FullReportURL is where the complete report is (the CI run); "" when
 	// there is none.
 	FullReportURL string
@@ -164,14 +63,11 @@ func (m Markdown) Format(w io.Writer, r *Report) error {
 // Render returns the body and whether parts of the report were left out to
 // keep it within MaxBytes.
 func (m Markdown) Render(r *Report) (body string, truncated bool, err error) {
-	if err := m.Meta.validate(); err != nil {
-		return "", false, err
-	}
 	limit := m.MaxBytes
 	if limit == 0 {
 		limit = MaxCommentBytes
 	}
-	head := m.Meta.hiddenLines() + m.verdict(r) + "\n"
+	head := m.Header + m.verdict(r) + "\n"
 	footer := "\n" + m.footer(r) + "\n"
 	shown := r.Shown()
 	if len(shown) == 0 {
@@ -268,7 +164,7 @@ func (m Markdown) truncationNote(shownRows, rows, shownFixes, fixes int) string 
 // verdict is the one line that says how the plan fared.
 func (m Markdown) verdict(r *Report) string {
 	s := r.Summary
-	checked := fmt.Sprintf("%s (%s) checked", plural(s.NACLs, "NACL"), plural(s.Rules, "rule"))
+	checked := naclsChecked(s) + " checked"
 	icon := "✅"
 	switch {
 	case s.Errors > 0:
@@ -278,29 +174,11 @@ func (m Markdown) verdict(r *Report) string {
 	case len(r.Shown()) > 0:
 		icon = iconOf(checks.Notice)
 	}
-	if m.Meta.Key != "" {
+	if m.Key != "" {
 		// The key in code: it may hold "_" or "@", which are markup.
-		return fmt.Sprintf("%s **returnpath** %s: **%s** — %s", icon, codeSpan(m.Meta.Key), r.Tally(), checked)
+		return fmt.Sprintf("%s **returnpath** %s: **%s** — %s", icon, tableCode(m.Key), r.Tally(), checked)
 	}
 	return fmt.Sprintf("%s **returnpath: %s** — %s", icon, r.Tally(), checked)
-}
-
-// Tally counts the findings: "1 error, 2 warnings" (notices and
-// suppressed findings only when there are some), or "no return-path
-// problems" when none is left unsuppressed.
-func (r *Report) Tally() string {
-	s := r.Summary
-	t := "no return-path problems"
-	if len(r.Shown()) > 0 {
-		t = plural(s.Errors, "error") + ", " + plural(s.Warnings, "warning")
-		if s.Notices > 0 {
-			t += ", " + plural(s.Notices, "notice")
-		}
-	}
-	if s.Suppressed > 0 {
-		t += ", " + plural(s.Suppressed, "finding") + " suppressed"
-	}
-	return t
 }
 
 func iconOf(s checks.Severity) string {
@@ -321,7 +199,7 @@ func (m Markdown) footer(r *Report) string {
 		parts = append(parts, "terraform "+html.EscapeString(r.Plan.TerraformVersion))
 	}
 	parts = append(parts, plural(r.Plan.Resources, "resource"))
-	if sha := m.Meta.HeadSHA; sha != "" {
+	if sha := m.Commit; sha != "" {
 		parts = append(parts, "commit <code>"+sha[:min(len(sha), 7)]+"</code>")
 	}
 	if m.FullReportURL != "" {
@@ -339,9 +217,9 @@ func tableRow(f Finding) (string, error) {
 	if _, err := f.Status.MarshalText(); err != nil {
 		return "", err
 	}
-	resource := codeSpan(string(f.Resource))
+	resource := tableCode(string(f.Resource))
 	if f.Location.IsValid() {
-		resource += "<br>" + codeSpan(f.Location.String())
+		resource += "<br>" + tableCode(f.Location.String())
 	}
 	if where := subnetsCell(f); where != "" {
 		resource += "<br>" + where
@@ -367,7 +245,7 @@ func subnetsCell(f Finding) string {
 			named = append(named, fmt.Sprintf("%d more", len(f.Subnets)-maxSubnetsNamed))
 			break
 		}
-		named = append(named, strings.TrimSpace(codeSpan(string(s.Address))+" "+escapeText(s.CIDR)))
+		named = append(named, strings.TrimSpace(tableCode(string(s.Address))+" "+escapeText(s.CIDR)))
 	}
 	switch {
 	case len(f.Subnets) == 1:
@@ -390,9 +268,7 @@ func fixDetails(f Finding) string {
 		return ""
 	}
 	summary := fmt.Sprintf("%s on <code>%s</code>: %s", f.Rule, html.EscapeString(string(f.Resource)), html.EscapeString(flowSummary(fl)))
-	fence := strings.Repeat("`", max(3, longestRun(fl.Suggestion, '`')+1))
-	return "\n<details><summary>" + summary + "</summary>\n\n" +
-		fence + "hcl\n" + strings.TrimRight(fl.Suggestion, "\n") + "\n" + fence + "\n\n</details>\n"
+	return "\n<details><summary>" + summary + "</summary>\n\n" + codeBlock("hcl", fl.Suggestion) + "\n\n</details>\n"
 }
 
 // flowSummary is "inbound tcp/443 from 0.0.0.0/0".
@@ -404,10 +280,16 @@ func flowSummary(fl *checks.Flow) string {
 	return fmt.Sprintf("inbound %s/%s from %s", fl.Protocol, fl.ServicePorts, peer)
 }
 
-// codeSpan is s as inline code inside a table cell: the delimiter is longer
-// than any backtick run in s, and pipes are escaped (GitHub splits cells
-// before it reads code spans).
-func codeSpan(s string) string {
+// tableCode is s as inline code inside a table cell: code with its pipes
+// escaped, since GitHub splits cells before it reads code spans.
+func tableCode(s string) string {
+	return code(strings.ReplaceAll(s, "|", `\|`))
+}
+
+// code is s as a markdown code span: the delimiter is longer than any
+// backtick run in s (instance keys may hold backticks), as CommonMark
+// requires, and a line break becomes a space.
+func code(s string) string {
 	if s == "" {
 		return ""
 	}
@@ -416,9 +298,15 @@ func codeSpan(s string) string {
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
 		pad = " "
 	}
-	s = strings.ReplaceAll(s, "|", `\|`)
 	s = strings.ReplaceAll(s, "\n", " ")
 	return fence + pad + s + pad + fence
+}
+
+// codeBlock is text as a fenced code block in language lang, its fence
+// longer than any backtick run inside; it ends without a newline.
+func codeBlock(lang, text string) string {
+	fence := strings.Repeat("`", max(3, longestRun(text, '`')+1))
+	return fence + lang + "\n" + strings.TrimRight(text, "\n") + "\n" + fence
 }
 
 func longestRun(s string, c byte) int {
@@ -434,9 +322,10 @@ func longestRun(s string, c byte) int {
 	return longest
 }
 
-// textEscaper makes plan-derived text inert in a table cell: markdown
-// punctuation is escaped, HTML is written as entities, and "@" is followed
-// by an invisible space so that "@team" in a resource key mentions no one.
+// textEscaper makes plan-derived text inert, in a table cell and in a
+// paragraph: markdown punctuation is escaped, HTML is written as entities,
+// "@" is followed by an invisible space so that "@team" in a resource key
+// mentions no one, and a line break stays inside the cell.
 var textEscaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "~", `\~`,
 	"&", "&amp;", "<", "&lt;", ">", "&gt;",
@@ -449,4 +338,66 @@ func escapeText(s string) string { return textEscaper.Replace(s) }
 // markdownURL keeps a URL from ending the link early.
 func markdownURL(u string) string {
 	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(u)
+}
+
+// FindingBody is one finding on its own page (a run-task outcome in HCP
+// Terraform): the rule and resource, the message, the subnets, one dropped
+// reply, the HCL that fixes it, and what the rule is about.
+func (Markdown) FindingBody(f Finding) string {
+	var b strings.Builder
+	status := "new in this plan"
+	if f.Status == checks.Existing {
+		status = "already broken today"
+	}
+	fmt.Fprintf(&b, "**%s %s** on %s (%s)\n\n", f.Severity, f.Rule, code(string(f.Resource)), status)
+	b.WriteString(escapeText(oneline.Of(f.Message)) + "\n\n")
+
+	var facts []string
+	if len(f.Subnets) > 0 {
+		var subnets []string
+		for _, s := range f.Subnets {
+			subnets = append(subnets, strings.TrimSpace(code(string(s.Address))+" "+escapeText(s.CIDR)))
+		}
+		facts = append(facts, "**Subnets:** "+strings.Join(subnets, ", "))
+	}
+	if fl := f.Flow; fl != nil {
+		blocking := "the implicit deny"
+		if fl.BlockingRule != nil {
+			blocking = fmt.Sprintf("%s rule %d", code(string(fl.BlockingRule.Address)), fl.BlockingRule.Number)
+		}
+		var missing []string
+		for _, p := range fl.MissingPorts {
+			missing = append(missing, p.String())
+		}
+		facts = append(facts,
+			fmt.Sprintf("**Replies must reach:** %s %s (the clients' ephemeral ports)", fl.Protocol, fl.ClientPorts),
+			fmt.Sprintf("**Missing:** %s %s, dropped by %s", fl.Protocol, strings.Join(missing, ", "), blocking),
+			"**Dropped reply, e.g.:** "+witnessCode(fl.Witness)+"; "+percent(fl.FailingShare)+" of Linux clients fail",
+		)
+	}
+	for _, fact := range facts {
+		b.WriteString("- " + fact + "\n")
+	}
+	if len(facts) > 0 {
+		b.WriteString("\n")
+	}
+	if fl := f.Flow; fl != nil && strings.TrimSpace(fl.Suggestion) != "" {
+		b.WriteString("**Fix:**\n\n" + codeBlock("hcl", fl.Suggestion) + "\n\n")
+	}
+	for _, c := range checks.All() {
+		if c.ID == f.Rule {
+			fmt.Fprintf(&b, "**About %s:** %s\n", c.ID, escapeText(c.Doc))
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// witnessCode is "`10.0.1.10:443 → 203.0.113.7:49152`", or "the reply to
+// `203.0.113.7:49152`" when the local address is not known.
+func witnessCode(p checks.Packet) string {
+	dst := cmp.Or(addrPortString(p.Dst), "?")
+	if src := addrPortString(p.Src); src != "" {
+		return code(src + " → " + dst)
+	}
+	return "the reply to " + code(dst)
 }

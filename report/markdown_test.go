@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -12,8 +13,9 @@ import (
 
 func TestMarkdown(t *testing.T) {
 	m, findings := sample()
-	got := format(t, Markdown{}, New(m, findings, "plan.json", "test"))
-	want := "<!-- returnpath -->\n" +
+	const header = "<!-- hidden -->\n"
+	got := format(t, Markdown{Header: header}, New(m, findings, "plan.json", "test"))
+	want := header +
 		"❌ **returnpath: 1 error, 2 warnings** — 3 NACLs (14 rules) checked\n" +
 		"\n" +
 		"| | rule | resource | problem |\n" +
@@ -38,8 +40,8 @@ func TestMarkdown(t *testing.T) {
 	if got != want {
 		t.Errorf("markdown:\n%s\nwant:\n%s", got, want)
 	}
-	if f, ok := Lookup("markdown"); !ok || f.New(Options{}) != (Markdown{}) {
-		t.Error("Formats() lacks markdown, or it is not the plain report")
+	if f, ok := Lookup("markdown"); !ok || f.New(Options{MarkdownHeader: header}) != (Markdown{Header: header}) {
+		t.Error("Formats() lacks markdown, or it does not start with Options.MarkdownHeader")
 	}
 }
 
@@ -57,87 +59,35 @@ func TestMarkdownVerdicts(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := format(t, Markdown{}, New(m, tc.findings, "plan.json", "test"))
-			if !strings.HasPrefix(got, Marker+"\n"+tc.want) {
-				t.Errorf("got:\n%s\nwant it to start with:\n%s%s", got, Marker+"\n", tc.want)
+			if !strings.HasPrefix(got, tc.want) {
+				t.Errorf("got:\n%s\nwant it to start with:\n%s", got, tc.want)
 			}
 			if tc.findings == nil && (strings.Contains(got, "|") || strings.Contains(got, "<details>")) {
 				t.Errorf("a clean report has a table or fixes:\n%s", got)
 			}
 		})
 	}
-	got := format(t, Markdown{Meta: CommentMeta{Key: "envs/prod_eu@x"}}, New(m, nil, "plan.json", "test"))
+	got := format(t, Markdown{Key: "envs/prod_eu@x"}, New(m, nil, "plan.json", "test"))
 	if !strings.Contains(got, "✅ **returnpath** `envs/prod_eu@x`: **no return-path problems** — ") {
 		t.Errorf("the key is not in the verdict as code:\n%s", got)
 	}
 }
 
-func TestCommentMeta(t *testing.T) {
+// TestMarkdownFooter: the commit and the CI run are named when known.
+func TestMarkdownFooter(t *testing.T) {
 	m, findings := sample()
-	meta := CommentMeta{Key: "envs/prod", HeadSHA: "0123456789abcdef0123456789abcdef01234567", RunID: 1234567890123}
-	got := format(t, Markdown{Meta: meta, FullReportURL: "https://github.example/o/r/actions/runs/1234567890123"}, New(m, findings, "plan.json", "test"))
-	wantHead := "<!-- returnpath -->\n<!-- returnpath:envs/prod -->\n<!-- returnpath-run: sha=0123456789abcdef0123456789abcdef01234567 run_id=1234567890123 -->\n"
-	if !strings.HasPrefix(got, wantHead) {
-		t.Errorf("hidden lines:\n%s\nwant:\n%s", got, wantHead)
-	}
-	if !strings.Contains(got, "commit <code>0123456</code> · <a href=\"https://github.example/o/r/actions/runs/1234567890123\">CI run</a></sub>\n") {
+	got := format(t, Markdown{Commit: "0123456789abcdef0123456789abcdef01234567", FullReportURL: "https://github.example/o/r/actions/runs/1234567890123"}, New(m, findings, "plan.json", "test"))
+	if !strings.HasSuffix(got, "· 42 resources · commit <code>0123456</code> · <a href=\"https://github.example/o/r/actions/runs/1234567890123\">CI run</a></sub>\n") {
 		t.Errorf("footer lacks the commit and the run:\n%s", got)
 	}
-	if back, ok := ParseCommentMeta(got); !ok || back != meta {
-		t.Errorf("ParseCommentMeta = %+v, %v; want %+v", back, ok, meta)
-	}
-
-	// No key: no key line; the run line alone.
-	got = format(t, Markdown{Meta: CommentMeta{RunID: 7}}, New(m, nil, "plan.json", "test"))
-	if !strings.HasPrefix(got, "<!-- returnpath -->\n<!-- returnpath-run: run_id=7 -->\n✅") {
-		t.Errorf("run line without key:\n%s", got)
+	got = format(t, Markdown{Commit: "abcd"}, New(m, nil, "plan.json", "test"))
+	if !strings.HasSuffix(got, "· 42 resources · commit <code>abcd</code></sub>\n") {
+		t.Errorf("short commit:\n%s", got)
 	}
 }
 
-func TestParseCommentMeta(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		body string
-		want CommentMeta
-		ok   bool
-	}{
-		{"plain", "<!-- returnpath -->\n✅ clean", CommentMeta{}, true},
-		{"key", "<!-- returnpath -->\n<!-- returnpath:a -->\nx", CommentMeta{Key: "a"}, true},
-		{"crlf from the web editor", "<!-- returnpath -->\r\n<!-- returnpath:a -->\r\n<!-- returnpath-run: sha=abcd run_id=9 -->\r\nx", CommentMeta{Key: "a", HeadSHA: "abcd", RunID: 9}, true},
-		{"marker only", "<!-- returnpath -->", CommentMeta{}, true},
-		{"not first", "hello\n<!-- returnpath -->", CommentMeta{}, false},
-		{"quoted by a person", "> <!-- returnpath -->\nme too", CommentMeta{}, false},
-		{"other bot", "<!-- tfcmt -->\nplan", CommentMeta{}, false},
-		{"marker with text after it", "<!-- returnpath --> hi", CommentMeta{}, false},
-		{"empty", "", CommentMeta{}, false},
-		{"hidden lines end at the text", "<!-- returnpath -->\nverdict\n<!-- returnpath:late -->", CommentMeta{}, true},
-		{"unreadable run fields", "<!-- returnpath -->\n<!-- returnpath-run: sha=not-hex run_id=-3 future=1 -->", CommentMeta{}, true},
-		{"invalid key", "<!-- returnpath -->\n<!-- returnpath:a b -->", CommentMeta{}, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, ok := ParseCommentMeta(tc.body)
-			if got != tc.want || ok != tc.ok {
-				t.Errorf("ParseCommentMeta(%q) = %+v, %v; want %+v, %v", tc.body, got, ok, tc.want, tc.ok)
-			}
-		})
-	}
-}
-
-func TestMarkdownRefusesBadMeta(t *testing.T) {
+func TestMarkdownRefusesInvalidSeverity(t *testing.T) {
 	m, findings := sample()
-	for _, meta := range []CommentMeta{
-		{Key: "a -->"}, {Key: "a--b"}, {Key: strings.Repeat("k", 101)}, {Key: "with space"},
-		{HeadSHA: "main"}, {HeadSHA: "abc -->"}, {RunID: -1},
-	} {
-		var b strings.Builder
-		if err := (Markdown{Meta: meta}).Format(&b, New(m, findings, "plan.json", "test")); err == nil || b.Len() != 0 {
-			t.Errorf("%+v: err %v, wrote %d bytes", meta, err, b.Len())
-		}
-	}
-	for _, key := range []string{"prod", "envs/prod", "eu-west-1.vpc_a", "ws:staging", "team@x", "a=b+c"} {
-		if err := ValidateKey(key); err != nil {
-			t.Errorf("ValidateKey(%q): %v", key, err)
-		}
-	}
 	bad := findings[2]
 	bad.Severity = 0
 	var b strings.Builder
@@ -155,7 +105,7 @@ func TestMarkdownEscaping(t *testing.T) {
 		Message:  "key <b>x</b> | *bold* _em_ [link](u) ~s~ @team\nsecond line & more",
 	}
 	got := format(t, Markdown{}, New(nil, []checks.Finding{f}, "plan.json", "test"))
-	row := strings.Split(got, "\n")[5]
+	row := strings.Split(got, "\n")[4]
 	wantRow := "| ⚠️ warning | RP008 | ``aws_network_acl_rule.r[\"a\\|b`c\"]`` | " +
 		"key &lt;b&gt;x&lt;/b&gt; \\| \\*bold\\* \\_em\\_ \\[link\\](u) \\~s\\~ @&#8203;team<br>second line &amp; more |"
 	if row != wantRow {
@@ -190,7 +140,7 @@ func TestMarkdownTruncation(t *testing.T) {
 		limit int
 		note  string
 	}{
-		{"comment with run link", Markdown{FullReportURL: "https://github.com/o/r/actions/runs/42"}, MaxCommentBytes,
+		{"comment with run link", Markdown{Header: "<!-- hidden -->\n", FullReportURL: "https://github.com/o/r/actions/runs/42"}, MaxCommentBytes,
 			"the full report is in [the CI run](https://github.com/o/r/actions/runs/42)."},
 		{"no link", Markdown{}, MaxCommentBytes, "run `returnpath check` on the plan for the full report."},
 		{"small limit", Markdown{MaxBytes: 5000}, 5000, "Truncated to fit a GitHub comment"},
@@ -203,8 +153,8 @@ func TestMarkdownTruncation(t *testing.T) {
 			if !truncated || len(body) > tc.limit || utf8.RuneCountInString(body) > tc.limit {
 				t.Errorf("truncated %v, %d bytes, limit %d", truncated, len(body), tc.limit)
 			}
-			if !strings.HasPrefix(body, Marker+"\n") || !strings.Contains(body, tc.note) || !strings.HasSuffix(body, "</sub>\n") {
-				t.Errorf("truncated body lacks the marker, the note %q or the footer:\n…%s", tc.note, body[max(0, len(body)-600):])
+			if !strings.HasPrefix(body, tc.md.Header+"❌ **returnpath: 2000 errors") || !strings.Contains(body, tc.note) || !strings.HasSuffix(body, "</sub>\n") {
+				t.Errorf("truncated body lacks the header, the verdict, the note %q or the footer:\n%s…%s", tc.note, body[:min(len(body), 200)], body[max(0, len(body)-600):])
 			}
 			rows := strings.Count(body, "\n| ❌ error | RP001 |")
 			note := fmt.Sprintf("%d of 2000 findings and 0 of 2000 fixes are shown", rows)
@@ -238,5 +188,112 @@ func TestMarkdownTruncation(t *testing.T) {
 	}
 	if _, _, err := (Markdown{MaxBytes: 50}).Render(New(m, nil, "plan.json", "test")); err == nil {
 		t.Error("a clean report over the limit gave no error")
+	}
+}
+
+func TestFindingBodyWithoutFlow(t *testing.T) {
+	f := checks.Finding{
+		Rule: "RP008", Severity: checks.Warning, Resource: `aws_network_acl_rule.legacy["a*b|c"]`, Status: checks.Existing,
+		Message: "network_acl_id comes from a data source:\nthe rule <x> cannot be linked to a NACL",
+	}
+	body := Markdown{}.FindingBody(Finding{Finding: f})
+	for _, want := range []string{
+		// Outside a table a pipe in code stays as it is.
+		"**warning RP008** on `aws_network_acl_rule.legacy[\"a*b|c\"]` (already broken today)\n\n",
+		"network\\_acl\\_id comes from a data source:; the rule &lt;x&gt; cannot be linked to a NACL\n\n",
+		"**About RP008:** The plan holds",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+	for _, unwanted := range []string{"**Fix:**", "**Subnets:**", "Dropped reply", "<br>"} {
+		if strings.Contains(body, unwanted) {
+			t.Errorf("body has %q:\n%s", unwanted, body)
+		}
+	}
+}
+
+func TestFindingBodyWithDeny(t *testing.T) {
+	f := checks.Finding{
+		Rule: "RP002", Severity: checks.Warning, Resource: "aws_network_acl.private", Status: checks.New, Message: "m",
+		Subnets: []checks.SubnetRef{{Address: "aws_subnet.a", CIDR: "10.0.1.0/24"}, {Address: "aws_subnet.b"}},
+		Flow: &checks.Flow{
+			Direction: plan.Egress, Family: plan.IPv6, Protocol: plan.ProtocolUDP,
+			PeerCIDR: netip.MustParsePrefix("::/0"), ServicePorts: plan.PortRange{Lo: 53, Hi: 53},
+			ClientPorts:  plan.PortRange{Lo: 1024, Hi: 65535},
+			MissingPorts: []plan.PortRange{{Lo: 1024, Hi: 32767}, {Lo: 61000, Hi: 65535}},
+			BlockingRule: &checks.RuleRef{Address: "aws_network_acl_rule.deny", Number: 90},
+			Witness:      checks.Packet{Protocol: plan.ProtocolUDP, Dst: netip.MustParseAddrPort("[2001:db8::7]:1024")},
+			FailingShare: 0.004,
+			Suggestion:   "ingress {\n  x = \"```\"\n}\n",
+		},
+	}
+	f.Rule = "RP999" // a rule without a check: no "About" line
+	body := Markdown{}.FindingBody(Finding{Finding: f})
+	for _, want := range []string{
+		"**warning RP999** on `aws_network_acl.private` (new in this plan)\n\nm\n\n",
+		"- **Subnets:** `aws_subnet.a` 10.0.1.0/24, `aws_subnet.b`\n",
+		"- **Replies must reach:** udp 1024-65535 (the clients' ephemeral ports)\n",
+		"- **Missing:** udp 1024-32767, 61000-65535, dropped by `aws_network_acl_rule.deny` rule 90\n",
+		"- **Dropped reply, e.g.:** the reply to `[2001:db8::7]:1024`; <1% of Linux clients fail\n\n",
+		"**Fix:**\n\n````hcl\ningress {\n  x = \"```\"\n}\n````",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "About") || strings.HasSuffix(body, "\n") {
+		t.Errorf("body with an About line or a trailing newline:\n%s", body)
+	}
+	f.Flow.Witness.Src = netip.MustParseAddrPort("[2001:db8::1]:53")
+	if body := (Markdown{}).FindingBody(Finding{Finding: f}); !strings.Contains(body, "e.g.:** `[2001:db8::1]:53 → [2001:db8::7]:1024`; ") {
+		t.Errorf("witness with both ends:\n%s", body)
+	}
+}
+
+func TestMarkdownHelpers(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                      "",
+		`aws_subnet.x`:          "`aws_subnet.x`",
+		"aws_subnet.x[\"a`b\"]": "``aws_subnet.x[\"a`b\"]``",
+		"`edge":                 "`` `edge ``",
+		"a``b":                  "```a``b```",
+		"a|b\nc":                "`a|b c`",
+	} {
+		if got := code(in); got != want {
+			t.Errorf("code(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got, want := tableCode("a|b"), "`a\\|b`"; got != want {
+		t.Errorf("tableCode: %q, want %q", got, want)
+	}
+	if got, want := codeBlock("hcl", "a\n```\nb\n"), "````hcl\na\n```\nb\n````"; got != want {
+		t.Errorf("codeBlock: %q, want %q", got, want)
+	}
+	for share, want := range map[float64]string{0: "0%", 0.004: "<1%", 0.5: "50%", 0.996: ">99%", 1: "100%"} {
+		if got := percent(share); got != want {
+			t.Errorf("percent(%v) = %q, want %q", share, got, want)
+		}
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	for _, tc := range []struct {
+		summary  Summary
+		findings int
+		want     string
+	}{
+		{Summary{NACLs: 3}, 0, "no return-path problems in 3 NACLs"},
+		{Summary{NACLs: 1}, 0, "no return-path problems in 1 NACL"},
+		{Summary{NACLs: 2, Suppressed: 1}, 0, "no return-path problems in 2 NACLs (1 finding suppressed)"},
+		{Summary{Errors: 1, NACLs: 1, Rules: 1}, 1, "1 error, 0 warnings — 1 NACL (1 rule) checked"},
+		{Summary{Warnings: 2, Notices: 1, NACLs: 2, Rules: 9}, 3, "0 errors, 2 warnings, 1 notice — 2 NACLs (9 rules) checked"},
+		{Summary{Warnings: 1, Suppressed: 2, NACLs: 2, Rules: 4}, 1, "0 errors, 1 warning, 2 findings suppressed — 2 NACLs (4 rules) checked"},
+	} {
+		r := &Report{Summary: tc.summary, Findings: make([]Finding, tc.findings)}
+		if got := r.Verdict(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.summary, got, tc.want)
+		}
 	}
 }

@@ -153,6 +153,9 @@ type Formatter interface {
 
 // Options are the choices a formatter may honour.
 type Options struct {
+	// MarkdownHeader is the Header of the markdown format: the hidden lines
+	// that make its output a pull-request comment body (prcomment.Marker).
+	MarkdownHeader string
 	// Color allows ANSI colours (formats for people only). The caller
 	// decides: a terminal, NO_COLOR unset, no --no-color.
 	Color bool
@@ -178,6 +181,44 @@ func (r *Report) Shown() []Finding {
 	return shown
 }
 
+// Tally counts the findings: "1 error, 2 warnings" (notices and
+// suppressed findings only when there are some), or "no return-path
+// problems" when none is left unsuppressed.
+func (r *Report) Tally() string {
+	s := r.Summary
+	t := "no return-path problems"
+	if len(r.Shown()) > 0 {
+		t = plural(s.Errors, "error") + ", " + plural(s.Warnings, "warning")
+		if s.Notices > 0 {
+			t += ", " + plural(s.Notices, "notice")
+		}
+	}
+	if s.Suppressed > 0 {
+		t += ", " + plural(s.Suppressed, "finding") + " suppressed"
+	}
+	return t
+}
+
+// Verdict is the report in one line of plain text, for a status row (the
+// run-task message): "2 errors, 1 warning — 3 NACLs (14 rules) checked",
+// or "no return-path problems in 3 NACLs (1 finding suppressed)".
+func (r *Report) Verdict() string {
+	s := r.Summary
+	if len(r.Shown()) == 0 {
+		clean := "no return-path problems in " + plural(s.NACLs, "NACL")
+		if s.Suppressed > 0 {
+			clean += " (" + plural(s.Suppressed, "finding") + " suppressed)"
+		}
+		return clean
+	}
+	return r.Tally() + " — " + naclsChecked(s) + " checked"
+}
+
+// naclsChecked is "3 NACLs (14 rules)".
+func naclsChecked(s Summary) string {
+	return plural(s.NACLs, "NACL") + " (" + plural(s.Rules, "rule") + ")"
+}
+
 // Formats lists every output format, the default (text) first. It returns a
 // new slice on every call; there is no registration at init time.
 func Formats() []Format {
@@ -187,7 +228,7 @@ func Formats() []Format {
 		{Name: "sarif", Description: "SARIF 2.1.0, for GitHub code scanning and SARIF viewers", New: func(Options) Formatter { return SARIF{} }},
 		{Name: "github", Description: "GitHub Actions workflow commands: annotations on the .tf files", New: func(Options) Formatter { return GitHub{} }},
 		{Name: "junit", Description: "JUnit XML: a testsuite per rule, a testcase per NACL", New: func(Options) Formatter { return JUnit{} }},
-		{Name: "markdown", Description: "a pull-request comment body (what returnpath comment posts)", New: func(Options) Formatter { return Markdown{} }},
+		{Name: "markdown", Description: "a pull-request comment body (what returnpath comment posts)", New: func(o Options) Formatter { return Markdown{Header: o.MarkdownHeader} }},
 	}
 }
 

@@ -98,7 +98,7 @@ func analysisResult(a Analysis, url string) (taskResult, error) {
 	if a.Failed {
 		status = statusFailed
 	}
-	t := statusResult(status, summary(a.Report), url)
+	t := statusResult(status, a.Report.Verdict(), url)
 	// Suppressed findings are not outcomes: like annotations, they would
 	// ask for a fix the team has decided against.
 	outcomes, err := outcomesOf(a.Report.Shown())
@@ -113,10 +113,6 @@ func analysisResult(a Analysis, url string) (taskResult, error) {
 // and resource; a second finding of one rule on one resource (another
 // flow) gets " #2", and so on, so that every outcome-id is unique.
 func outcomesOf(findings []report.Finding) ([]outcome, error) {
-	docs := map[string]*checks.Check{}
-	for _, c := range checks.All() {
-		docs[c.ID] = c
-	}
 	seen := map[string]int{}
 	outcomes := make([]outcome, 0, len(findings))
 	for _, f := range findings {
@@ -134,7 +130,7 @@ func outcomesOf(findings []report.Finding) ([]outcome, error) {
 			Attributes: outcomeAttributes{
 				OutcomeID:   id,
 				Description: oneline.Of(f.Message),
-				Body:        outcomeBody(f, docs[f.Rule]),
+				Body:        report.Markdown{}.FindingBody(f),
 				Tags:        map[string][]tag{"Severity": {sev}},
 			},
 		})
@@ -154,26 +150,4 @@ func severityTag(s checks.Severity) (tag, error) {
 		return tag{Label: "Low", Level: "info"}, nil
 	}
 	return tag{}, fmt.Errorf("invalid severity %d", s)
-}
-
-// summary is the one-line message of an analysed plan, as the text
-// report's last line says it: "2 errors, 1 warning — 3 NACLs (14 rules)
-// checked", or "no return-path problems in 3 NACLs".
-func summary(r *report.Report) string {
-	s := r.Summary
-	if len(r.Shown()) == 0 {
-		clean := "no return-path problems in " + plural(s.NACLs, "NACL")
-		if s.Suppressed > 0 {
-			clean += " (" + plural(s.Suppressed, "finding") + " suppressed)"
-		}
-		return clean
-	}
-	return fmt.Sprintf("%s — %s (%s) checked", r.Tally(), plural(s.NACLs, "NACL"), plural(s.Rules, "rule"))
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -4,12 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/returnpath-dev/returnpath/checks"
-	"github.com/returnpath-dev/returnpath/plan"
 	"github.com/returnpath-dev/returnpath/report"
 )
 
@@ -38,104 +36,7 @@ func TestOutcomeIDsAreUnique(t *testing.T) {
 	}
 }
 
-func TestSummary(t *testing.T) {
-	for _, tc := range []struct {
-		summary  report.Summary
-		findings int
-		want     string
-	}{
-		{report.Summary{NACLs: 3}, 0, "no return-path problems in 3 NACLs"},
-		{report.Summary{NACLs: 1}, 0, "no return-path problems in 1 NACL"},
-		{report.Summary{Errors: 1, NACLs: 1, Rules: 1}, 1, "1 error, 0 warnings — 1 NACL (1 rule) checked"},
-		{report.Summary{Warnings: 2, Notices: 1, NACLs: 2, Rules: 9}, 3, "0 errors, 2 warnings, 1 notice — 2 NACLs (9 rules) checked"},
-	} {
-		r := &report.Report{Summary: tc.summary, Findings: make([]report.Finding, tc.findings)}
-		if got := summary(r); got != tc.want {
-			t.Errorf("%+v: %q, want %q", tc.summary, got, tc.want)
-		}
-	}
-}
-
-func TestOutcomeBodyWithoutFlow(t *testing.T) {
-	f := checks.Finding{
-		Rule: "RP008", Severity: checks.Warning, Resource: `aws_network_acl_rule.legacy["a*b"]`, Status: checks.Existing,
-		Message: "network_acl_id comes from a data source: the rule cannot be linked to a NACL",
-	}
-	var rp008 *checks.Check
-	for _, c := range checks.All() {
-		if c.ID == "RP008" {
-			rp008 = c
-		}
-	}
-	body := outcomeBody(report.Finding{Finding: f}, rp008)
-	for _, want := range []string{
-		"**warning RP008** on `aws_network_acl_rule.legacy[\"a*b\"]` (already broken today)",
-		`network\_acl\_id comes from a data source`,
-		"**About RP008:** The plan holds",
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("body lacks %q:\n%s", want, body)
-		}
-	}
-	for _, unwanted := range []string{"**Fix:**", "**Subnets:**", "Dropped reply"} {
-		if strings.Contains(body, unwanted) {
-			t.Errorf("body has %q:\n%s", unwanted, body)
-		}
-	}
-}
-
-func TestOutcomeBodyWithDeny(t *testing.T) {
-	f := checks.Finding{
-		Rule: "RP002", Severity: checks.Warning, Resource: "aws_network_acl.private", Status: checks.New, Message: "m",
-		Flow: &checks.Flow{
-			Direction: plan.Egress, Family: plan.IPv6, Protocol: plan.ProtocolUDP,
-			PeerCIDR: netip.MustParsePrefix("::/0"), ServicePorts: plan.PortRange{Lo: 53, Hi: 53},
-			ClientPorts:  plan.PortRange{Lo: 1024, Hi: 65535},
-			MissingPorts: []plan.PortRange{{Lo: 1024, Hi: 32767}, {Lo: 61000, Hi: 65535}},
-			BlockingRule: &checks.RuleRef{Address: "aws_network_acl_rule.deny", Number: 90},
-			Witness:      checks.Packet{Protocol: plan.ProtocolUDP, Dst: netip.MustParseAddrPort("[2001:db8::7]:1024")},
-			FailingShare: 0.004,
-		},
-	}
-	body := outcomeBody(report.Finding{Finding: f}, nil)
-	for _, want := range []string{
-		"**Missing:** udp 1024-32767, 61000-65535, dropped by `aws_network_acl_rule.deny` rule 90",
-		"**Dropped reply, e.g.:** the reply to `[2001:db8::7]:1024`; <1% of Linux clients fail",
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("body lacks %q:\n%s", want, body)
-		}
-	}
-	if strings.Contains(body, "About") || strings.Contains(body, "**Fix:**") {
-		t.Errorf("body without a check or a suggestion:\n%s", body)
-	}
-}
-
-func TestMarkdownHelpers(t *testing.T) {
-	for in, want := range map[string]string{
-		`aws_subnet.x`:          "`aws_subnet.x`",
-		"aws_subnet.x[\"a`b\"]": "``aws_subnet.x[\"a`b\"]``",
-		"`edge":                 "`` `edge ``",
-		"a``b":                  "```a``b```",
-	} {
-		if got := code(in); got != want {
-			t.Errorf("code(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got, want := codeBlock("hcl", "a\n```\nb\n"), "````hcl\na\n```\nb\n````"; got != want {
-		t.Errorf("codeBlock: %q, want %q", got, want)
-	}
-	if got, want := escapeMarkdown(`a_b *c* [d](e) <f> g|h \`), `a\_b \*c\* \[d\](e) \<f\> g\|h \\`; got != want {
-		t.Errorf("escapeMarkdown: %q, want %q", got, want)
-	}
-	for share, want := range map[float64]string{0: "0%", 0.004: "<1%", 0.5: "50%", 0.996: ">99%", 1: "100%"} {
-		if got := percent(share); got != want {
-			t.Errorf("percent(%v) = %q, want %q", share, got, want)
-		}
-	}
-}
-
-func TestOneLine(t *testing.T) {
+func TestStatusMessageIsOneLine(t *testing.T) {
 	r := statusResult(statusFailed, "x\ny", "")
 	if r.Data.Attributes.Message != "x; y" {
 		t.Errorf("message %q", r.Data.Attributes.Message)
@@ -229,7 +130,8 @@ func TestSuppressedFindingsAreNoOutcomes(t *testing.T) {
 	}
 	r.Findings = r.Findings[:1]
 	r.Summary = report.Summary{Suppressed: 1, NACLs: 2}
-	if got := summary(r); got != "no return-path problems in 2 NACLs (1 finding suppressed)" {
-		t.Errorf("clean summary %q", got)
+	if got, err := analysisResult(Analysis{Report: r}, ""); err != nil || got.Data.Attributes.Status != statusPassed ||
+		got.Data.Attributes.Message != "no return-path problems in 2 NACLs (1 finding suppressed)" || len(got.Data.Relationships.Outcomes.Data) != 0 {
+		t.Errorf("clean result %+v, %v", got.Data, err)
 	}
 }
