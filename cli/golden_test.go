@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -11,20 +12,51 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/internal/golden"
 	"github.com/returnpath-dev/returnpath/internal/sariftest"
 )
 
-// TestGolden runs `returnpath check` on every fixture with a plan.json and
-// compares the reports with fixtures/NAME/report.json, report.txt,
-// report.sarif, report.github, report.junit.xml and report.md (go test
-// ./... -update rewrites them); the SARIF must validate against the SARIF
-// 2.1.0 schema (when ../shared has it). Independently of the golden files,
-// the findings must be exactly those the fixture's main.tf announces in its
-// "# expect:" lines. A fixture may hold a .returnpath.hcl and
-// returnpath:ignore comments: the check command finds both from the plan's
-// directory, and the tests' clock is fixed (testOptions.Now) so that expiry
-// dates give the same reports every day.
+// allFormats are the fixtures whose reports are golden in every format:
+// report.json, report.txt, report.sarif, report.github, report.junit.xml
+// and report.md. Together they show every rule and every feature a format
+// writes differently, each named here with why it was chosen;
+// TestAllFormatsCoverage checks that claim against their JSON reports. The
+// other fixtures keep report.json alone, so that a change of wording
+// rewrites ten fixtures' reports, not fifty.
+var allFormats = map[string]string{
+	"web-missing-return":    "RP001, RP002, RP007; fixes, file:line locations, a subnet; the README example, and what the run-task golden shows",
+	"config-file":           "RP006, RP009 (an expired ignore); a finding suppressed by an ignore block of .returnpath.hcl (external); a warning; a module",
+	"ignore-comment":        "a finding suppressed by a returnpath:ignore comment (inSource)",
+	"sg-blocked-by-nacl":    "RP003 (a security group) and RP008 (a notice of what could not be resolved, without a fix)",
+	"nat-gateway-return":    "RP004: traffic between two subnets of the plan",
+	"sg-ephemeral-world":    "RP005; the header of a security group's findings (members in subnet)",
+	"update-deletes-return": "an update plan: findings new in it and existing ones (already broken today) side by side",
+	"unassociated-nacl":     "a NACL that no subnet uses; a dropped reply whose local address is not known",
+	"module-for-each":       "quoted instance keys: escaping in JSON, XML, SARIF, workflow commands and markdown",
+	"all-traffic":           "a clean plan: no findings",
+}
+
+// goldenFormats are the formats other than JSON and their golden files.
+var goldenFormats = []struct{ format, file string }{
+	{"text", "report.txt"},
+	{"sarif", "report.sarif"},
+	{"github", "report.github"},
+	{"junit", "report.junit.xml"},
+	{"markdown", "report.md"},
+}
+
+// TestGolden runs `returnpath check` on every fixture with a plan.json in
+// every format. report.json is golden for each fixture; the other formats
+// are golden for the fixtures of allFormats (go test ./... -update rewrites
+// them, and removes the other fixtures' stale ones). Every format must
+// exit like the JSON one without a word on stderr, and the SARIF must
+// validate against the SARIF 2.1.0 schema (when ../shared has it).
+// Independently of the golden files, the findings must be exactly those
+// the fixture's main.tf announces in its "# expect:" lines. A fixture may
+// hold a .returnpath.hcl and returnpath:ignore comments: the check command
+// finds both from the plan's directory, and the tests' clock is fixed
+// (testOptions.Now) so that expiry dates give the same reports every day.
 func TestGolden(t *testing.T) {
 	// From the repository root, reports name plans and .tf files the way
 	// README commands and code scanning do: fixtures/NAME/main.tf.
@@ -40,6 +72,11 @@ func TestGolden(t *testing.T) {
 	if len(plans) == 0 {
 		t.Fatal("no fixtures/*/plan.json")
 	}
+	for name := range allFormats {
+		if !slices.Contains(plans, filepath.Join("fixtures", name, "plan.json")) {
+			t.Errorf("allFormats names %s, which has no plan.json", name)
+		}
+	}
 	for _, p := range plans {
 		dir := filepath.Dir(p)
 		name := filepath.Base(dir)
@@ -50,22 +87,21 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("exit %d: %s", js.code, js.stderr)
 			}
 			golden.Check(t, filepath.Join(dir, "report.json"), js.stdout)
-			txt := run(testOptions, "", "check", "--format", "text", "--no-color", planArg)
-			if txt.code != js.code || txt.stderr != "" {
-				t.Errorf("text: exit %d (json: %d), stderr %q", txt.code, js.code, txt.stderr)
-			}
-			golden.Check(t, filepath.Join(dir, "report.txt"), txt.stdout)
-			for _, f := range []struct{ format, file string }{
-				{"sarif", "report.sarif"},
-				{"github", "report.github"},
-				{"junit", "report.junit.xml"},
-				{"markdown", "report.md"},
-			} {
-				r := run(testOptions, "", "check", "--format", f.format, planArg)
+			_, keepAll := allFormats[name]
+			for _, f := range goldenFormats {
+				args := []string{"check", "--format", f.format, planArg}
+				if f.format == "text" {
+					args = append(args, "--no-color")
+				}
+				r := run(testOptions, "", args...)
 				if r.code != js.code || r.stderr != "" {
 					t.Errorf("%s: exit %d (json: %d), stderr %q", f.format, r.code, js.code, r.stderr)
 				}
-				golden.Check(t, filepath.Join(dir, f.file), r.stdout)
+				if keepAll {
+					golden.Check(t, filepath.Join(dir, f.file), r.stdout)
+				} else {
+					golden.Absent(t, filepath.Join(dir, f.file))
+				}
 				if f.format == "sarif" && schema != nil {
 					sariftest.Validate(t, schema, []byte(r.stdout))
 				}
@@ -92,6 +128,65 @@ func TestGolden(t *testing.T) {
 				t.Errorf("exit %d, want %d", js.code, wantCode)
 			}
 		})
+	}
+}
+
+// TestAllFormatsCoverage checks what allFormats claims: its fixtures'
+// reports hold a finding of every rule and every feature the formats
+// write in their own way.
+func TestAllFormatsCoverage(t *testing.T) {
+	type finding struct {
+		Rule, Resource, Status string
+		Location               *struct{ File string }
+		Suppressed             *struct{ Kind string }
+		Subnets                []struct{ Address string }
+		Witness                *struct{ Src string }
+		Suggestion             string
+	}
+	features := map[string]func(finding) bool{
+		"a file:line location":        func(f finding) bool { return f.Location != nil },
+		"a fix":                       func(f finding) bool { return f.Suggestion != "" },
+		"no fix":                      func(f finding) bool { return f.Suggestion == "" },
+		"status existing":             func(f finding) bool { return f.Status == "existing" },
+		"status new":                  func(f finding) bool { return f.Status == "new" },
+		"an inSource suppression":     func(f finding) bool { return f.Suppressed != nil && f.Suppressed.Kind == "inSource" },
+		"an external suppression":     func(f finding) bool { return f.Suppressed != nil && f.Suppressed.Kind == "external" },
+		"a quoted instance key":       func(f finding) bool { return strings.Contains(f.Resource, `"`) },
+		"a module address":            func(f finding) bool { return strings.HasPrefix(f.Resource, "module.") },
+		"a security group":            func(f finding) bool { return strings.Contains(f.Resource, "aws_security_group.") },
+		"a NACL without subnets":      func(f finding) bool { return strings.Contains(f.Resource, "aws_network_acl.") && len(f.Subnets) == 0 },
+		"a witness without local end": func(f finding) bool { return f.Witness != nil && f.Witness.Src == "" },
+	}
+	missing := map[string]bool{"a clean plan": true}
+	for _, c := range checks.All() {
+		missing[c.ID] = true
+	}
+	for feature := range features {
+		missing[feature] = true
+	}
+	for name := range allFormats {
+		data, err := os.ReadFile(filepath.Join("..", "fixtures", name, "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Findings []finding }
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(doc.Findings) == 0 {
+			delete(missing, "a clean plan")
+		}
+		for _, f := range doc.Findings {
+			delete(missing, f.Rule)
+			for feature, has := range features {
+				if has(f) {
+					delete(missing, feature)
+				}
+			}
+		}
+	}
+	for _, m := range slices.Sorted(maps.Keys(missing)) {
+		t.Errorf("no fixture of allFormats shows %s", m)
 	}
 }
 

@@ -1,4 +1,0 @@
-package runtask
-
-// The suite's -update flag: go test ./... -update passes it to every package.
-import _ "github.com/returnpath-dev/returnpath/internal/golden"
