@@ -4,10 +4,11 @@ import (
 	"testing"
 
 	"github.com/returnpath-dev/returnpath/internal/largeplan"
+	"github.com/returnpath-dev/returnpath/internal/planjson"
 )
 
-// The loader's share of cli.BenchmarkCheckLarge, and the scanner alone
-// (compare with cli.BenchmarkJSONValidLarge):
+// The loader's share of cli.BenchmarkCheckLarge (the scanner alone is
+// planjson.BenchmarkScanLarge; compare with cli.BenchmarkJSONValidLarge):
 //
 //	go test ./plan -run '^$' -bench Large -benchmem
 
@@ -23,26 +24,15 @@ func BenchmarkParseLarge(b *testing.B) {
 	}
 }
 
-// BenchmarkDecodePlanLarge is the one pass over the bytes: validation and
+// BenchmarkDecodeLarge is the one pass over the bytes: validation and
 // the parts of the plan the model reads.
-func BenchmarkDecodePlanLarge(b *testing.B) {
+func BenchmarkDecodeLarge(b *testing.B) {
 	data := largeplan.Bytes(b)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodePlan(data); err != nil {
+		if _, err := decode("plan.json", data, planjson.NewDecoder(modelled)); err != nil {
 			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkScanLarge only validates the bytes, as json.Valid does.
-func BenchmarkScanLarge(b *testing.B) {
-	data := largeplan.Bytes(b)
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		if !scanValid(data) {
-			b.Fatal("not valid")
 		}
 	}
 }

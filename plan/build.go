@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/returnpath-dev/returnpath/internal/planjson"
 )
 
 // Resource types the model reads.
@@ -37,11 +38,11 @@ type instance struct {
 	Name    string
 	Key     string // 0 or "a"; "" without count/for_each
 	Values  json.RawMessage
-	Unknown unknowns               // nil in prior state: everything is known
+	Unknown planjson.Unknowns      // nil in prior state: everything is known
 	Config  *tfjson.ConfigResource // nil when the plan has no configuration for it
 }
 
-func build(file string, doc *rawPlan) (*Model, error) {
+func build(file string, doc *planjson.Plan, dec *planjson.Decoder) (*Model, error) {
 	cfg := newConfigIndex(doc.Configuration)
 	model := &Model{Info: Info{
 		FormatVersion:    *doc.FormatVersion,
@@ -58,11 +59,11 @@ func build(file string, doc *rawPlan) (*Model, error) {
 		if !modelled(rc.Type) || rc.Change.Actions.Delete() || rc.Change.Actions.Forget() {
 			continue
 		}
-		key, err := instanceKey(rc.Index)
+		key, err := planjson.InstanceKey(rc.Index)
 		if err != nil {
 			return nil, inputErrorf(file, "is not a valid plan: %s: %v", rc.Address, err)
 		}
-		unknown, err := decodeUnknowns(rc.Address, rc.Change.AfterUnknown)
+		unknown, err := planjson.DecodeUnknowns(rc.Address, rc.Change.AfterUnknown)
 		if err != nil {
 			return nil, inputErrorf(file, "is not a valid plan: %v", err)
 		}
@@ -81,16 +82,16 @@ func build(file string, doc *rawPlan) (*Model, error) {
 			return nil, err
 		}
 	}
-	slots := standaloneSlots(prior)
-	planBuilder := newBuilder(file, planned, cfg, slots)
-	planBuilder.placed.priorStandalone = priorStandaloneSGRules(prior)
+	slots := standaloneSlots(dec, prior)
+	planBuilder := newBuilder(file, dec, planned, cfg, slots)
+	planBuilder.placed.priorStandalone = priorStandaloneSGRules(dec, prior)
 	var err error
 	if model.Planned, err = planBuilder.network(); err != nil {
 		return nil, err
 	}
 	if doc.PriorState != nil && doc.PriorState.Values != nil {
 		// Prior state is fully known: it links by id alone.
-		if model.Prior, err = newBuilder(file, prior, nil, slots).network(); err != nil {
+		if model.Prior, err = newBuilder(file, dec, prior, nil, slots).network(); err != nil {
 			return nil, err
 		}
 	}
@@ -100,7 +101,7 @@ func build(file string, doc *rawPlan) (*Model, error) {
 // maxModuleDepth bounds recursion over child modules of hostile input.
 const maxModuleDepth = 100
 
-func collectState(file string, m *rawStateModule, out *[]*instance, depth int) error {
+func collectState(file string, m *planjson.StateModule, out *[]*instance, depth int) error {
 	if depth > maxModuleDepth {
 		return inputErrorf(file, "is not a valid plan: prior_state modules nest deeper than %d", maxModuleDepth)
 	}
@@ -109,7 +110,7 @@ func collectState(file string, m *rawStateModule, out *[]*instance, depth int) e
 		if r.Mode != "managed" || r.DeposedKey != "" || !modelled(r.Type) {
 			continue
 		}
-		key, err := instanceKey(r.Index)
+		key, err := planjson.InstanceKey(r.Index)
 		if err != nil {
 			return inputErrorf(file, "is not a valid plan: prior_state %s: %v", r.Address, err)
 		}
@@ -128,6 +129,7 @@ func collectState(file string, m *rawStateModule, out *[]*instance, depth int) e
 // builder turns the instances of one moment into a Network.
 type builder struct {
 	file      string
+	dec       *planjson.Decoder // decodes the instances' values
 	instances []*instance
 	cfg       *configIndex // nil: link by id only
 	linker    *linker
@@ -139,7 +141,7 @@ type builder struct {
 	defaults map[*VPC]*NACL // aws_default_network_acl of each VPC
 	// byDefaultACL finds a VPC by its default_network_acl_id.
 	byDefaultACL map[string]*VPC
-	naclValues   map[*instance]*naclValues // decoded once, read twice
+	naclValues   map[*instance]*planjson.NACLValues // decoded once, read twice
 	// echoes marks NACLs whose inline lists may repeat their standalone
 	// rules (what a refresh shows), to be counted once.
 	echoes map[*NACL]bool
@@ -148,13 +150,13 @@ type builder struct {
 	placed     placementState
 }
 
-func newBuilder(file string, instances []*instance, cfg *configIndex, priorSlots map[string][]ruleSlot) *builder {
+func newBuilder(file string, dec *planjson.Decoder, instances []*instance, cfg *configIndex, priorSlots map[string][]ruleSlot) *builder {
 	return &builder{
-		file: file, instances: instances, cfg: cfg, linker: newLinker(instances, cfg), priorSlots: priorSlots,
+		file: file, dec: dec, instances: instances, cfg: cfg, linker: newLinker(dec, instances, cfg), priorSlots: priorSlots,
 		net:  &Network{},
 		vpcs: map[*instance]*VPC{}, subnets: map[*instance]*Subnet{}, nacls: map[*instance]*NACL{},
 		defaults: map[*VPC]*NACL{}, echoes: map[*NACL]bool{}, placed: newPlacementState(),
-		byDefaultACL: map[string]*VPC{}, naclValues: map[*instance]*naclValues{},
+		byDefaultACL: map[string]*VPC{}, naclValues: map[*instance]*planjson.NACLValues{},
 	}
 }
 
@@ -220,11 +222,11 @@ type ruleSlot struct {
 // standaloneSlots lists, by NACL id, the slots of the standalone rules in
 // prior state: their echoes stay in a NACL's refreshed values even when the
 // plan deletes the rule.
-func standaloneSlots(prior []*instance) map[string][]ruleSlot {
+func standaloneSlots(dec *planjson.Decoder, prior []*instance) map[string][]ruleSlot {
 	slots := map[string][]ruleSlot{}
 	for _, inst := range prior {
-		var v naclRuleValues
-		if inst.Type != typeNACLRule || decodeValues(string(inst.Address), inst.Values, &v) != nil ||
+		var v planjson.NACLRuleValues
+		if inst.Type != typeNACLRule || dec.Values(string(inst.Address), inst.Values, &v) != nil ||
 			v.NetworkACLID == nil || v.RuleNumber == nil {
 			continue
 		}
@@ -270,7 +272,7 @@ func (b *builder) dropEchoes(n *NACL) {
 
 func (b *builder) addVPCs() error {
 	for _, inst := range b.ofType(typeVPC) {
-		var v vpcValues
+		var v planjson.VPCValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
@@ -307,7 +309,7 @@ func (b *builder) prefix(inst *instance, attr string, value *string) (netip.Pref
 
 func (b *builder) addSubnets() error {
 	for _, inst := range b.ofType(typeSubnet) {
-		var v subnetValues
+		var v planjson.SubnetValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
@@ -349,7 +351,7 @@ func (b *builder) vpcContaining(p netip.Prefix) *VPC {
 
 func (b *builder) addNACLs() error {
 	for _, inst := range b.ofType(typeNACL, typeDefaultNACL) {
-		var v naclValues
+		var v planjson.NACLValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
@@ -372,7 +374,7 @@ func (b *builder) addNACLs() error {
 	return nil
 }
 
-func (b *builder) naclVPC(inst *instance, v *naclValues) *VPC {
+func (b *builder) naclVPC(inst *instance, v *planjson.NACLValues) *VPC {
 	if inst.Type == typeNACL || v.VPCID != nil {
 		vpcs, err := b.linker.link(inst, "vpc_id", v.VPCID, typeVPC)
 		if err == nil && len(vpcs) == 1 {
@@ -400,7 +402,7 @@ func (b *builder) naclVPC(inst *instance, v *naclValues) *VPC {
 // attribute is unknown on create, and on update it repeats what the last
 // refresh saw: the remaining inline rules, and every standalone rule of the
 // NACL, even one being deleted; those echoes are dropped later.
-func (b *builder) addInlineRules(inst *instance, n *NACL, dir Direction, v *naclValues) {
+func (b *builder) addInlineRules(inst *instance, n *NACL, dir Direction, v *planjson.NACLValues) {
 	attr, values := dir.String(), v.Ingress
 	if dir == Egress {
 		values = v.Egress
@@ -409,7 +411,7 @@ func (b *builder) addInlineRules(inst *instance, n *NACL, dir Direction, v *nacl
 	if inst.Config != nil {
 		_, written = inst.Config.Expressions[attr]
 	}
-	if inst.Unknown.whole(attr) {
+	if inst.Unknown.Whole(attr) {
 		if written {
 			b.unresolved(inst.Address, "its %s rules are unknown until apply", attr)
 		}
@@ -419,7 +421,7 @@ func (b *builder) addInlineRules(inst *instance, n *NACL, dir Direction, v *nacl
 		b.echoes[n] = true
 	}
 	for i, r := range values {
-		unknown := inst.Unknown.element(attr, i)
+		unknown := inst.Unknown.Element(attr, i)
 		e, err := inlineEntry(dir, r, unknown)
 		if err != nil {
 			b.unresolved(inst.Address, "%s rule %s: %v", attr, ruleLabel(r.RuleNo, i), err)
@@ -443,7 +445,7 @@ func ruleLabel(number *int64, index int) string {
 
 func (b *builder) addStandaloneRules() error {
 	for _, inst := range b.ofType(typeNACLRule) {
-		var v naclRuleValues
+		var v planjson.NACLRuleValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
@@ -535,7 +537,7 @@ func (b *builder) associate() error {
 				continue
 			}
 		}
-		if v.SubnetIDs == nil && !inst.Unknown.anyIn("subnet_ids") {
+		if v.SubnetIDs == nil && !inst.Unknown.AnyIn("subnet_ids") {
 			continue
 		}
 		subnets, err := b.linker.linkList(inst, "subnet_ids", v.SubnetIDs, typeSubnet)
@@ -547,7 +549,7 @@ func (b *builder) associate() error {
 		}
 	}
 	for _, inst := range b.ofType(typeAssociation) {
-		var v associationValues
+		var v planjson.AssociationValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
@@ -599,7 +601,7 @@ func (b *builder) associate() error {
 }
 
 func (b *builder) decode(inst *instance, into any) error {
-	if err := decodeValues(string(inst.Address), inst.Values, into); err != nil {
+	if err := b.dec.Values(string(inst.Address), inst.Values, into); err != nil {
 		return inputErrorf(b.file, "is not a valid plan: %v", err)
 	}
 	return nil

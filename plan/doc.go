@@ -2,7 +2,9 @@
 // network model every check reads: VPCs, subnets, network ACLs with their
 // rules in evaluation order, and what could not be linked.
 //
-// It is the only place that knows the plan's JSON shapes and its strings
-// ("tcp", "-1", "acl-…", references such as "aws_network_acl.this[0].id");
-// everything after it works with netip.Prefix, PortRange and Protocol.
+// The JSON itself is read by internal/planjson (the scanner, the one-pass
+// decoder and the attribute value structs); plan links what it returns and
+// is the only place that knows the plan's strings ("tcp", "-1", "acl-…",
+// references such as "aws_network_acl.this[0].id"); everything after it
+// works with netip.Prefix, PortRange, Protocol and ResourceAddress.
 package plan

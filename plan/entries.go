@@ -4,21 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/returnpath-dev/returnpath/internal/planjson"
 )
 
 // inlineEntry reads one inline ingress/egress block of a NACL.
-func inlineEntry(dir Direction, r inlineRuleValue, unknown unknowns) (Entry, error) {
-	return newEntry(ruleFields{
-		direction: dir, number: r.RuleNo, action: r.Action, protocol: r.Protocol,
-		cidr: r.CIDRBlock, ipv6: r.IPv6CIDRBlock, from: r.FromPort, to: r.ToPort,
-		icmpType: r.ICMPType, icmpCode: r.ICMPCode,
-	}, unknown)
+func inlineEntry(dir Direction, r planjson.NACLInlineRule, unknown planjson.Unknowns) (Entry, error) {
+	return newEntry(ruleFields{direction: dir, number: r.RuleNo, action: r.Action, match: r.NACLRuleMatch}, unknown)
 }
 
 // standaloneEntry reads an aws_network_acl_rule.
-func standaloneEntry(v naclRuleValues, unknown unknowns) (Entry, error) {
+func standaloneEntry(v planjson.NACLRuleValues, unknown planjson.Unknowns) (Entry, error) {
 	if v.Egress == nil {
-		if unknown.whole("egress") {
+		if unknown.Whole("egress") {
 			return Entry{}, errors.New("egress is unknown until apply")
 		}
 		f := false // the provider's default
@@ -29,28 +27,26 @@ func standaloneEntry(v naclRuleValues, unknown unknowns) (Entry, error) {
 		dir = Egress
 	}
 	return newEntry(ruleFields{
-		direction: dir, number: v.RuleNumber, action: v.RuleAction, protocol: v.Protocol,
-		cidr: v.CIDRBlock, ipv6: v.IPv6CIDRBlock, from: v.FromPort, to: v.ToPort,
-		icmpType: v.ICMPType, icmpCode: v.ICMPCode,
+		direction: dir, number: v.RuleNumber, action: v.RuleAction, match: v.NACLRuleMatch,
 		numberAttr: "rule_number", actionAttr: "rule_action",
 	}, unknown)
 }
 
 type ruleFields struct {
-	direction                    Direction
-	number                       *int64
-	action, protocol, cidr, ipv6 *string
-	from, to, icmpType, icmpCode *int64
-	numberAttr, actionAttr       string // attribute names for messages
+	direction              Direction
+	number                 *int64
+	action                 *string
+	match                  planjson.NACLRuleMatch
+	numberAttr, actionAttr string // attribute names for messages
 }
 
-func newEntry(f ruleFields, unknown unknowns) (Entry, error) {
+func newEntry(f ruleFields, unknown planjson.Unknowns) (Entry, error) {
 	numberAttr, actionAttr := "rule_no", "action"
 	if f.numberAttr != "" {
 		numberAttr, actionAttr = f.numberAttr, f.actionAttr
 	}
 	for _, attr := range []string{numberAttr, actionAttr, "protocol", "cidr_block", "ipv6_cidr_block", "from_port", "to_port"} {
-		if unknown.anyIn(attr) {
+		if unknown.AnyIn(attr) {
 			return Entry{}, fmt.Errorf("%s is unknown until apply", attr)
 		}
 	}
@@ -66,15 +62,15 @@ func newEntry(f ruleFields, unknown unknowns) (Entry, error) {
 	default:
 		return Entry{}, fmt.Errorf("%s %q is neither allow nor deny", actionAttr, deref(f.action))
 	}
-	if f.protocol == nil {
+	if f.match.Protocol == nil {
 		return Entry{}, errors.New("protocol is missing")
 	}
-	proto, err := ParseProtocol(*f.protocol)
+	proto, err := ParseProtocol(*f.match.Protocol)
 	if err != nil {
 		return Entry{}, err
 	}
 	e.Protocol = proto
-	cidr, ipv6 := deref(f.cidr), deref(f.ipv6)
+	cidr, ipv6 := deref(f.match.CIDRBlock), deref(f.match.IPv6CIDRBlock)
 	switch {
 	case cidr != "" && ipv6 != "":
 		return Entry{}, errors.New("sets both cidr_block and ipv6_cidr_block")
@@ -92,16 +88,16 @@ func newEntry(f ruleFields, unknown unknowns) (Entry, error) {
 	e.Prefix = p.Masked()
 	switch {
 	case proto.HasPorts():
-		if f.from == nil || f.to == nil {
+		if f.match.FromPort == nil || f.match.ToPort == nil {
 			return Entry{}, errors.New("from_port and to_port are required for " + proto.String())
 		}
-		lo, hi := *f.from, *f.to
+		lo, hi := *f.match.FromPort, *f.match.ToPort
 		if lo < 0 || hi > 65535 || lo > hi {
 			return Entry{}, fmt.Errorf("port range %d-%d is not valid", lo, hi)
 		}
 		e.Ports = PortRange{uint16(lo), uint16(hi)}
 	case proto == ProtocolICMP || proto == ProtocolICMPv6:
-		e.ICMP = ICMPMatch{Type: icmpValue(f.icmpType), Code: icmpValue(f.icmpCode)}
+		e.ICMP = ICMPMatch{Type: icmpValue(f.match.ICMPType), Code: icmpValue(f.match.ICMPCode)}
 	}
 	return e, nil
 }

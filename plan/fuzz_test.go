@@ -1,13 +1,14 @@
 package plan
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/returnpath-dev/returnpath/internal/planjson"
 )
 
 // FuzzParse checks that no input makes the loader panic, and that it either
@@ -49,7 +50,7 @@ func FuzzParse(f *testing.F) {
 		}
 		// The one-pass decoder validates what it skips: it accepts only
 		// JSON (after the wrapper lines around it).
-		if body := skipWrapperLines(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))); !json.Valid(body) {
+		if body := planjson.Body(data); !json.Valid(body) {
 			t.Fatalf("accepted a plan that is not valid JSON: %q", body)
 		}
 	})

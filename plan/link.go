@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/returnpath-dev/returnpath/internal/planjson"
 )
 
 // configIndex finds the configuration of a resource or module instance.
@@ -94,6 +95,7 @@ func (c *configIndex) resource(module, typ, name string) (*tfjson.ConfigResource
 // linker resolves attributes that hold ids: by the id when it is known, or
 // through the configuration's references when it is unknown until apply.
 type linker struct {
+	dec *planjson.Decoder
 	cfg *configIndex
 	// byID indexes instances by their known id, built on the first
 	// lookup: finding the ids means reading every instance's values, and
@@ -156,9 +158,9 @@ func (l *linker) parseRefs(refs []string) parsedRefs {
 	return p
 }
 
-func newLinker(instances []*instance, cfg *configIndex) *linker {
+func newLinker(dec *planjson.Decoder, instances []*instance, cfg *configIndex) *linker {
 	l := &linker{
-		cfg: cfg, instances: instances, byBlock: map[string][]*instance{}, byKey: map[string]map[string][]*instance{},
+		dec: dec, cfg: cfg, instances: instances, byBlock: map[string][]*instance{}, byKey: map[string]map[string][]*instance{},
 		children: map[string][][]moduleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
 	}
 	if cfg != nil {
@@ -203,7 +205,7 @@ func (l *linker) link(inst *instance, attr string, id *string, types ...string) 
 		}
 		return found, nil
 	}
-	if !inst.Unknown.anyIn(attr) {
+	if !inst.Unknown.AnyIn(attr) {
 		return nil, fmt.Errorf("%s is not set", attr)
 	}
 	found, err := l.follow(inst, attr)
@@ -224,7 +226,7 @@ func (l *linker) linkList(inst *instance, attr string, ids []*string, types ...s
 		}
 		found = append(found, match...)
 	}
-	if inst.Unknown.anyIn(attr) {
+	if inst.Unknown.AnyIn(attr) {
 		followed, err := l.follow(inst, attr)
 		found = append(found, ofTypes(followed, types)...)
 		if err != nil {
@@ -242,7 +244,7 @@ func (l *linker) withID(id string, types []string) []*instance {
 			var v struct {
 				ID *string `json:"id"`
 			}
-			if decodeValues(string(inst.Address), inst.Values, &v) == nil && v.ID != nil && *v.ID != "" {
+			if l.dec.Values(string(inst.Address), inst.Values, &v) == nil && v.ID != nil && *v.ID != "" {
 				l.byID[*v.ID] = append(l.byID[*v.ID], inst)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/returnpath-dev/returnpath/internal/planjson"
 )
 
 // Route resource types the model reads.
@@ -25,7 +27,7 @@ func routeModelled(typ string) bool {
 func (b *builder) addRoutes() error {
 	tables := map[*instance]*[]Route{}
 	for _, inst := range b.ofType(typeRouteTable) {
-		var v routeTableValues
+		var v planjson.RouteTableValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
@@ -34,7 +36,7 @@ func (b *builder) addRoutes() error {
 		b.addInlineRoutes(inst, v.Route, routes)
 	}
 	for _, inst := range b.ofType(typeRoute) {
-		var v routeValues
+		var v planjson.RouteValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
@@ -48,7 +50,7 @@ func (b *builder) addRoutes() error {
 			continue
 		}
 		route := Route{Destination: dest, Source: inst.Address}
-		if deref(v.NATGatewayID) != "" || inst.Unknown.anyIn("nat_gateway_id") {
+		if deref(v.NATGatewayID) != "" || inst.Unknown.AnyIn("nat_gateway_id") {
 			nat, err := b.linker.link(inst, "nat_gateway_id", v.NATGatewayID, typeNATGateway)
 			switch {
 			case len(nat) == 1:
@@ -64,11 +66,11 @@ func (b *builder) addRoutes() error {
 	}
 	assigned := map[*Subnet]Address{}
 	for _, inst := range b.ofType(typeRouteAssociation) {
-		var v routeAssociationValues
+		var v planjson.RouteAssociationValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
-		if v.SubnetID == nil && !inst.Unknown.anyIn("subnet_id") {
+		if v.SubnetID == nil && !inst.Unknown.AnyIn("subnet_id") {
 			continue // a gateway association (edge route table)
 		}
 		subnets, err := b.linker.link(inst, "subnet_id", v.SubnetID, typeSubnet)
@@ -105,8 +107,8 @@ func (b *builder) addRoutes() error {
 // security-group rules, the configuration lists the references of all
 // blocks together: a NAT gateway id unknown until apply is given to its
 // block when one block has one or all name the same gateway.
-func (b *builder) addInlineRoutes(inst *instance, values []inlineRouteValue, routes *[]Route) {
-	if inst.Unknown.whole("route") {
+func (b *builder) addInlineRoutes(inst *instance, values []planjson.InlineRoute, routes *[]Route) {
+	if inst.Unknown.Whole("route") {
 		if written(inst, "route") {
 			b.unresolved(inst.Address, "its routes are unknown until apply")
 		}
@@ -114,7 +116,7 @@ func (b *builder) addInlineRoutes(inst *instance, values []inlineRouteValue, rou
 	}
 	var waiting []int
 	for i, r := range values {
-		unknown := inst.Unknown.element("route", i)
+		unknown := inst.Unknown.Element("route", i)
 		dest, ok := b.routeDestination(inst, unknown, r.CIDRBlock, r.IPv6CIDRBlock, "cidr_block", "ipv6_cidr_block")
 		if !ok {
 			continue
@@ -126,7 +128,7 @@ func (b *builder) addInlineRoutes(inst *instance, values []inlineRouteValue, rou
 			}
 		}
 		*routes = append(*routes, route)
-		if unknown.anyIn("nat_gateway_id") {
+		if unknown.AnyIn("nat_gateway_id") {
 			waiting = append(waiting, len(*routes)-1)
 		}
 	}
@@ -153,7 +155,7 @@ func (b *builder) addInlineRoutes(inst *instance, values []inlineRouteValue, rou
 }
 
 // routeDestination reads a route's destination CIDR of either family.
-func (b *builder) routeDestination(inst *instance, unknown unknowns, v4, v6 *string, attr4, attr6 string) (netip.Prefix, bool) {
+func (b *builder) routeDestination(inst *instance, unknown planjson.Unknowns, v4, v6 *string, attr4, attr6 string) (netip.Prefix, bool) {
 	if err := unknownIn(unknown, attr4, attr6); err != nil {
 		b.unresolved(inst.Address, "its destination is unknown until apply: %v", err)
 		return netip.Prefix{}, false

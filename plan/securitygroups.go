@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/returnpath-dev/returnpath/internal/planjson"
 )
 
 // Security-group resource types the model reads.
@@ -92,7 +94,7 @@ func newPlacementState() placementState {
 
 // priorStandaloneSGRules collects the keys of prior state's standalone
 // security-group rules by the id of their group.
-func priorStandaloneSGRules(prior []*instance) map[string]map[sgRuleKey]bool {
+func priorStandaloneSGRules(dec *planjson.Decoder, prior []*instance) map[string]map[sgRuleKey]bool {
 	out := map[string]map[sgRuleKey]bool{}
 	add := func(groupID string, keys []sgRuleKey) {
 		if out[groupID] == nil {
@@ -105,8 +107,8 @@ func priorStandaloneSGRules(prior []*instance) map[string]map[sgRuleKey]bool {
 	for _, inst := range prior {
 		switch inst.Type {
 		case typeSGRule:
-			var v sgRuleValues
-			if decodeValues(string(inst.Address), inst.Values, &v) != nil || v.SecurityGroupID == nil || v.Type == nil {
+			var v planjson.SGRuleValues
+			if dec.Values(string(inst.Address), inst.Values, &v) != nil || v.SecurityGroupID == nil || v.Type == nil {
 				continue
 			}
 			dir := Ingress
@@ -138,8 +140,8 @@ func priorStandaloneSGRules(prior []*instance) map[string]map[sgRuleKey]bool {
 			}
 			add(*v.SecurityGroupID, keys)
 		case typeSGIngress, typeSGEgress:
-			var v vpcSGRuleValues
-			if decodeValues(string(inst.Address), inst.Values, &v) != nil || v.SecurityGroupID == nil {
+			var v planjson.VPCSGRuleValues
+			if dec.Values(string(inst.Address), inst.Values, &v) != nil || v.SecurityGroupID == nil {
 				continue
 			}
 			m, err := parseSGMatch(v.IPProtocol, v.FromPort, v.ToPort)
@@ -236,11 +238,11 @@ func (b *builder) addSecurityGroups() error {
 	type pending struct {
 		inst   *instance
 		group  *SecurityGroup
-		values securityGroupValues
+		values planjson.SecurityGroupValues
 	}
 	var all []pending
 	for _, inst := range b.ofType(groupTypes...) {
-		var v securityGroupValues
+		var v planjson.SecurityGroupValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
@@ -264,13 +266,13 @@ func (b *builder) addSecurityGroups() error {
 // NACLs, an attribute the configuration does not write is unknown on
 // create, and on update repeats what a refresh saw, standalone rules
 // included; those echoes are dropped once the standalone rules are known.
-func (b *builder) addInlineSGRules(inst *instance, g *SecurityGroup, dir Direction, values []sgInlineValue) {
+func (b *builder) addInlineSGRules(inst *instance, g *SecurityGroup, dir Direction, values []planjson.SGInlineRule) {
 	attr := dir.String()
 	written := false
 	if inst.Config != nil {
 		_, written = inst.Config.Expressions[attr]
 	}
-	if inst.Unknown.whole(attr) {
+	if inst.Unknown.Whole(attr) {
 		if written {
 			b.unresolved(inst.Address, "its inline %s rules are unknown until apply", attr)
 		}
@@ -287,7 +289,7 @@ func (b *builder) addInlineSGRules(inst *instance, g *SecurityGroup, dir Directi
 	rules := make([][]SGRule, len(values))
 	bases := make([]SGRule, len(values))
 	for i, v := range values {
-		unknown := inst.Unknown.element(attr, i)
+		unknown := inst.Unknown.Element(attr, i)
 		label := fmt.Sprintf("inline %s rule #%d", attr, i+1)
 		m, err := parseSGMatch(v.Protocol, v.FromPort, v.ToPort)
 		if err == nil {
@@ -315,7 +317,7 @@ func (b *builder) addInlineSGRules(inst *instance, g *SecurityGroup, dir Directi
 			}
 			rules[i] = append(rules[i], withGroup(base, b.placed.groups[found[0]]))
 		}
-		if unknown.anyIn("security_groups") {
+		if unknown.AnyIn("security_groups") {
 			waiting = append(waiting, i)
 		}
 	}
@@ -367,9 +369,9 @@ func (m sgMatch) text() string {
 	return m.proto.String()
 }
 
-func unknownIn(u unknowns, attrs ...string) error {
+func unknownIn(u planjson.Unknowns, attrs ...string) error {
 	for _, a := range attrs {
-		if u.anyIn(a) {
+		if u.AnyIn(a) {
 			return fmt.Errorf("%s is unknown until apply", a)
 		}
 	}
@@ -504,7 +506,7 @@ func (b *builder) ownerGroup(inst *instance, id *string) *SecurityGroup {
 
 // addSGRuleResource reads an aws_security_group_rule.
 func (b *builder) addSGRuleResource(inst *instance) error {
-	var v sgRuleValues
+	var v planjson.SGRuleValues
 	if err := b.decode(inst, &v); err != nil {
 		return err
 	}
@@ -517,49 +519,23 @@ func (b *builder) addSGRuleResource(inst *instance) error {
 		b.unresolved(inst.Address, "cannot be evaluated: type %q is neither ingress nor egress", deref(v.Type))
 		return nil
 	}
-	m, err := parseSGMatch(v.Protocol, v.FromPort, v.ToPort)
-	if err == nil {
-		err = unknownIn(inst.Unknown, "type", "protocol", "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids")
-	}
-	if err != nil {
-		b.unresolved(inst.Address, "cannot be evaluated: %v", err)
-		return nil
-	}
-	g := b.ownerGroup(inst, v.SecurityGroupID)
-	if g == nil {
-		return nil
-	}
-	label := fmt.Sprintf("%s rule %s", dir, m.text())
-	base := m.rule(dir, inst.Address, false)
-	rules := b.cidrPeers(inst.Address, label, base, v.CIDRBlocks, v.IPv6CIDRBlocks)
-	rules = append(rules, b.prefixListPeers(g, inst.Address, label, base, v.PrefixListIDs)...)
-	if v.Self != nil && *v.Self {
-		rules = append(rules, withGroup(base, g))
-	}
 	// source_security_group_id excludes every other peer: next to one it
 	// is null, even when the plan shows it unknown (a conditional that
 	// modules such as terraform-aws-modules/eks write).
-	if len(rules) == 0 && (v.SourceSecurityGroupID != nil || inst.Unknown.anyIn("source_security_group_id")) {
-		peer, outside, err := b.linkGroup(inst, "source_security_group_id", v.SourceSecurityGroupID)
-		switch {
-		case outside:
-			// A group this plan does not manage: its members are unknown.
-		case err != nil:
-			b.peerGap(g, inst.Address, false, "its source security group cannot be linked: %v", err)
-		default:
-			rules = append(rules, withGroup(base, peer))
-		}
-	}
-	for _, r := range rules {
-		b.addSGRule(g, r)
-	}
+	b.addStandaloneSGRule(inst, standaloneSGRule{
+		dir: dir, protocol: v.Protocol, from: v.FromPort, to: v.ToPort,
+		known:   []string{"type", "protocol", "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"},
+		groupID: v.SecurityGroupID, cidrs: v.CIDRBlocks, ipv6CIDRs: v.IPv6CIDRBlocks, prefixLists: v.PrefixListIDs,
+		self:     v.Self != nil && *v.Self,
+		peerAttr: "source_security_group_id", peer: v.SourceSecurityGroupID, peerName: "source",
+	})
 	return nil
 }
 
 // addVPCSGRuleResource reads an aws_vpc_security_group_ingress_rule or
 // aws_vpc_security_group_egress_rule.
 func (b *builder) addVPCSGRuleResource(inst *instance) error {
-	var v vpcSGRuleValues
+	var v planjson.VPCSGRuleValues
 	if err := b.decode(inst, &v); err != nil {
 		return err
 	}
@@ -567,28 +543,60 @@ func (b *builder) addVPCSGRuleResource(inst *instance) error {
 	if inst.Type == typeSGEgress {
 		dir = Egress
 	}
-	m, err := parseSGMatch(v.IPProtocol, v.FromPort, v.ToPort)
+	b.addStandaloneSGRule(inst, standaloneSGRule{
+		dir: dir, protocol: v.IPProtocol, from: v.FromPort, to: v.ToPort,
+		known:   []string{"ip_protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "prefix_list_id"},
+		groupID: v.SecurityGroupID, cidrs: []*string{v.CIDRIPv4}, ipv6CIDRs: []*string{v.CIDRIPv6}, prefixLists: []*string{v.PrefixListID},
+		peerAttr: "referenced_security_group_id", peer: v.ReferencedSecurityGroupID, peerName: "referenced",
+	})
+	return nil
+}
+
+// standaloneSGRule is what either kind of standalone security group rule
+// resource says, in its own attribute names.
+type standaloneSGRule struct {
+	dir                           Direction
+	protocol                      *string
+	from, to                      *int64
+	known                         []string // attributes that must be known to evaluate it
+	groupID                       *string
+	cidrs, ipv6CIDRs, prefixLists []*string
+	self                          bool
+	// The peer security group, which excludes every other peer.
+	peerAttr string
+	peer     *string
+	peerName string // "source" or "referenced", for messages
+}
+
+// addStandaloneSGRule adds the rules of one standalone rule resource to
+// its group, one a peer.
+func (b *builder) addStandaloneSGRule(inst *instance, v standaloneSGRule) {
+	m, err := parseSGMatch(v.protocol, v.from, v.to)
 	if err == nil {
-		err = unknownIn(inst.Unknown, "ip_protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "prefix_list_id")
+		err = unknownIn(inst.Unknown, v.known...)
 	}
 	if err != nil {
 		b.unresolved(inst.Address, "cannot be evaluated: %v", err)
-		return nil
+		return
 	}
-	g := b.ownerGroup(inst, v.SecurityGroupID)
+	g := b.ownerGroup(inst, v.groupID)
 	if g == nil {
-		return nil
+		return
 	}
-	label := fmt.Sprintf("%s rule %s", dir, m.text())
-	base := m.rule(dir, inst.Address, false)
-	rules := b.cidrPeers(inst.Address, label, base, []*string{v.CIDRIPv4}, []*string{v.CIDRIPv6})
-	rules = append(rules, b.prefixListPeers(g, inst.Address, label, base, []*string{v.PrefixListID})...)
-	if len(rules) == 0 && (v.ReferencedSecurityGroupID != nil || inst.Unknown.anyIn("referenced_security_group_id")) {
-		peer, outside, err := b.linkGroup(inst, "referenced_security_group_id", v.ReferencedSecurityGroupID)
+	label := fmt.Sprintf("%s rule %s", v.dir, m.text())
+	base := m.rule(v.dir, inst.Address, false)
+	rules := b.cidrPeers(inst.Address, label, base, v.cidrs, v.ipv6CIDRs)
+	rules = append(rules, b.prefixListPeers(g, inst.Address, label, base, v.prefixLists)...)
+	if v.self {
+		rules = append(rules, withGroup(base, g))
+	}
+	if len(rules) == 0 && (v.peer != nil || inst.Unknown.AnyIn(v.peerAttr)) {
+		peer, outside, err := b.linkGroup(inst, v.peerAttr, v.peer)
 		switch {
 		case outside:
+			// A group this plan does not manage: its members are unknown.
 		case err != nil:
-			b.peerGap(g, inst.Address, false, "its referenced security group cannot be linked: %v", err)
+			b.peerGap(g, inst.Address, false, "its %s security group cannot be linked: %v", v.peerName, err)
 		default:
 			rules = append(rules, withGroup(base, peer))
 		}
@@ -596,7 +604,6 @@ func (b *builder) addVPCSGRuleResource(inst *instance) error {
 	for _, r := range rules {
 		b.addSGRule(g, r)
 	}
-	return nil
 }
 
 // dropSGEchoes removes inline rules that repeat a standalone rule of the

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/returnpath-dev/returnpath/internal/planjson"
 )
 
 func findGroup(t *testing.T, n *Network, addr string) *SecurityGroup {
@@ -203,8 +204,8 @@ func TestSecurityGroupEchoes(t *testing.T) {
 	ephemeral := stateInstance(typeSGRule, "ephemeral", `{"type": "ingress", "security_group_id": "sg-1", "protocol": "tcp",
 		"from_port": 1024, "to_port": 65535, "cidr_blocks": ["0.0.0.0/0"]}`)
 
-	b := newBuilder("plan.json", []*instance{group, https}, nil, nil)
-	b.placed.priorStandalone = priorStandaloneSGRules([]*instance{group, https, ephemeral})
+	b := newBuilder("plan.json", planjson.NewDecoder(modelled), []*instance{group, https}, nil, nil)
+	b.placed.priorStandalone = priorStandaloneSGRules(planjson.NewDecoder(modelled), []*instance{group, https, ephemeral})
 	n, err := b.network()
 	if err != nil {
 		t.Fatal(err)
@@ -226,9 +227,9 @@ func TestInlineGroupReferences(t *testing.T) {
 		}
 		return `{"ingress": [` + strings.Join(blocks, ",") + `]}`
 	}
-	unknownGroups := func(n int) unknowns {
+	unknownGroups := func(n int) planjson.Unknowns {
 		blocks := slices.Repeat([]string{`{"security_groups": true}`}, n)
-		return unknowns(`{"id": true, "ingress": [` + strings.Join(blocks, ",") + `]}`)
+		return planjson.Unknowns(`{"id": true, "ingress": [` + strings.Join(blocks, ",") + `]}`)
 	}
 	refs := func(names ...string) *tfjson.ConfigResource {
 		var r []string
@@ -242,22 +243,22 @@ func TestInlineGroupReferences(t *testing.T) {
 	build := func(target *instance) *Network {
 		t.Helper()
 		peers := []*instance{
-			{Address: "aws_security_group.a", Type: typeSG, Name: "a", Values: json.RawMessage(`{}`), Unknown: unknowns(`{"id": true}`)},
-			{Address: "aws_security_group.b", Type: typeSG, Name: "b", Values: json.RawMessage(`{}`), Unknown: unknowns(`{"id": true}`)},
+			{Address: "aws_security_group.a", Type: typeSG, Name: "a", Values: json.RawMessage(`{}`), Unknown: planjson.Unknowns(`{"id": true}`)},
+			{Address: "aws_security_group.b", Type: typeSG, Name: "b", Values: json.RawMessage(`{}`), Unknown: planjson.Unknowns(`{"id": true}`)},
 		}
 		subnet := stateInstance(typeSubnet, "s", `{"id": "subnet-1", "cidr_block": "10.0.1.0/24"}`)
 		member := stateInstance(typeInstance, "m", `{"subnet_id": "subnet-1"}`)
-		member.Unknown = unknowns(`{"vpc_security_group_ids": true}`)
+		member.Unknown = planjson.Unknowns(`{"vpc_security_group_ids": true}`)
 		member.Config = &tfjson.ConfigResource{Expressions: map[string]*tfjson.Expression{
 			"vpc_security_group_ids": {ExpressionData: &tfjson.ExpressionData{References: []string{"aws_security_group.target.id", "aws_security_group.target"}}},
 		}}
-		n, err := newBuilder("plan.json", append(peers, target, subnet, member), nil, nil).network()
+		n, err := newBuilder("plan.json", planjson.NewDecoder(modelled), append(peers, target, subnet, member), nil, nil).network()
 		if err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
-	target := func(values string, u unknowns, cfg *tfjson.ConfigResource) *instance {
+	target := func(values string, u planjson.Unknowns, cfg *tfjson.ConfigResource) *instance {
 		return &instance{Address: "aws_security_group.target", Type: typeSG, Name: "target", Values: json.RawMessage(values), Unknown: u, Config: cfg}
 	}
 
@@ -285,17 +286,17 @@ func TestInlineGroupReferences(t *testing.T) {
 func TestPeerGapsOnlyForGroupsWithMembers(t *testing.T) {
 	group := stateInstance(typeSG, "lonely", `{"id": "sg-1"}`)
 	rule := stateInstance(typeSGRule, "from_local", `{"type": "ingress", "security_group_id": "sg-1", "protocol": "tcp", "from_port": 443, "to_port": 443}`)
-	rule.Unknown = unknowns(`{"source_security_group_id": true}`)
+	rule.Unknown = planjson.Unknowns(`{"source_security_group_id": true}`)
 	rule.Config = &tfjson.ConfigResource{Expressions: map[string]*tfjson.Expression{
 		"source_security_group_id": {ExpressionData: &tfjson.ExpressionData{References: []string{"local.cluster_sg"}}},
 	}}
-	n, err := newBuilder("plan.json", []*instance{group, rule}, nil, nil).network()
+	n, err := newBuilder("plan.json", planjson.NewDecoder(modelled), []*instance{group, rule}, nil, nil).network()
 	if err != nil || len(n.Unresolved) != 0 {
 		t.Fatalf("without members: %v, %v", n.Unresolved, err)
 	}
 	subnet := stateInstance(typeSubnet, "s", `{"id": "subnet-1", "cidr_block": "10.0.1.0/24"}`)
 	member := stateInstance(typeInstance, "m", `{"subnet_id": "subnet-1", "vpc_security_group_ids": ["sg-1"]}`)
-	n, err = newBuilder("plan.json", []*instance{group, rule, subnet, member}, nil, nil).network()
+	n, err = newBuilder("plan.json", planjson.NewDecoder(modelled), []*instance{group, rule, subnet, member}, nil, nil).network()
 	if err != nil || len(n.Unresolved) != 1 || n.Unresolved[0].Address != "aws_security_group_rule.from_local" || n.Unresolved[0].Informational {
 		t.Errorf("with a member: %+v, %v", n.Unresolved, err)
 	}
@@ -326,10 +327,10 @@ func TestKnownInputsDoNotBreakLinks(t *testing.T) {
 	}
 	nat := &instance{
 		Address: "module.vpc.aws_nat_gateway.this[1]", Module: "module.vpc", Type: typeNATGateway, Name: "this", Key: "1",
-		Values: json.RawMessage(`{}`), Unknown: unknowns(`{"subnet_id": true}`),
+		Values: json.RawMessage(`{}`), Unknown: planjson.Unknowns(`{"subnet_id": true}`),
 	}
 	nat.Config, _ = cfg.resource("module.vpc", typeNATGateway, "this")
-	n, err := newBuilder("plan.json", append(instances, nat), cfg, nil).network()
+	n, err := newBuilder("plan.json", planjson.NewDecoder(modelled), append(instances, nat), cfg, nil).network()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +339,7 @@ func TestKnownInputsDoNotBreakLinks(t *testing.T) {
 	}
 	// Without any resource, the variable's gap is still said.
 	nat.Config.Expressions["subnet_id"].References = []string{"var.single_nat_gateway"}
-	n, _ = newBuilder("plan.json", append(instances, nat), cfg, nil).network()
+	n, _ = newBuilder("plan.json", planjson.NewDecoder(modelled), append(instances, nat), cfg, nil).network()
 	if len(n.Unresolved) != 1 || !strings.Contains(n.Unresolved[0].Reason, "var.single_nat_gateway of module.vpc is not set from a resource") {
 		t.Errorf("unresolved %v", n.Unresolved)
 	}
@@ -361,10 +362,10 @@ func TestUnpairedIndexDoesNotLinkToAll(t *testing.T) {
 	for i := range 3 {
 		instances = append(instances, &instance{
 			Address: Address(fmt.Sprintf("aws_instance.i[%d]", i)), Type: typeInstance, Name: "i", Key: fmt.Sprint(i),
-			Values: json.RawMessage(`{}`), Unknown: unknowns(`{"subnet_id": true}`), Config: config,
+			Values: json.RawMessage(`{}`), Unknown: planjson.Unknowns(`{"subnet_id": true}`), Config: config,
 		})
 	}
-	n, err := newBuilder("plan.json", instances, nil, nil).network()
+	n, err := newBuilder("plan.json", planjson.NewDecoder(modelled), instances, nil, nil).network()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/returnpath-dev/returnpath/internal/planjson"
 )
 
 // Workload resource types, and the resources through which some of them
@@ -89,7 +90,7 @@ func (b *builder) addWorkloads() error {
 		if kind == 0 {
 			continue
 		}
-		var v placementValues
+		var v planjson.PlacementValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
@@ -150,7 +151,7 @@ func (l *links) known(ids ...*string) {
 // expression refers to when some of it is unknown until apply.
 func (l *links) attr(inst *instance, name string, ids ...*string) {
 	l.known(ids...)
-	if inst.Unknown.anyIn(name) {
+	if inst.Unknown.AnyIn(name) {
 		l.add(l.b.linker.follow(inst, name))
 	}
 }
@@ -158,7 +159,7 @@ func (l *links) attr(inst *instance, name string, ids ...*string) {
 // nested adds attribute name of block number i of inst.
 func (l *links) nested(inst *instance, block string, i int, name string, ids ...*string) {
 	l.known(ids...)
-	if inst.Unknown.element(block, i).anyIn(name) {
+	if inst.Unknown.Element(block, i).AnyIn(name) {
 		l.add(l.b.linker.followNested(inst, block, i, name))
 	}
 }
@@ -179,7 +180,7 @@ func (l *links) result() ([]*instance, error) {
 
 func (b *builder) newLinks(types ...string) *links { return &links{b: b, types: types} }
 
-func (b *builder) placementSubnets(inst *instance, v *placementValues) ([]*instance, error) {
+func (b *builder) placementSubnets(inst *instance, v *planjson.PlacementValues) ([]*instance, error) {
 	l := b.newLinks(typeSubnet)
 	switch inst.Type {
 	case typeNATGateway, typeInstance, typeENI:
@@ -218,8 +219,8 @@ func (b *builder) subnetGroupSubnets(l *links, inst *instance, attr string, name
 	found, err := groups.result()
 	l.add(nil, err)
 	for _, g := range found {
-		var sv subnetGroupValues
-		if decodeValues(string(g.Address), g.Values, &sv) != nil {
+		var sv planjson.SubnetGroupValues
+		if b.dec.Values(string(g.Address), g.Values, &sv) != nil {
 			l.add(nil, errors.New(string(g.Address)+" cannot be read"))
 			continue
 		}
@@ -237,7 +238,7 @@ func (b *builder) named(typ, name string) []*instance {
 				var v struct {
 					Name *string `json:"name"`
 				}
-				if decodeValues(string(inst.Address), inst.Values, &v) == nil && v.Name != nil {
+				if b.dec.Values(string(inst.Address), inst.Values, &v) == nil && v.Name != nil {
 					b.placed.names[inst.Type+"|"+*v.Name] = append(b.placed.names[inst.Type+"|"+*v.Name], inst)
 				}
 			}
@@ -249,7 +250,7 @@ func (b *builder) named(typ, name string) []*instance {
 // placementGroups links the security groups of a workload. named is false
 // when the configuration names none, and AWS then uses the VPC's default
 // group.
-func (b *builder) placementGroups(inst *instance, v *placementValues) (groups []*SecurityGroup, named bool, err error) {
+func (b *builder) placementGroups(inst *instance, v *planjson.PlacementValues) (groups []*SecurityGroup, named bool, err error) {
 	l := b.newLinks(groupTypes...)
 	var attr string
 	// An attribute the configuration does not write is computed: unknown
@@ -328,14 +329,14 @@ func writtenNested(inst *instance, block, attr string) bool {
 
 // launchTemplateGroups links an autoscaling group's launch template, and
 // through it the groups its instances get.
-func (b *builder) launchTemplateGroups(inst *instance, v *placementValues) ([]*SecurityGroup, bool, error) {
+func (b *builder) launchTemplateGroups(inst *instance, v *planjson.PlacementValues) ([]*SecurityGroup, bool, error) {
 	templates := b.newLinks(typeLaunchTemplate)
 	for i, t := range v.LaunchTemplate {
 		templates.nested(inst, "launch_template", i, "id", t.ID)
-		if t.ID == nil && !inst.Unknown.element("launch_template", i).anyIn("id") {
+		if t.ID == nil && !inst.Unknown.Element("launch_template", i).AnyIn("id") {
 			if t.Name != nil {
 				templates.found = append(templates.found, b.named(typeLaunchTemplate, *t.Name)...)
-			} else if inst.Unknown.element("launch_template", i).anyIn("name") {
+			} else if inst.Unknown.Element("launch_template", i).AnyIn("name") {
 				templates.add(b.linker.followNested(inst, "launch_template", i, "name"))
 			}
 		}
@@ -344,8 +345,8 @@ func (b *builder) launchTemplateGroups(inst *instance, v *placementValues) ([]*S
 	groups := b.newLinks(groupTypes...)
 	groups.add(nil, err)
 	for _, t := range found {
-		var tv launchTemplateValues
-		if decodeValues(string(t.Address), t.Values, &tv) != nil {
+		var tv planjson.LaunchTemplateValues
+		if b.dec.Values(string(t.Address), t.Values, &tv) != nil {
 			groups.add(nil, errors.New(string(t.Address)+" cannot be read"))
 			continue
 		}

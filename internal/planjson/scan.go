@@ -1,4 +1,4 @@
-package plan
+package planjson
 
 import (
 	"encoding/binary"
@@ -20,7 +20,9 @@ type scanner struct {
 	data  []byte
 	pos   int
 	depth int
-	keep  *arena // where decodePlan copies what it keeps
+	arena *arena // where decodePlan copies what it keeps
+	// modelled reports whether decodePlan keeps the resources of a type.
+	modelled func(typ string) bool
 }
 
 // maxNesting is encoding/json's limit on nested arrays and objects.

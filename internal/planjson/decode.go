@@ -1,4 +1,4 @@
-package plan
+package planjson
 
 import (
 	"bytes"
@@ -10,15 +10,15 @@ import (
 // decodePlan reads the parts of `terraform show -json` that the model
 // uses in one pass over the input, validating all of it and building
 // nothing else: format and terraform versions, the resource_changes of
-// modelled() types, the prior_state resources of those types, and the
+// modelled types, the prior_state resources of those types, and the
 // configuration of those resources with the module calls and outputs that
 // link them. Attribute values stay slices of data, decoded by the builder.
 //
 // Any error means only that the input is not a plan this fast path reads;
 // decode then asks encoding/json why, for the message.
-func decodePlan(data []byte) (*rawPlan, error) {
-	s := &scanner{data: data, keep: new(arena)}
-	doc := new(rawPlan)
+func (d *Decoder) decodePlan(data []byte) (*Plan, error) {
+	s := &scanner{data: data, arena: new(arena), modelled: d.modelled}
+	doc := new(Plan)
 	if s.null() {
 		return doc, s.end()
 	}
@@ -58,7 +58,7 @@ func decodePlan(data []byte) (*rawPlan, error) {
 
 // resourceChanges keeps the changes of managed resources of modelled types
 // and counts every managed change (Info.Resources).
-func (s *scanner) resourceChanges(doc *rawPlan) error {
+func (s *scanner) resourceChanges(doc *Plan) error {
 	if s.null() {
 		doc.ResourceChanges = nil
 		return nil
@@ -67,78 +67,69 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 	// The changes are gathered in blocks, then copied once into a slice
 	// of their number: appending to one slice grows it by a quarter at a
 	// time, which copied the changes of a large plan four times over.
-	var blocks [][]rawResourceChange
+	var blocks [][]ResourceChange
 	total := 0
 	err := s.elements(func() error {
 		if s.null() {
 			return nil
 		}
-		var address, module, mode, typ, name, deposed token
+		var tokens [changeKeys]token
 		var index, change []byte
-		var decoded *rawChange // the change, when it came after mode, type and deposed
+		var decoded *Change // the change, when it came after mode, type and deposed
 		err := s.members(func(key []byte) error {
-			var err error
+			if i := changeKey(key); i < changeKeys {
+				var err error
+				tokens[i], err = s.token()
+				return err
+			}
 			switch string(key) {
-			case "address":
-				address, err = s.token()
-			case "module_address":
-				module, err = s.token()
-			case "mode":
-				mode, err = s.token()
-			case "type":
-				typ, err = s.token()
-			case "name":
-				name, err = s.token()
-			case "deposed":
-				deposed, err = s.token()
 			case "index":
+				var err error
 				index, err = s.value()
+				return err
 			case "change":
-				if keep, known := keepChange(mode, typ, deposed); known && keep {
+				if keep, known := s.keepChange(tokens[keyMode], tokens[keyType], tokens[keyDeposed]); known && keep {
 					// Terraform writes the change last: decode it in
 					// this pass rather than skip it and come back.
-					c := new(rawChange)
-					decoded, err = c, s.change(c)
-					return err
+					c := new(Change)
+					decoded = c
+					return s.change(c)
 				}
+				var err error
 				change, err = s.value()
-			default:
-				err = s.skip()
+				return err
 			}
-			return err
+			return s.skip()
 		})
 		if err != nil {
 			return err
 		}
-		// Fields set one by one, not through pointers, so that rc stays
-		// on the stack for the changes that are not kept.
-		var rc rawResourceChange
-		if rc.Mode, err = mode.value(); err != nil {
-			return err
+		// The strings are decoded into an array, not through pointers
+		// into rc, so that rc stays on the stack for the changes that are
+		// not kept; the others only for the changes that are kept.
+		var text [changeKeys]string
+		for _, i := range [...]int{keyMode, keyDeposed, keyType} {
+			if text[i], err = tokens[i].value(); err != nil {
+				return err
+			}
 		}
-		if rc.Deposed, err = deposed.value(); err != nil {
-			return err
-		}
-		if rc.Type, err = typ.value(); err != nil {
-			return err
-		}
-		if rc.Mode != "managed" || rc.Deposed != "" {
+		if text[keyMode] != "managed" || text[keyDeposed] != "" {
 			return nil
 		}
 		doc.ManagedChanges++
-		if !modelled(rc.Type) {
+		if !s.modelled(text[keyType]) {
 			return nil // skipped without decoding its change
 		}
-		if rc.Address, err = address.value(); err != nil {
-			return err
+		for _, i := range [...]int{keyAddress, keyModule, keyName} {
+			if text[i], err = tokens[i].value(); err != nil {
+				return err
+			}
 		}
-		if rc.ModuleAddress, err = module.value(); err != nil {
-			return err
+		rc := ResourceChange{
+			Address: text[keyAddress], ModuleAddress: text[keyModule], Mode: text[keyMode],
+			Type: text[keyType], Name: text[keyName], Deposed: text[keyDeposed],
 		}
-		if rc.Name, err = name.value(); err != nil {
-			return err
-		}
-		rc.Index = s.keep.copy(index)
+		rc.Index = s.arena.copy(index)
 		switch {
 		case decoded != nil:
 			rc.Change = *decoded
@@ -147,24 +138,46 @@ func (s *scanner) resourceChanges(doc *rawPlan) error {
 				return err
 			}
 		}
-		rc.Change.After = s.keep.copy(rc.Change.After)
-		rc.Change.AfterUnknown = s.keep.copy(rc.Change.AfterUnknown)
+		rc.Change.After = s.arena.copy(rc.Change.After)
+		rc.Change.AfterUnknown = s.arena.copy(rc.Change.AfterUnknown)
 		if last := len(blocks) - 1; last < 0 || len(blocks[last]) == cap(blocks[last]) {
 			size := 16
 			if last >= 0 {
 				size = min(2*cap(blocks[last]), 1024)
 			}
-			blocks = append(blocks, make([]rawResourceChange, 0, size))
+			blocks = append(blocks, make([]ResourceChange, 0, size))
 		}
 		blocks[len(blocks)-1] = append(blocks[len(blocks)-1], rc)
 		total++
 		return nil
 	})
-	doc.ResourceChanges = make([]rawResourceChange, 0, total) // present, even if empty
+	doc.ResourceChanges = make([]ResourceChange, 0, total) // present, even if empty
 	for _, b := range blocks {
 		doc.ResourceChanges = append(doc.ResourceChanges, b...)
 	}
 	return err
+}
+
+// The string members of a resource change, by their place in an array.
+const (
+	keyAddress = iota
+	keyModule
+	keyMode
+	keyType
+	keyName
+	keyDeposed
+	changeKeys
+)
+
+// changeKey is the place of a string member of a resource change,
+// changeKeys for the other members.
+func changeKey(key []byte) int {
+	for i, k := range [changeKeys]string{"address", "module_address", "mode", "type", "name", "deposed"} {
+		if string(key) == k {
+			return i
+		}
+	}
+	return changeKeys
 }
 
 // arena copies the values the model keeps out of the input, into few
@@ -217,17 +230,17 @@ func (t token) value() (string, error) {
 // keepChange reports, from the tokens of mode, type and deposed read so
 // far, whether decodePlan keeps the change; known is false when one of
 // them is not read yet or cannot be decoded here.
-func keepChange(mode, typ, deposed token) (keep, known bool) {
+func (s *scanner) keepChange(mode, typ, deposed token) (keep, known bool) {
 	if mode.raw == nil || typ.raw == nil || mode.escaped || typ.escaped || deposed.escaped {
 		return false, false
 	}
 	m, _ := mode.value()
 	t, _ := typ.value()
-	return m == "managed" && deposed.raw == nil && modelled(t), true
+	return m == "managed" && deposed.raw == nil && s.modelled(t), true
 }
 
 // change reads a change object into c.
-func (s *scanner) change(c *rawChange) error {
+func (s *scanner) change(c *Change) error {
 	if s.null() {
 		return nil
 	}
@@ -257,11 +270,11 @@ func (s *scanner) change(c *rawChange) error {
 }
 
 // priorState reads prior_state.values.root_module.
-func (s *scanner) priorState() (*rawState, error) {
+func (s *scanner) priorState() (*State, error) {
 	if s.null() {
 		return nil, nil
 	}
-	st := new(rawState)
+	st := new(State)
 	err := s.members(func(key []byte) error {
 		if string(key) != "values" {
 			return s.skip()
@@ -270,12 +283,12 @@ func (s *scanner) priorState() (*rawState, error) {
 		if s.null() {
 			return nil
 		}
-		st.Values = new(rawStateValues)
+		st.Values = new(StateValues)
 		return s.members(func(key []byte) error {
 			if string(key) != "root_module" {
 				return s.skip()
 			}
-			st.Values.RootModule = rawStateModule{}
+			st.Values.RootModule = StateModule{}
 			if s.null() {
 				return nil
 			}
@@ -285,7 +298,7 @@ func (s *scanner) priorState() (*rawState, error) {
 	return st, err
 }
 
-func (s *scanner) stateModule(m *rawStateModule) error {
+func (s *scanner) stateModule(m *StateModule) error {
 	return s.members(func(key []byte) error {
 		var err error
 		switch string(key) {
@@ -301,8 +314,8 @@ func (s *scanner) stateModule(m *rawStateModule) error {
 					return nil
 				}
 				r, err := s.stateResource()
-				if err == nil && r.Mode == "managed" && r.DeposedKey == "" && modelled(r.Type) {
-					r.Index, r.Values = s.keep.copy(r.Index), s.keep.copy(r.Values)
+				if err == nil && r.Mode == "managed" && r.DeposedKey == "" && s.modelled(r.Type) {
+					r.Index, r.Values = s.arena.copy(r.Index), s.arena.copy(r.Values)
 					m.Resources = append(m.Resources, r)
 				}
 				return err
@@ -313,7 +326,7 @@ func (s *scanner) stateModule(m *rawStateModule) error {
 				return nil
 			}
 			err = s.elements(func() error {
-				var child rawStateModule
+				var child StateModule
 				if !s.null() {
 					if err := s.stateModule(&child); err != nil {
 						return err
@@ -329,8 +342,8 @@ func (s *scanner) stateModule(m *rawStateModule) error {
 	})
 }
 
-func (s *scanner) stateResource() (rawStateResource, error) {
-	var r rawStateResource
+func (s *scanner) stateResource() (StateResource, error) {
+	var r StateResource
 	err := s.members(func(key []byte) error {
 		var err error
 		switch string(key) {
@@ -398,47 +411,39 @@ func (s *scanner) configModule(m *tfjson.ConfigModule) error {
 				return err
 			})
 		case "module_calls":
-			m.ModuleCalls = nil
-			if s.null() {
-				return nil
-			}
-			m.ModuleCalls = map[string]*tfjson.ModuleCall{}
-			return s.members(func(name []byte) error {
-				var call *tfjson.ModuleCall
-				if !s.null() {
-					call = new(tfjson.ModuleCall)
-					if err := s.moduleCall(call); err != nil {
-						return err
-					}
-				}
-				m.ModuleCalls[string(name)] = call
-				return nil
-			})
+			return objectMap(s, &m.ModuleCalls, s.moduleCall)
 		case "outputs":
-			m.Outputs = nil
-			if s.null() {
-				return nil
-			}
-			m.Outputs = map[string]*tfjson.ConfigOutput{}
-			return s.members(func(name []byte) error {
-				var out *tfjson.ConfigOutput
-				if !s.null() {
-					out = new(tfjson.ConfigOutput)
-					err := s.members(func(key []byte) error {
-						if string(key) != "expression" {
-							return s.skip()
-						}
-						return s.expression(&out.Expression)
-					})
-					if err != nil {
-						return err
+			return objectMap(s, &m.Outputs, func(out *tfjson.ConfigOutput) error {
+				return s.members(func(key []byte) error {
+					if string(key) != "expression" {
+						return s.skip()
 					}
-				}
-				m.Outputs[string(name)] = out
-				return nil
+					return s.expression(&out.Expression)
+				})
 			})
 		}
 		return s.skip()
+	})
+}
+
+// objectMap reads an object of objects into *m (nil for null), each
+// member read by fill into a new value (nil for null).
+func objectMap[T any](s *scanner, m *map[string]*T, fill func(*T) error) error {
+	*m = nil
+	if s.null() {
+		return nil
+	}
+	*m = map[string]*T{}
+	return s.members(func(name []byte) error {
+		var v *T
+		if !s.null() {
+			v = new(T)
+			if err := fill(v); err != nil {
+				return err
+			}
+		}
+		(*m)[string(name)] = v
+		return nil
 	})
 }
 
@@ -471,7 +476,7 @@ func (s *scanner) configResource() (*tfjson.ConfigResource, bool, error) {
 		}
 		return err
 	})
-	if err != nil || r.Mode != tfjson.ManagedResourceMode || !modelled(r.Type) {
+	if err != nil || r.Mode != tfjson.ManagedResourceMode || !s.modelled(r.Type) {
 		return nil, false, err
 	}
 	for _, f := range []struct {

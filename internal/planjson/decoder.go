@@ -1,0 +1,27 @@
+package planjson
+
+import "reflect"
+
+// Decoder reads plans and the attribute values of their resources. It
+// keeps what it learns about the value structs' types, so one Decoder
+// serves one plan's load; it is not safe for concurrent use.
+type Decoder struct {
+	// modelled reports whether the resources of a type are kept.
+	modelled func(typ string) bool
+	// fields maps, per value struct type, each JSON attribute name to its
+	// field index path (see jsonFields).
+	fields map[reflect.Type]map[string][]int
+	// custom records whether encoding/json decodes a type with its own
+	// method (see customDecoding).
+	custom map[reflect.Type]bool
+}
+
+// NewDecoder returns a Decoder that keeps the managed resources of the
+// types for which modelled is true and skips every other resource.
+func NewDecoder(modelled func(typ string) bool) *Decoder {
+	return &Decoder{
+		modelled: modelled,
+		fields:   map[reflect.Type]map[string][]int{},
+		custom:   map[reflect.Type]bool{},
+	}
+}
