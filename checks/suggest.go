@@ -189,63 +189,18 @@ func hclBlock(header string, attrs []hclAttr) string {
 // moduleRelative is a resource address as written inside its own module:
 // module.vpc.aws_network_acl.public[0] is aws_network_acl.public[0] there.
 func moduleRelative(a plan.Address) string {
-	rest := string(a)
-	for strings.HasPrefix(rest, "module.") {
-		after := rest[len("module."):]
-		i := 0
-		for i < len(after) && isIdentByte(after[i]) {
-			i++
-		}
-		i += instanceKeyLen(after[i:])
-		if i >= len(after) || after[i] != '.' {
-			break // not a well-formed module step: keep what is left
-		}
-		rest = after[i+1:]
+	r, err := a.Parse()
+	if err != nil {
+		return string(a) // not a resource address: nothing to take off
 	}
-	return rest
+	return r.Local()
 }
 
 // resourceName is NAME of TYPE.NAME[KEY].
 func resourceName(a plan.Address) string {
-	rel := moduleRelative(a)
-	dot := strings.IndexByte(rel, '.')
-	if dot < 0 {
-		return rel
+	r, err := a.Parse()
+	if err != nil {
+		return string(a)
 	}
-	name := rel[dot+1:]
-	i := 0
-	for i < len(name) && isIdentByte(name[i]) {
-		i++
-	}
-	return name[:i]
-}
-
-func isIdentByte(c byte) bool {
-	return c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-// instanceKeyLen is the length of a leading [0] or ["key"] (whose quoted
-// key may hold dots and brackets), 0 when s starts with neither.
-func instanceKeyLen(s string) int {
-	if !strings.HasPrefix(s, "[") {
-		return 0
-	}
-	if strings.HasPrefix(s, `["`) {
-		for i := 2; i < len(s); i++ {
-			switch s[i] {
-			case '\\':
-				i++
-			case '"':
-				if i+1 < len(s) && s[i+1] == ']' {
-					return i + 2
-				}
-				return 0
-			}
-		}
-		return 0
-	}
-	if end := strings.IndexByte(s, ']'); end > 0 {
-		return end + 1
-	}
-	return 0
+	return r.Name
 }

@@ -1,12 +1,13 @@
 package plan
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 )
 
 func TestParseModulePath(t *testing.T) {
-	tests := map[string][]moduleStep{
+	tests := map[string]ModulePath{
 		"":                            nil,
 		"module.vpc":                  {{Name: "vpc"}},
 		"module.net[1]":               {{Name: "net", Key: "1"}},
@@ -16,7 +17,7 @@ func TestParseModulePath(t *testing.T) {
 		`module.with-dash_and_1["k"]`: {{Name: "with-dash_and_1", Key: `"k"`}},
 	}
 	for addr, want := range tests {
-		got, err := parseModulePath(addr)
+		got, err := ParseModulePath(addr)
 		if err != nil {
 			t.Errorf("%q: %v", addr, err)
 			continue
@@ -24,13 +25,84 @@ func TestParseModulePath(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%q: got %+v want %+v", addr, got, want)
 		}
-		if formatModulePath(got) != addr {
-			t.Errorf("%q formats back as %q", addr, formatModulePath(got))
+		if got.String() != addr {
+			t.Errorf("%q formats back as %q", addr, got.String())
 		}
 	}
 	for _, bad := range []string{"vpc", "module.", "module.a[", `module.a["x]`, "module.a[x]", "module.a.b"} {
-		if _, err := parseModulePath(bad); err == nil {
+		if _, err := ParseModulePath(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestParseResourceAddress(t *testing.T) {
+	tests := map[string]ResourceAddress{
+		"aws_vpc.main": {Mode: ManagedResource, Type: "aws_vpc", Name: "main"},
+		"module.vpc.aws_network_acl.public[0]": {
+			Module: ModulePath{{Name: "vpc"}}, Mode: ManagedResource, Type: "aws_network_acl", Name: "public", Key: "0",
+		},
+		`module.vpc["eu.west"].module.net[2].aws_network_acl.private["a.b"]`: {
+			Module: ModulePath{{Name: "vpc", Key: `"eu.west"`}, {Name: "net", Key: "2"}},
+			Mode:   ManagedResource, Type: "aws_network_acl", Name: "private", Key: `"a.b"`,
+		},
+		`data.aws_vpc.this["x"]`:             {Mode: DataResource, Type: "aws_vpc", Name: "this", Key: `"x"`},
+		`module.m.data.aws_subnet.s`:         {Module: ModulePath{{Name: "m"}}, Mode: DataResource, Type: "aws_subnet", Name: "s"},
+		`aws_subnet.s["tab\there \"q\" \\"]`: {Mode: ManagedResource, Type: "aws_subnet", Name: "s", Key: `"tab\there \"q\" \\"`},
+		`aws_subnet.s["$${x} %%{y} $ % é"]`:  {Mode: ManagedResource, Type: "aws_subnet", Name: "s", Key: `"$${x} %%{y} $ % é"`},
+		`aws_subnet.s["\u0001"]`:             {Mode: ManagedResource, Type: "aws_subnet", Name: "s", Key: `"\u0001"`},
+	}
+	for addr, want := range tests {
+		got, err := ParseResourceAddress(addr)
+		if err != nil {
+			t.Errorf("%q: %v", addr, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q:\n got %+v\nwant %+v", addr, got, want)
+		}
+		// Terraform's canonical form, byte for byte.
+		if got.String() != addr {
+			t.Errorf("%q formats back as %q", addr, got.String())
+		}
+	}
+	for _, bad := range []string{"", "aws_vpc", "aws_vpc.a.b", "aws_vpc[0].a", "module.m", "module.m.aws_vpc", "aws_vpc.a[count.index]", "aws_vpc.a[1.5]", "aws_vpc.a[*]", "aws_vpc.a[0][1]", "data.aws_vpc", "not an address"} {
+		if got, err := ParseResourceAddress(bad); err == nil {
+			t.Errorf("%q accepted as %+v", bad, got)
+		}
+	}
+}
+
+func TestResourceAddressParts(t *testing.T) {
+	r, err := Address(`module.net[1].module.x["k"].aws_network_acl.y[0]`).Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for got, want := range map[string]string{
+		r.Local():         "aws_network_acl.y[0]",
+		r.Config():        "module.net.module.x.aws_network_acl.y",
+		r.Module.String(): `module.net[1].module.x["k"]`,
+		r.Module.Config(): "module.net.module.x",
+	} {
+		if got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+}
+
+func TestInstanceKey(t *testing.T) {
+	for raw, want := range map[string]string{
+		``: "", `null`: "", `0`: "0", `12`: "12", `"a"`: `"a"`, `"a.b[0]"`: `"a.b[0]"`,
+		`"q\"uote"`: `"q\"uote"`, `"${x}"`: `"$${x}"`, `"\u0001"`: `"\u0001"`,
+	} {
+		got, err := instanceKey([]byte(raw))
+		if err != nil || got != want {
+			t.Errorf("instanceKey(%s) = %q, %v; want %q", raw, got, err, want)
+		}
+	}
+	for _, bad := range []string{`1.5`, `true`, `"\x"`, `{}`} {
+		if got, err := instanceKey([]byte(bad)); err == nil {
+			t.Errorf("instanceKey(%s) = %q, want an error", bad, got)
 		}
 	}
 }

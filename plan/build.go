@@ -59,7 +59,7 @@ func build(file string, doc *planjson.Plan, dec *planjson.Decoder) (*Model, erro
 		if !modelled(rc.Type) || rc.Change.Actions.Delete() || rc.Change.Actions.Forget() {
 			continue
 		}
-		key, err := planjson.InstanceKey(rc.Index)
+		key, err := instanceKey(rc.Index)
 		if err != nil {
 			return nil, inputErrorf(file, "is not a valid plan: %s: %v", rc.Address, err)
 		}
@@ -110,7 +110,7 @@ func collectState(file string, m *planjson.StateModule, out *[]*instance, depth 
 		if r.Mode != "managed" || r.DeposedKey != "" || !modelled(r.Type) {
 			continue
 		}
-		key, err := planjson.InstanceKey(r.Index)
+		key, err := instanceKey(r.Index)
 		if err != nil {
 			return inputErrorf(file, "is not a valid plan: prior_state %s: %v", r.Address, err)
 		}

@@ -33,21 +33,21 @@ func newConfigIndex(c *tfjson.Config) *configIndex {
 type modulePaths map[string]parsedPath
 
 type parsedPath struct {
-	steps []moduleStep
+	steps []ModuleStep
 	err   error
 }
 
-func (p modulePaths) parse(addr string) ([]moduleStep, error) {
+func (p modulePaths) parse(addr string) ([]ModuleStep, error) {
 	if r, ok := p[addr]; ok {
 		return r.steps, r.err
 	}
-	steps, err := parseModulePath(addr)
+	steps, err := ParseModulePath(addr)
 	p[addr] = parsedPath{steps, err}
 	return steps, err
 }
 
 // module finds the configuration of a module instance path, nil if absent.
-func (c *configIndex) module(steps []moduleStep) *tfjson.ConfigModule {
+func (c *configIndex) module(steps []ModuleStep) *tfjson.ConfigModule {
 	if c == nil {
 		return nil
 	}
@@ -108,7 +108,7 @@ type linker struct {
 	byKey map[string]map[string][]*instance
 	// children lists the module instances called from a module instance
 	// (by its path and the call's name), sorted by path.
-	children map[string][][]moduleStep
+	children map[string][][]ModuleStep
 	paths    modulePaths
 	// parsed caches parseRefs by reference list: the instances of a
 	// module share its configuration, so the same lists come back once
@@ -161,12 +161,12 @@ func (l *linker) parseRefs(refs []string) parsedRefs {
 func newLinker(dec *planjson.Decoder, instances []*instance, cfg *configIndex) *linker {
 	l := &linker{
 		dec: dec, cfg: cfg, instances: instances, byBlock: map[string][]*instance{}, byKey: map[string]map[string][]*instance{},
-		children: map[string][][]moduleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
+		children: map[string][][]ModuleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
 	}
 	if cfg != nil {
 		l.paths = cfg.paths
 	}
-	modules := map[string][]moduleStep{}
+	modules := map[string][]ModuleStep{}
 	seen := map[string]bool{}
 	for _, inst := range instances {
 		block := inst.Module + "|" + inst.Type + "." + inst.Name
@@ -177,18 +177,18 @@ func newLinker(dec *planjson.Decoder, instances []*instance, cfg *configIndex) *
 		seen[inst.Module] = true
 		if steps, err := l.paths.parse(inst.Module); err == nil {
 			for i := 1; i <= len(steps); i++ {
-				modules[formatModulePath(steps[:i])] = steps[:i]
+				modules[ModulePath(steps[:i]).String()] = steps[:i]
 			}
 		}
 	}
 	for _, s := range modules {
 		if len(s) > 0 { // every module instance but the root
-			k := childKey(formatModulePath(s[:len(s)-1]), s[len(s)-1].Name)
+			k := childKey(ModulePath(s[:len(s)-1]).String(), s[len(s)-1].Name)
 			l.children[k] = append(l.children[k], s)
 		}
 	}
 	for _, c := range l.children {
-		slices.SortFunc(c, func(a, b []moduleStep) int { return strings.Compare(formatModulePath(a), formatModulePath(b)) })
+		slices.SortFunc(c, func(a, b []ModuleStep) int { return strings.Compare(ModulePath(a).String(), ModulePath(b).String()) })
 	}
 	return l
 }
@@ -287,7 +287,7 @@ type origin struct {
 // count.index/each.key and whose for_each each.value reads; pair is a key
 // inherited from an enclosing reference (var.ids[count.index] passed on to
 // the caller's list).
-func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair string, depth int) ([]*instance, error) {
+func (l *linker) resolve(steps []ModuleStep, refs []string, from origin, pair string, depth int) ([]*instance, error) {
 	if depth > maxLinkDepth {
 		return nil, errors.New("references nest too deeply to follow")
 	}
@@ -295,7 +295,7 @@ func (l *linker) resolve(steps []moduleStep, refs []string, from origin, pair st
 	if parsed.paired {
 		pair = from.key
 	}
-	module := formatModulePath(steps)
+	module := ModulePath(steps).String()
 	var found []*instance
 	var errs []error
 	if parsed.eachValue {
@@ -476,7 +476,7 @@ func (l *linker) withKey(block string, all []*instance, key string) []*instance 
 }
 
 // resolveVariable follows var.NAME to the module call that sets it.
-func (l *linker) resolveVariable(steps []moduleStep, name, pair string, depth int) ([]*instance, error) {
+func (l *linker) resolveVariable(steps []ModuleStep, name, pair string, depth int) ([]*instance, error) {
 	// A root input variable, or one a module call sets from a literal or
 	// leaves at its default, holds a value known at plan time (a flag, an
 	// index, a name): it names no resource, and when nothing else in the
@@ -491,15 +491,15 @@ func (l *linker) resolveVariable(steps []moduleStep, name, pair string, depth in
 	}
 	expr := m.ModuleCalls[call.Name].Expressions[name]
 	if expr == nil || expr.ExpressionData == nil || len(expr.References) == 0 {
-		return nil, &knownInputError{fmt.Sprintf("var.%s of %s is not set from a resource", name, formatModulePath(steps))}
+		return nil, &knownInputError{fmt.Sprintf("var.%s of %s is not set from a resource", name, ModulePath(steps).String())}
 	}
 	callOrigin := origin{key: call.Key, forEach: m.ModuleCalls[call.Name].ForEachExpression}
 	return l.resolve(parent, expr.References, callOrigin, pair, depth+1)
 }
 
 // resolveOutput follows module.NAME.OUTPUT into the called module.
-func (l *linker) resolveOutput(steps []moduleStep, g referenceGroup, pair string, depth int) ([]*instance, error) {
-	m := l.cfg.module(append(slices.Clone(steps), moduleStep{Name: g.name}))
+func (l *linker) resolveOutput(steps []ModuleStep, g referenceGroup, pair string, depth int) ([]*instance, error) {
+	m := l.cfg.module(append(slices.Clone(steps), ModuleStep{Name: g.name}))
 	if m == nil {
 		return nil, fmt.Errorf("module.%s is not in the plan's configuration", g.name)
 	}
@@ -518,8 +518,8 @@ func (l *linker) resolveOutput(steps []moduleStep, g referenceGroup, pair string
 		}
 		outputRefs = append(outputRefs, out.Expression.References)
 	}
-	var children [][]moduleStep
-	for _, s := range l.children[childKey(formatModulePath(steps), g.name)] {
+	var children [][]ModuleStep
+	for _, s := range l.children[childKey(ModulePath(steps).String(), g.name)] {
 		if !g.has || s[len(s)-1].Key == g.key {
 			children = append(children, s)
 		}
@@ -527,7 +527,7 @@ func (l *linker) resolveOutput(steps []moduleStep, g referenceGroup, pair string
 	if !g.has && len(children) > 1 && pair != "" {
 		for _, c := range children {
 			if c[len(c)-1].Key == pair {
-				children, pair = [][]moduleStep{c}, ""
+				children, pair = [][]ModuleStep{c}, ""
 				break
 			}
 		}

@@ -215,41 +215,12 @@ func isNACL(addr plan.Address) bool {
 }
 
 // resourceType is the type of a resource instance address:
-// "aws_network_acl" for module.net[1].aws_network_acl.this["a.b"].
+// "aws_network_acl" for module.net[1].aws_network_acl.this["a.b"]; "" for
+// what is not one (an ignore's pattern).
 func resourceType(addr plan.Address) string {
-	parts := splitAddress(string(addr))
-	i := 0
-	for i+1 < len(parts) && parts[i] == "module" {
-		i += 2
+	r, err := addr.Parse()
+	if err != nil {
+		return ""
 	}
-	if i < len(parts) && parts[i] == "data" {
-		i++
-	}
-	if i < len(parts) {
-		return parts[i]
-	}
-	return ""
-}
-
-// splitAddress splits an address at the dots outside instance keys.
-func splitAddress(s string) []string {
-	var parts []string
-	depth, quoted, start := 0, false, 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case quoted && c == '\\':
-			i++
-		case c == '"' && depth > 0:
-			quoted = !quoted
-		case quoted:
-		case c == '[':
-			depth++
-		case c == ']':
-			depth--
-		case c == '.' && depth == 0:
-			parts = append(parts, s[start:i])
-			start = i + 1
-		}
-	}
-	return append(parts, s[start:])
+	return r.Type
 }

@@ -95,7 +95,7 @@ func (ix *Index) Lookup(addr plan.Address) (Block, bool) {
 	if ix == nil {
 		return Block{}, false
 	}
-	module, resource, ok := splitAddress(string(addr))
+	module, resource, ok := splitAddress(addr)
 	if !ok {
 		return Block{}, false
 	}
@@ -133,8 +133,8 @@ func (ix *Index) Blocks() iter.Seq2[string, Block] {
 // address comes from, instance keys dropped:
 // module.net.aws_network_acl.this for module.net[0].aws_network_acl.this["a"].
 func ConfigAddress(addr plan.Address) (string, bool) {
-	module, resource, ok := splitAddress(string(addr))
-	if !ok || strings.HasPrefix(resource, "module.") {
+	module, resource, ok := splitAddress(addr)
+	if !ok {
 		return "", false
 	}
 	return joinAddress(module, resource), true
@@ -156,19 +156,14 @@ func (ix *Index) ModuleCall(addr plan.Address) (Location, bool) {
 	if ix == nil {
 		return Location{}, false
 	}
-	module, _, ok := splitAddress(string(addr))
-	if !ok {
+	r, err := addr.Parse()
+	if err != nil || r.Mode != plan.ManagedResource {
 		return Location{}, false
 	}
-	for module != "" {
-		if l, ok := ix.calls[module]; ok {
+	for i := len(r.Module); i > 0; i-- {
+		if l, ok := ix.calls[r.Module[:i].Config()]; ok {
 			return l, true
 		}
-		i := strings.LastIndex(module, ".module.")
-		if i < 0 {
-			break
-		}
-		module = module[:i]
 	}
 	return Location{}, false
 }
@@ -325,64 +320,14 @@ func relative(base, path string) string {
 	return filepath.ToSlash(path)
 }
 
-// splitAddress splits a resource instance address into its module path
-// and TYPE.NAME, both without instance keys.
-func splitAddress(addr string) (module, resource string, ok bool) {
-	var parts []string
-	for addr != "" {
-		name, rest := nextStep(addr)
-		if name == "" {
-			return "", "", false
-		}
-		parts = append(parts, name)
-		addr = strings.TrimPrefix(rest, ".")
-	}
-	// module.a.module.b.TYPE.NAME: the last two are the resource.
-	if len(parts) < 2 || len(parts)%2 != 0 {
+// splitAddress splits the address of a managed resource instance into its
+// module path and TYPE.NAME, both without instance keys.
+func splitAddress(addr plan.Address) (module, resource string, ok bool) {
+	r, err := addr.Parse()
+	if err != nil || r.Mode != plan.ManagedResource {
 		return "", "", false
 	}
-	var modules []string
-	for i := 0; i+2 < len(parts); i += 2 {
-		if parts[i] != "module" {
-			return "", "", false
-		}
-		modules = append(modules, "module."+parts[i+1])
-	}
-	return strings.Join(modules, "."), parts[len(parts)-2] + "." + parts[len(parts)-1], true
-}
-
-// nextStep takes one dotted name off addr and skips its instance key.
-func nextStep(addr string) (name, rest string) {
-	i := strings.IndexAny(addr, ".[")
-	if i < 0 {
-		return addr, ""
-	}
-	name, rest = addr[:i], addr[i:]
-	if strings.HasPrefix(rest, "[") {
-		end := keyEnd(rest)
-		if end < 0 {
-			return "", ""
-		}
-		rest = rest[end:]
-	}
-	return name, rest
-}
-
-// keyEnd is the index just past the ] of a key at the start of s, quoted
-// keys holding any character; -1 when unterminated.
-func keyEnd(s string) int {
-	inString := false
-	for i := 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case !inString && c == ']':
-			return i + 1
-		}
-	}
-	return -1
+	return r.Module.Config(), r.Type + "." + r.Name, true
 }
 
 // ConfigDir is where the configuration of a plan lives: --chdir when

@@ -3,7 +3,6 @@ package planjson
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 )
 
 // Unknowns is a resource's after_unknown: which attributes are unknown until
@@ -96,24 +95,4 @@ func containsTrue(raw json.RawMessage) bool {
 		return s.skip()
 	}
 	return walk() == nil && found
-}
-
-// InstanceKey renders a resource's "index" (count number or for_each key) as
-// it appears in an address: 0 or "a"; "" when the resource has neither.
-func InstanceKey(raw json.RawMessage) (string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", fmt.Errorf("index is not a valid string")
-		}
-		return strconv.Quote(s), nil
-	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil {
-		return "", fmt.Errorf("index %s is neither an integer nor a string", raw)
-	}
-	return strconv.FormatInt(n, 10), nil
 }
