@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -71,6 +72,17 @@ type Index struct {
 	// calls are the module blocks by the module path they create
 	// ("module.vpc", "module.vpc.module.nacl"), local source or not.
 	calls map[string]Location
+
+	// parsed remembers the addresses Lookup and ModuleCall took apart:
+	// a report looks up each resource once per finding, and parsing is
+	// most of a lookup's cost.
+	mu     sync.Mutex
+	parsed map[plan.Address]parsedAddress
+}
+
+type parsedAddress struct {
+	addr plan.ResourceAddress
+	ok   bool // a managed resource instance address
 }
 
 // maxModuleDepth bounds how deep module calls are followed (a cycle of
@@ -81,7 +93,7 @@ const maxModuleDepth = 32
 // Locations are relative to base. Files that do not parse are skipped:
 // their resources simply have no location.
 func Load(dir, base string) *Index {
-	ix := &Index{blocks: map[string]Block{}, calls: map[string]Location{}}
+	ix := &Index{blocks: map[string]Block{}, calls: map[string]Location{}, parsed: map[plan.Address]parsedAddress{}}
 	ix.loadModule(dir, base, "", 0)
 	return ix
 }
@@ -95,11 +107,11 @@ func (ix *Index) Lookup(addr plan.Address) (Block, bool) {
 	if ix == nil {
 		return Block{}, false
 	}
-	module, resource, ok := splitAddress(addr)
+	r, ok := ix.parse(addr)
 	if !ok {
 		return Block{}, false
 	}
-	b, ok := ix.blocks[module+"|"+resource]
+	b, ok := ix.blocks[r.Module.Config()+"|"+r.Type+"."+r.Name]
 	return b, ok
 }
 
@@ -133,11 +145,11 @@ func (ix *Index) Blocks() iter.Seq2[string, Block] {
 // address comes from, instance keys dropped:
 // module.net.aws_network_acl.this for module.net[0].aws_network_acl.this["a"].
 func ConfigAddress(addr plan.Address) (string, bool) {
-	module, resource, ok := splitAddress(addr)
-	if !ok {
+	r, err := addr.Parse()
+	if err != nil || r.Mode != plan.ManagedResource {
 		return "", false
 	}
-	return joinAddress(module, resource), true
+	return r.Config(), true
 }
 
 func joinAddress(module, resource string) string {
@@ -156,8 +168,8 @@ func (ix *Index) ModuleCall(addr plan.Address) (Location, bool) {
 	if ix == nil {
 		return Location{}, false
 	}
-	r, err := addr.Parse()
-	if err != nil || r.Mode != plan.ManagedResource {
+	r, ok := ix.parse(addr)
+	if !ok {
 		return Location{}, false
 	}
 	for i := len(r.Module); i > 0; i-- {
@@ -320,14 +332,17 @@ func relative(base, path string) string {
 	return filepath.ToSlash(path)
 }
 
-// splitAddress splits the address of a managed resource instance into its
-// module path and TYPE.NAME, both without instance keys.
-func splitAddress(addr plan.Address) (module, resource string, ok bool) {
-	r, err := addr.Parse()
-	if err != nil || r.Mode != plan.ManagedResource {
-		return "", "", false
+// parse takes apart the address of a managed resource instance, once.
+func (ix *Index) parse(addr plan.Address) (plan.ResourceAddress, bool) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	p, seen := ix.parsed[addr]
+	if !seen {
+		r, err := addr.Parse()
+		p = parsedAddress{r, err == nil && r.Mode == plan.ManagedResource}
+		ix.parsed[addr] = p
 	}
-	return r.Module.Config(), r.Type + "." + r.Name, true
+	return p.addr, p.ok
 }
 
 // ConfigDir is where the configuration of a plan lives: --chdir when
