@@ -30,10 +30,10 @@ func (GitHub) Format(w io.Writer, r *Report) error {
 		}
 		var props []string
 		if f.Location.IsValid() {
-			props = append(props, "file="+escapeProperty(f.Location.File), "line="+strconv.Itoa(f.Location.Line))
+			props = append(props, "file="+escapeProperty(escapeControl(f.Location.File)), "line="+strconv.Itoa(f.Location.Line))
 		}
-		props = append(props, "title="+escapeProperty(f.Rule+" "+string(f.Resource)))
-		fmt.Fprintf(bw, "::%s %s::%s\n", command, strings.Join(props, ","), escapeData(explanation(f)))
+		props = append(props, "title="+escapeProperty(f.Rule+" "+escapeControl(string(f.Resource))))
+		fmt.Fprintf(bw, "::%s %s::%s\n", command, strings.Join(props, ","), escapeData(escapeControlKeepBreaks(explanation(f))))
 	}
 	// Plain text, but from the plan: escaped so that it cannot start a
 	// command on a line of its own.
@@ -59,7 +59,8 @@ func githubCommand(s checks.Severity) (string, error) {
 
 // escapeData escapes the message of a workflow command the way the
 // Actions toolkit does (toCommandValue/escapeData): % first, then the line
-// breaks that would end the command.
+// breaks that would end the command. The runner splits lines only at
+// "\r" and "\n"; other control characters are escapeControlKeepBreaks's.
 func escapeData(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
 }

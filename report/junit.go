@@ -108,24 +108,24 @@ func junitSuiteOf(c *checks.Check, nacls []plan.Address, findings []Finding) jun
 
 	suite := junitSuite{Name: c.ID + " " + c.Title}
 	for _, addr := range resources {
-		tc := junitCase{Name: string(addr), Classname: "returnpath." + c.ID}
+		tc := junitCase{Name: escapeControl(string(addr)), Classname: "returnpath." + c.ID}
 		var suppressed []string
 		for _, f := range byResource[addr] {
 			if s := f.Suppression; s != nil {
-				suppressed = append(suppressed, "suppressed ("+s.Kind.String()+"): "+s.Reason)
+				suppressed = append(suppressed, "suppressed ("+s.Kind.String()+"): "+escapeControl(s.Reason))
 				continue
 			}
 			if len(tc.Failures) == 0 && f.Location.IsValid() {
-				tc.File, tc.Line = f.Location.File, f.Location.Line
+				tc.File, tc.Line = escapeControl(f.Location.File), f.Location.Line
 			}
 			text := explanation(f)
 			if f.Location.IsValid() {
 				text = f.Location.String() + "\n" + text
 			}
 			tc.Failures = append(tc.Failures, junitFailure{
-				Message: headline(f),
+				Message: escapeControl(headline(f)),
 				Type:    f.Severity.String(),
-				Text:    text,
+				Text:    escapeControlKeepBreaks(text),
 			})
 		}
 		switch {

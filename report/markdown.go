@@ -194,9 +194,9 @@ func iconOf(s checks.Severity) string {
 // footer names what was checked: the version, the plan, terraform, the
 // commit and the run.
 func (m Markdown) footer(r *Report) string {
-	parts := []string{"returnpath " + html.EscapeString(r.Version), "plan <code>" + html.EscapeString(r.Plan.File) + "</code>"}
+	parts := []string{"returnpath " + html.EscapeString(escapeControl(r.Version)), "plan <code>" + html.EscapeString(escapeControl(r.Plan.File)) + "</code>"}
 	if r.Plan.TerraformVersion != "" {
-		parts = append(parts, "terraform "+html.EscapeString(r.Plan.TerraformVersion))
+		parts = append(parts, "terraform "+html.EscapeString(escapeControl(r.Plan.TerraformVersion)))
 	}
 	parts = append(parts, plural(r.Plan.Resources, "resource"))
 	if sha := m.Commit; sha != "" {
@@ -267,8 +267,8 @@ func fixDetails(f Finding) string {
 	if fl == nil || strings.TrimSpace(fl.Suggestion) == "" {
 		return ""
 	}
-	summary := fmt.Sprintf("%s on <code>%s</code>: %s", f.Rule, html.EscapeString(string(f.Resource)), html.EscapeString(flowSummary(fl)))
-	return "\n<details><summary>" + summary + "</summary>\n\n" + codeBlock("hcl", fl.Suggestion) + "\n\n</details>\n"
+	summary := fmt.Sprintf("%s on <code>%s</code>: %s", f.Rule, html.EscapeString(escapeControl(string(f.Resource))), html.EscapeString(flowSummary(fl)))
+	return "\n<details><summary>" + summary + "</summary>\n\n" + codeBlock("hcl", suggestionText(f)) + "\n\n</details>\n"
 }
 
 // flowSummary is "inbound tcp/443 from 0.0.0.0/0".
@@ -288,17 +288,17 @@ func tableCode(s string) string {
 
 // code is s as a markdown code span: the delimiter is longer than any
 // backtick run in s (instance keys may hold backticks), as CommonMark
-// requires, and a line break becomes a space.
+// requires; control characters, line breaks included, are escapeControl's.
 func code(s string) string {
 	if s == "" {
 		return ""
 	}
+	s = escapeControl(s)
 	fence := strings.Repeat("`", longestRun(s, '`')+1)
 	pad := ""
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
 		pad = " "
 	}
-	s = strings.ReplaceAll(s, "\n", " ")
 	return fence + pad + s + pad + fence
 }
 
@@ -325,7 +325,8 @@ func longestRun(s string, c byte) int {
 // textEscaper makes plan-derived text inert, in a table cell and in a
 // paragraph: markdown punctuation is escaped, HTML is written as entities,
 // "@" is followed by an invisible space so that "@team" in a resource key
-// mentions no one, and a line break stays inside the cell.
+// mentions no one, and a line break stays inside the cell (<br>). Other
+// control characters are then escapeControl's.
 var textEscaper = strings.NewReplacer(
 	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "~", `\~`,
 	"&", "&amp;", "<", "&lt;", ">", "&gt;",
@@ -333,7 +334,7 @@ var textEscaper = strings.NewReplacer(
 	"\r\n", "<br>", "\n", "<br>",
 )
 
-func escapeText(s string) string { return textEscaper.Replace(s) }
+func escapeText(s string) string { return escapeControl(textEscaper.Replace(s)) }
 
 // markdownURL keeps a URL from ending the link early.
 func markdownURL(u string) string {
@@ -382,7 +383,7 @@ func (Markdown) FindingBody(f Finding) string {
 		b.WriteString("\n")
 	}
 	if fl := f.Flow; fl != nil && strings.TrimSpace(fl.Suggestion) != "" {
-		b.WriteString("**Fix:**\n\n" + codeBlock("hcl", fl.Suggestion) + "\n\n")
+		b.WriteString("**Fix:**\n\n" + codeBlock("hcl", suggestionText(f)) + "\n\n")
 	}
 	for _, c := range checks.All() {
 		if c.ID == f.Rule {

@@ -259,7 +259,7 @@ func TestMarkdownHelpers(t *testing.T) {
 		"aws_subnet.x[\"a`b\"]": "``aws_subnet.x[\"a`b\"]``",
 		"`edge":                 "`` `edge ``",
 		"a``b":                  "```a``b```",
-		"a|b\nc":                "`a|b c`",
+		"a|b\nc":                "`a|b\\nc`", // escapeControl's, as in text
 	} {
 		if got := code(in); got != want {
 			t.Errorf("code(%q) = %q, want %q", in, got, want)

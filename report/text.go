@@ -73,22 +73,23 @@ func header(group []Finding) string {
 				continue
 			}
 			seen[s.Address] = true
-			subnets = append(subnets, strings.TrimSpace(string(s.Address)+" "+s.CIDR))
+			subnets = append(subnets, escapeControl(strings.TrimSpace(string(s.Address)+" "+s.CIDR)))
 		}
 	}
 	lead := "subnet"
+	shown := escapeControl(string(addr))
 	if isSecurityGroup(addr) {
 		lead = "members in subnet"
 	}
 	switch {
 	case len(subnets) == 1:
-		return fmt.Sprintf("%s — %s %s", addr, lead, subnets[0])
+		return fmt.Sprintf("%s — %s %s", shown, lead, subnets[0])
 	case len(subnets) > 1:
-		return fmt.Sprintf("%s — %ss %s", addr, lead, strings.Join(subnets, ", "))
+		return fmt.Sprintf("%s — %ss %s", shown, lead, strings.Join(subnets, ", "))
 	case isNACL(addr) && !onlyExpiredIgnores(group):
-		return fmt.Sprintf("%s — not associated with any subnet", addr)
+		return fmt.Sprintf("%s — not associated with any subnet", shown)
 	}
-	return string(addr)
+	return shown
 }
 
 // onlyExpiredIgnores reports whether a group is about ignores alone: their
@@ -117,22 +118,18 @@ func (t Text) finding(w io.Writer, f Finding) {
 	if t.Color {
 		label = colorOf(f.Severity) + label + ansiReset
 	}
-	lines := strings.Split(headline(f), "\n")
-	fmt.Fprintf(w, "  %s %s  %s\n", label, f.Rule, lines[0])
-	for _, l := range lines[1:] {
-		fmt.Fprintf(w, "%s%s\n", indent, l)
-	}
+	fmt.Fprintf(w, "  %s %s  %s\n", label, f.Rule, escapeControl(headline(f)))
 	fl := f.Flow
 	if fl != nil {
 		fmt.Fprintf(w, "%s%s\n", indent, witnessLine(fl))
 	}
 	if f.Location.IsValid() {
-		fmt.Fprintf(w, "%s%s\n", indent, f.Location)
+		fmt.Fprintf(w, "%s%s\n", indent, escapeControl(f.Location.String()))
 	}
 	if fl == nil {
 		return
 	}
-	if s := strings.TrimRight(fl.Suggestion, "\n"); s != "" {
+	if s := strings.TrimRight(suggestionText(f), "\n"); s != "" {
 		fmt.Fprintf(w, "%sfix:\n", indent)
 		for _, l := range strings.Split(s, "\n") {
 			fmt.Fprintf(w, "%s  %s\n", indent, l)
@@ -184,7 +181,7 @@ func summaryLine(r *Report) string {
 	}
 	b.WriteString(" checked · ")
 	if r.Plan.TerraformVersion != "" {
-		b.WriteString("terraform " + r.Plan.TerraformVersion + ", ")
+		b.WriteString("terraform " + escapeControl(r.Plan.TerraformVersion) + ", ")
 	}
 	b.WriteString(plural(r.Plan.Resources, "resource"))
 	return b.String()
