@@ -47,10 +47,12 @@ type Config struct {
 
 // Client talks to the GitHub REST API.
 type Client struct {
-	gh    *github.Client
-	token string
-	sleep func(ctx context.Context, d time.Duration) error
-	now   func() time.Time
+	gh      *github.Client
+	graphql *url.URL
+	viewer  string // the token's GraphQL login, once asked
+	token   string
+	sleep   func(ctx context.Context, d time.Duration) error
+	now     func() time.Time
 }
 
 // New makes a client. It fails without a token or with an API URL that is
@@ -67,12 +69,13 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	gh := github.NewClient(&http.Client{Transport: cfg.Transport, Timeout: requestTimeout}).WithAuthToken(cfg.Token)
+	hc := &http.Client{Transport: cfg.Transport, Timeout: requestTimeout, CheckRedirect: checkRedirect}
+	gh := github.NewClient(hc).WithAuthToken(cfg.Token)
 	gh.BaseURL, gh.UploadURL = base, upload
 	if cfg.UserAgent != "" {
 		gh.UserAgent = cfg.UserAgent
 	}
-	c := &Client{gh: gh, token: cfg.Token, sleep: cfg.Sleep, now: cfg.Now}
+	c := &Client{gh: gh, graphql: graphQLURL(base), token: cfg.Token, sleep: cfg.Sleep, now: cfg.Now}
 	if c.sleep == nil {
 		c.sleep = sleepTimer
 	}
@@ -103,6 +106,21 @@ func apiURLs(raw string) (base, upload *url.URL, err error) {
 		upload.Host = "uploads." + strings.TrimPrefix(base.Host, "api.")
 	}
 	return base, upload, nil
+}
+
+// maxRedirects bounds the redirects of one request.
+const maxRedirects = 5
+
+// checkRedirect follows http(s) redirects only, and few: anything else
+// fails the request at once.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return fmt.Errorf("refused a redirect to a %s: URL", req.URL.Scheme)
+	}
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	return nil
 }
 
 func sleepTimer(ctx context.Context, d time.Duration) error {

@@ -1,7 +1,8 @@
 // Package prcomment keeps returnpath's sticky comment on a GitHub pull
 // request: it finds the earlier comment by the hidden lines its body starts
-// with, updates it in place, creates one only when there is none, or
-// deletes it, and never touches any other comment.
+// with and by its author, the token's own identity (GraphQL viewer; see
+// identity.go), updates it in place, creates one only when there is none,
+// or deletes it, and never touches any other comment.
 //
 // It owns the sticky-comment protocol: Marker and the key and run lines of
 // CommentMeta, which CommentMeta.Header writes (report.Markdown puts them

@@ -303,7 +303,7 @@ func TestErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = c.Publish(ctx, pr, body("", 1, "x"))
-		want := "listing the comments of acme/infra#7: GET " + fake.URL + "/repos/acme/infra/issues/7/comments?per_page=100: 401 Unauthorized (Bad credentials): GITHUB_TOKEN is not a valid token"
+		want := "finding who the token is (GraphQL viewer): POST " + fake.URL + "/graphql: 401 Unauthorized (Bad credentials): GITHUB_TOKEN is not a valid token"
 		if err == nil || err.Error() != want {
 			t.Errorf("error:\n%v\nwant:\n%s", err, want)
 		}
@@ -318,7 +318,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("validation", func(t *testing.T) {
 		c, fake, _ := newClient(t, "", 100)
-		fake.Fail(fakegithub.Failure{Method: http.MethodPost, Status: 422, Body: `{"message":"Validation Failed","errors":[{"resource":"IssueComment","code":"custom","field":"body","message":"body is too long"}]}`, Times: 1})
+		fake.Fail(fakegithub.Failure{Method: http.MethodPost, Path: "/comments", Status: 422, Body: `{"message":"Validation Failed","errors":[{"resource":"IssueComment","code":"custom","field":"body","message":"body is too long"}]}`, Times: 1})
 		_, err := c.Publish(ctx, pr, body("", 1, "x"))
 		if err == nil || !strings.Contains(err.Error(), "creating a comment on acme/infra#7: POST ") ||
 			!strings.Contains(err.Error(), "422 Unprocessable Entity (Validation Failed; body is too long)") {
@@ -334,7 +334,7 @@ func TestErrors(t *testing.T) {
 		}
 		fake.Close()
 		_, err = c.Publish(ctx, pr, body("", 1, "x"))
-		if err == nil || !strings.Contains(err.Error(), "listing the comments of acme/infra#7: cannot reach the GitHub API: Get \""+url) {
+		if err == nil || !strings.Contains(err.Error(), "finding who the token is (GraphQL viewer): cannot reach the GitHub API: Post \""+url+"/graphql") {
 			t.Errorf("error: %v", err)
 		}
 	})

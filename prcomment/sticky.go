@@ -137,12 +137,23 @@ type sticky struct {
 	meta    CommentMeta
 }
 
-// find lists every comment of the pull request (all pages) and keeps
-// returnpath's with this key, oldest first.
+// maxCommentPages bounds the listing of a pull request's comments: 100
+// pages of 100, 10,000 comments. A pull request with more (or an API whose
+// rel="next" never ends) is an error rather than a second sticky comment.
+const maxCommentPages = 100
+
+// find lists every comment of the pull request (all pages, at most
+// maxCommentPages) and keeps returnpath's with this key, oldest first:
+// those that start with the marker and were written by the token's own
+// identity (see identity.go). Anybody else's comment counts for nothing.
 func (c *Client) find(ctx context.Context, pr PullRequest, key string) ([]sticky, error) {
+	viewer, err := c.identity(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var ours []sticky
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
-	for {
+	for pages := 1; ; pages++ {
 		var page []*github.IssueComment
 		var resp *github.Response
 		err := c.call(ctx, "listing the comments of "+pr.String(), func(ctx context.Context) (r *github.Response, err error) {
@@ -154,6 +165,9 @@ func (c *Client) find(ctx context.Context, pr PullRequest, key string) ([]sticky
 			return nil, err
 		}
 		for _, comment := range page {
+			if !wroteBy(comment.GetUser(), viewer) {
+				continue
+			}
 			if meta, ok := ParseCommentMeta(comment.GetBody()); ok && meta.Key == key {
 				ours = append(ours, sticky{comment, meta})
 			}
@@ -163,6 +177,9 @@ func (c *Client) find(ctx context.Context, pr PullRequest, key string) ([]sticky
 		}
 		if resp.NextPage <= opts.Page {
 			return nil, errors.New("listing the comments of " + pr.String() + ": the API's next page goes backwards")
+		}
+		if pages == maxCommentPages {
+			return nil, fmt.Errorf("listing the comments of %s: stopped after %d pages of %d comments", pr, maxCommentPages, opts.PerPage)
 		}
 		opts.Page = resp.NextPage
 	}

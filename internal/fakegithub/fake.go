@@ -14,9 +14,13 @@ import (
 	"testing"
 )
 
-// BotLogin is the author of the comments the API creates, as for an
-// Actions GITHUB_TOKEN.
-const BotLogin = "github-actions[bot]"
+// An Actions GITHUB_TOKEN is the github-actions app: GraphQL's viewer is
+// ViewerLogin, REST shows its comments as BotLogin with type "Bot", and
+// GET /user answers 403.
+const (
+	BotLogin    = "github-actions[bot]"
+	ViewerLogin = "github-actions"
+)
 
 // Comment is one issue comment held by the fake.
 type Comment struct {
@@ -25,7 +29,10 @@ type Comment struct {
 	Repo   string
 	Number int // the pull request
 	Author string
-	Body   string
+	// AuthorType is the REST user.type: "Bot" for a login ending in
+	// "[bot]", else "User".
+	AuthorType string
+	Body       string
 }
 
 // Request is one request the fake received.
@@ -36,10 +43,13 @@ type Request struct {
 	Body   string
 }
 
-// Failure is a canned answer to the next requests that match Method
-// ("" matches any).
+// Failure is a canned answer to the next requests that match Method and
+// Path ("" matches any).
 type Failure struct {
 	Method string
+	// Path matches requests whose path (without the query and the REST
+	// prefix) ends with it: "/comments", "/graphql".
+	Path   string
 	Status int
 	Header http.Header
 	Body   string
@@ -57,6 +67,7 @@ type Server struct {
 	srv      *httptest.Server
 	prefix   string
 	mu       sync.Mutex
+	identity Identity
 	pageSize int
 	nextID   int64
 	comments []*Comment // by id
@@ -64,13 +75,37 @@ type Server struct {
 	failures []Failure
 }
 
+// Identity is who the token is: Viewer is GraphQL's viewer.login, Login
+// the REST author of the comments it creates. UserEndpoint says whether
+// GET /user answers (an Actions token gets 403).
+type Identity struct {
+	Viewer       string
+	Login        string
+	UserEndpoint bool
+}
+
+// ActionsToken is the identity of an Actions GITHUB_TOKEN, the default.
+var ActionsToken = Identity{Viewer: ViewerLogin, Login: BotLogin}
+
+// GraphQLPath is where GraphQL answers for an API under prefix: /graphql
+// next to github.com's REST paths, /api/graphql next to a GitHub
+// Enterprise Server's /api/v3.
+func GraphQLPath(prefix string) string {
+	if base, ok := strings.CutSuffix(prefix, "/v3"); ok {
+		return base + "/graphql"
+	}
+	return prefix + "/graphql"
+}
+
 // Start serves a fake API on 127.0.0.1 under prefix ("" for github.com's
 // layout, "/api/v3" for GitHub Enterprise Server's) until the test ends.
-// Lists are paged by pageSize comments.
+// Lists are paged by pageSize comments. The token is an Actions token
+// (ActionsToken) until SetIdentity says otherwise.
 func Start(t testing.TB, token, prefix string, pageSize int) *Server {
 	t.Helper()
-	s := &Server{Token: token, prefix: prefix, pageSize: pageSize, nextID: 1000}
+	s := &Server{Token: token, prefix: prefix, pageSize: pageSize, nextID: 1000, identity: ActionsToken}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /user", s.user)
 	mux.HandleFunc("GET /repos/{owner}/{repo}/issues/{number}/comments", s.list)
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/comments", s.create)
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.edit)
@@ -79,7 +114,10 @@ func Start(t testing.TB, token, prefix string, pageSize int) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.srv = httptest.NewUnstartedServer(http.StripPrefix(prefix, s.middleware(mux)))
+	root := http.NewServeMux()
+	root.Handle("POST "+GraphQLPath(prefix), s.middleware(http.HandlerFunc(s.graphql)))
+	root.Handle("/", http.StripPrefix(prefix, s.middleware(mux)))
+	s.srv = httptest.NewUnstartedServer(root)
 	s.srv.Listener.Close()
 	s.srv.Listener = l
 	s.srv.Start()
@@ -91,6 +129,14 @@ func Start(t testing.TB, token, prefix string, pageSize int) *Server {
 // Close stops the server: later requests fail to connect.
 func (s *Server) Close() { s.srv.Close() }
 
+// SetIdentity makes the token id: what GraphQL's viewer, GET /user and
+// the comments it creates say, and whose comments it may change.
+func (s *Server) SetIdentity(id Identity) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.identity = id
+}
+
 // Add puts a comment on pull request owner/repo#number, as author, and
 // returns its id.
 func (s *Server) Add(owner, repo string, number int, author, body string) int64 {
@@ -101,7 +147,11 @@ func (s *Server) Add(owner, repo string, number int, author, body string) int64 
 
 func (s *Server) add(owner, repo string, number int, author, body string) *Comment {
 	s.nextID++
-	c := &Comment{ID: s.nextID, Owner: owner, Repo: repo, Number: number, Author: author, Body: body}
+	kind := "User"
+	if strings.HasSuffix(author, "[bot]") {
+		kind = "Bot"
+	}
+	c := &Comment{ID: s.nextID, Owner: owner, Repo: repo, Number: number, Author: author, AuthorType: kind, Body: body}
 	s.comments = append(s.comments, c)
 	return c
 }
@@ -152,7 +202,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.RequestURI(), Auth: r.Header.Get("Authorization"), Body: body})
 		var failure *Failure
 		for i := range s.failures {
-			if f := &s.failures[i]; f.Times > 0 && (f.Method == "" || f.Method == r.Method) {
+			if f := &s.failures[i]; f.Times > 0 && (f.Method == "" || f.Method == r.Method) && strings.HasSuffix(r.URL.Path, f.Path) {
 				f.Times--
 				failure = f
 				break
@@ -210,7 +260,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	c := *s.add(owner, repo, number, BotLogin, body)
+	c := *s.add(owner, repo, number, s.identity.Login, body)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, commentJSON(&c))
 }
@@ -234,7 +284,7 @@ func (s *Server) remove(w http.ResponseWriter, r *http.Request) {
 }
 
 // withComment runs f on the comment the path names, under the lock. Like
-// an Actions token, the fake may change only the bot's own comments.
+// an Actions token, the fake may change only its own comments.
 func (s *Server) withComment(w http.ResponseWriter, r *http.Request, f func(*Comment)) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -247,7 +297,7 @@ func (s *Server) withComment(w http.ResponseWriter, r *http.Request, f func(*Com
 		if c.ID != id || c.Owner != r.PathValue("owner") || c.Repo != r.PathValue("repo") {
 			continue
 		}
-		if c.Author != BotLogin {
+		if c.Author != s.identity.Login {
 			writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by integration"})
 			return
 		}
@@ -286,8 +336,40 @@ func commentJSON(c *Comment) map[string]any {
 		"id":       c.ID,
 		"body":     c.Body,
 		"html_url": CommentURL(c),
-		"user":     map[string]any{"login": c.Author, "type": map[bool]string{true: "Bot", false: "User"}[c.Author == BotLogin]},
+		"user":     map[string]any{"login": c.Author, "type": c.AuthorType},
 	}
+}
+
+// user is GET /user: the REST login, or 403 for an Actions token.
+func (s *Server) user(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	id := s.identity
+	s.mu.Unlock()
+	if !id.UserEndpoint {
+		writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by integration"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"login": id.Login, "type": "User"})
+}
+
+// graphql answers the one query the fake knows, the viewer's login, with
+// errors in the body (and 200) for any other, as GitHub does.
+func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Query string `json:"query"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Problems parsing JSON"})
+		return
+	}
+	if strings.Join(strings.Fields(in.Query), " ") != "query { viewer { login } }" {
+		writeJSON(w, http.StatusOK, map[string]any{"errors": []map[string]string{{"message": "the fake answers only query { viewer { login } }"}}})
+		return
+	}
+	s.mu.Lock()
+	viewer := s.identity.Viewer
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"viewer": map[string]string{"login": viewer}}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
