@@ -15,6 +15,7 @@ import (
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/config"
 	"github.com/returnpath-dev/returnpath/internal/oneline"
+	"github.com/returnpath-dev/returnpath/internal/redact"
 	"github.com/returnpath-dev/returnpath/plan"
 	"github.com/returnpath-dev/returnpath/prcomment"
 	"github.com/returnpath-dev/returnpath/report"
@@ -49,6 +50,11 @@ type Options struct {
 	repoRoot func(dir string) string
 	// sleep replaces the waits on GitHub rate limits in tests; nil waits.
 	sleep func(context.Context, time.Duration) error
+
+	// secrets are redacted from stderr, from the stdout of comment and
+	// serve, and from serve's logs: GITHUB_TOKEN, the HMAC key, and the
+	// access tokens of running tasks. Main sets it.
+	secrets *redact.Set
 }
 
 // Main runs returnpath with args (without the program name) and returns the
@@ -59,6 +65,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // Main runs returnpath with these options.
 func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	o.secrets = redact.NewSet(o.Getenv("GITHUB_TOKEN"), o.Getenv(HMACKeyEnv))
+	errOut := redact.NewWriter(stderr, o.secrets)
+	defer errOut.Flush()
+	stderr = errOut
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "returnpath: internal error: %s\n", oneline.Of(fmt.Sprint(r)))
@@ -67,9 +80,6 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 	}()
 	if o.Version == "" {
 		o.Version = Version()
-	}
-	if o.Getenv == nil {
-		o.Getenv = os.Getenv
 	}
 	if o.Now == nil {
 		o.Now = time.Now

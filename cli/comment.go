@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/returnpath-dev/returnpath/internal/redact"
 	"github.com/returnpath-dev/returnpath/prcomment"
 	"github.com/returnpath-dev/returnpath/report"
 )
@@ -53,6 +54,10 @@ Flags:
 }
 
 func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int, error) {
+	// What the API returns (an html_url) may hold the token.
+	out := redact.NewWriter(stdout, o.secrets)
+	defer out.Flush()
+	stdout = out
 	fs, cfg := commentFlags()
 	positional, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {

@@ -382,3 +382,29 @@ func TestCommentHelp(t *testing.T) {
 		}
 	})
 }
+
+// TestCommentRedactsTheTokenFromOutput: an API answer that quotes the
+// token (here the html_url of the new comment) does not print it.
+func TestCommentRedactsTheTokenFromOutput(t *testing.T) {
+	fake := fakegithub.Start(t, testToken, "", 100)
+	fake.Fail(fakegithub.Failure{Method: http.MethodPost, Path: "/comments", Status: http.StatusCreated,
+		Body: `{"id":5,"body":"x","html_url":"https://github.example/acme/infra/pull/7?token=` + testToken + `#issuecomment-5"}`, Times: 1})
+	r := newCommentRun(t, fake, nil).run(t, "--repo", "acme/infra", "--pr", "7", broken)
+	if r.code != ExitFindings || !strings.Contains(r.stdout, "comment created: https://github.example/acme/infra/pull/7?token=[REDACTED]#issuecomment-5") {
+		t.Errorf("%+v", r)
+	}
+}
+
+// TestStderrRedactsSecrets: an error line that quotes a secret of the
+// environment (here the path of a missing plan) does not print it.
+func TestStderrRedactsSecrets(t *testing.T) {
+	o := testOptions
+	o.Getenv = func(k string) string {
+		return map[string]string{"GITHUB_TOKEN": testToken, HMACKeyEnv: "hmac-key-0123456789"}[k]
+	}
+	r := run(o, "", "check", "missing-"+testToken+"-hmac-key-0123456789.json")
+	if r.code != ExitError || strings.Contains(r.stderr, testToken) || strings.Contains(r.stderr, "hmac-key-0123456789") ||
+		!strings.Contains(r.stderr, "missing-[REDACTED]-[REDACTED].json") {
+		t.Errorf("%+v", r)
+	}
+}
