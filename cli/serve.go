@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/returnpath-dev/returnpath/config"
+	"github.com/returnpath-dev/returnpath/internal/redact"
 	"github.com/returnpath-dev/returnpath/plan"
 	"github.com/returnpath-dev/returnpath/runtask"
 )
@@ -60,7 +61,9 @@ func printServeUsage(w io.Writer, fs *flag.FlagSet) {
 Runs an HCP Terraform / Terraform Enterprise run task endpoint: POST / takes
 run task requests, GET /healthz answers 200. Each task's plan JSON is
 fetched, checked like 'returnpath check', and the result is sent back to
-HCP Terraform ("failed" when a finding reaches --fail-on).
+HCP Terraform ("failed" when a finding reaches --fail-on). Every task ends
+within 9 minutes of its request, under HCP Terraform's 10: one that runs
+out of time is called back "failed".
 
 The HMAC key of the run task is read from `+HMACKeyEnv+`; without it,
 request signatures are not checked. A first SIGTERM or SIGINT stops taking
@@ -72,6 +75,9 @@ Flags:
 }
 
 func (o Options) serve(args []string, stdout, stderr io.Writer) (int, error) {
+	out := redact.NewWriter(stdout, o.secrets)
+	defer out.Flush()
+	stdout = out
 	fs, cfg := serveFlags()
 	positional, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -123,15 +129,21 @@ func (o Options) serve(args []string, stdout, stderr io.Writer) (int, error) {
 	timing := runtask.DefaultTiming()
 	timing.DrainTimeout = cfg.DrainTimeout
 	srv, err := runtask.New(runtask.Config{
-		Analyse: func(name string, planJSON []byte) (runtask.Analysis, error) {
+		Analyse: func(ctx context.Context, name string, planJSON []byte) (runtask.Analysis, error) {
 			m, err := plan.Parse(name, planJSON)
 			if err != nil {
+				return runtask.Analysis{}, err
+			}
+			// checks.Run takes no context yet: past this point an
+			// analysis the deadline ended runs on, unseen, until done.
+			if err := ctx.Err(); err != nil {
 				return runtask.Analysis{}, err
 			}
 			r := o.review(m, name, a)
 			return runtask.Analysis{Report: r, Failed: exitCode(r, failOn) == ExitFindings}, nil
 		},
 		HMACKey:      []byte(o.Getenv(HMACKeyEnv)),
+		Secrets:      o.secrets, // stderr, where the logs go, redacts them
 		MaxPlanBytes: int64(cfg.MaxPlanBytes),
 		Workers:      cfg.Workers,
 		QueueSize:    cfg.Queue,

@@ -3,6 +3,8 @@ package runtask
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,24 +23,58 @@ import (
 // one, to the archive that holds the plan JSON).
 const maxRedirects = 10
 
-// errTooManyRedirects ends a redirect loop; retrying would not help.
-var errTooManyRedirects = fmt.Errorf("stopped after %d redirects", maxRedirects)
+// errPermanent marks a failure that another attempt would meet again: a
+// redirect loop, a redirect to anything but http(s), a certificate that
+// does not verify.
+var errPermanent = errors.New("permanent")
 
-// newClient is the HTTP client for HCP Terraform. It follows redirects but
-// sends the access token only to the host and scheme it was given for: the
-// redirect to the plan archive is a signed URL that needs no token.
+// permanentf is an error wrapped in errPermanent.
+func permanentf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errPermanent}, args...)...)
+}
+
+// isPermanent reports whether retrying err is pointless.
+func isPermanent(err error) bool {
+	var (
+		unknownCA   x509.UnknownAuthorityError
+		badHost     x509.HostnameError
+		badCert     x509.CertificateInvalidError
+		notVerified *tls.CertificateVerificationError
+	)
+	return errors.Is(err, errPermanent) || errors.As(err, &unknownCA) || errors.As(err, &badHost) ||
+		errors.As(err, &badCert) || errors.As(err, &notVerified)
+}
+
+// newClient is the HTTP client for HCP Terraform. It follows http(s)
+// redirects but sends the access token only to the host and scheme it was
+// given for: the redirect to the plan archive is a signed URL that needs
+// no token.
 func newClient() *http.Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone() // proxies from the environment
 	return &http.Client{
 		Transport: transport,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return permanentf("refused a redirect to a %s: URL", req.URL.Scheme)
+			}
 			if len(via) >= maxRedirects {
-				return errTooManyRedirects
+				return permanentf("stopped after %d redirects", maxRedirects)
 			}
 			if first := via[0].URL; req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
 				req.Header.Del("Authorization")
 			}
 			return nil
+		},
+	}
+}
+
+// newCallbackClient does not follow redirects: a callback answered with
+// one was not taken (a 301 or 302 would even turn the PATCH into a GET).
+func newCallbackClient() *http.Client {
+	return &http.Client{
+		Transport: http.DefaultTransport.(*http.Transport).Clone(),
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
 		},
 	}
 }
@@ -104,8 +140,7 @@ func (s *Server) getPlan(ctx context.Context, req Request) ([]byte, error) {
 	hreq.Header.Set("User-Agent", s.userAgent())
 	resp, err := s.client.Do(hreq)
 	if err != nil {
-		retry := !errors.Is(err, errTooManyRedirects)
-		return nil, &attemptError{err: fmt.Errorf("%s: %v", where, transportProblem(err)), retry: retry}
+		return nil, &attemptError{err: fmt.Errorf("%s: %v", where, transportProblem(err)), retry: !isPermanent(err)}
 	}
 	defer resp.Body.Close()
 	switch {
@@ -119,20 +154,68 @@ func (s *Server) getPlan(ctx context.Context, req Request) ([]byte, error) {
 	if resp.ContentLength > limit {
 		return nil, fmt.Errorf("the plan JSON is %s, more than the server's limit of %s (--max-plan-bytes)", byteSize(resp.ContentLength), byteSize(limit))
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err := readPlan(resp.Body, resp.ContentLength, limit)
+	if errors.Is(err, errTooLarge) {
+		return nil, fmt.Errorf("the plan JSON is more than the server's limit of %s (--max-plan-bytes)", byteSize(limit))
+	}
 	if err != nil {
 		return nil, &attemptError{err: fmt.Errorf("%s: reading the plan JSON: %v", where, transportProblem(err)), retry: true}
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("the plan JSON is more than the server's limit of %s (--max-plan-bytes)", byteSize(limit))
+	return data, nil
+}
+
+// errTooLarge is a plan over the limit.
+var errTooLarge = errors.New("too large")
+
+// planChunk is how much of a plan of unknown length is read at a time.
+const planChunk = 1 << 20
+
+// readPlan reads a plan of length bytes (-1: unknown) of at most limit.
+// A known length is read into one buffer of that size. An unknown one is
+// read in chunks, stopping past the limit, then joined: at most twice the
+// plan's size at the join, never a buffer grown past it (io.ReadAll's
+// growth held up to 2.3 times --max-plan-bytes).
+func readPlan(body io.Reader, length, limit int64) ([]byte, error) {
+	if length >= 0 {
+		data := make([]byte, length)
+		if _, err := io.ReadFull(body, data); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}
+	var chunks [][]byte
+	var total int64
+	for {
+		chunk := make([]byte, min(planChunk, limit+1-total))
+		n, err := io.ReadFull(body, chunk)
+		chunks = append(chunks, chunk[:n])
+		total += int64(n)
+		if total > limit {
+			return nil, errTooLarge
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	data := make([]byte, 0, total)
+	for i, c := range chunks {
+		data = append(data, c...)
+		chunks[i] = nil // let the chunk go once copied
 	}
 	return data, nil
 }
 
 // callback PATCHes body to the task's callback URL with its access token,
 // retrying on 429, 5xx and connection failures.
+//
+// The body is redacted of every secret first: an error message may quote
+// what an API echoed. A redirect is not a delivery: it fails at once.
 func (s *Server) callback(ctx context.Context, req Request, body []byte) error {
 	where := "PATCH " + req.TaskResultCallbackURL
+	body = []byte(s.secrets.String(string(body)))
 	return s.withRetries(ctx, func(ctx context.Context) error {
 		hreq, err := http.NewRequestWithContext(ctx, http.MethodPatch, req.TaskResultCallbackURL, bytes.NewReader(body))
 		if err != nil {
@@ -141,14 +224,17 @@ func (s *Server) callback(ctx context.Context, req Request, body []byte) error {
 		hreq.Header.Set("Authorization", "Bearer "+string(req.AccessToken))
 		hreq.Header.Set("Content-Type", "application/vnd.api+json")
 		hreq.Header.Set("User-Agent", s.userAgent())
-		resp, err := s.client.Do(hreq)
+		resp, err := s.callbacks.Do(hreq)
 		if err != nil {
-			return &attemptError{err: fmt.Errorf("%s: %v", where, transportProblem(err)), retry: true}
+			return &attemptError{err: fmt.Errorf("%s: %v", where, transportProblem(err)), retry: !isPermanent(err)}
 		}
 		defer resp.Body.Close()
-		if resp.StatusCode/100 == 2 {
+		switch resp.StatusCode / 100 {
+		case 2:
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
 			return nil
+		case 3:
+			return fmt.Errorf("%s: %s: a redirect, so the task result was not taken", where, resp.Status)
 		}
 		return statusError(where, resp)
 	})

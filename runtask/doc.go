@@ -10,6 +10,9 @@
 //
 // Every task that was answered 200 gets a final callback, whatever happens
 // to it: a plan that cannot be fetched, is too large or cannot be read, an
-// analysis that panics, or a shutdown that runs out of time. The access
-// token and the HMAC key never reach a log line or a callback message.
+// analysis that panics, a task past its deadline (Timing.TaskDeadline,
+// under HCP Terraform's 10 minutes), or a shutdown that runs out of time;
+// a replay of a task still in flight is not run twice. The access token
+// and the HMAC key never reach a log line or a callback (internal/redact),
+// even when an API echoes them.
 package runtask

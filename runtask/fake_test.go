@@ -45,12 +45,14 @@ func fastTiming() Timing {
 		RequestTimeout: wait,
 		SlowAfter:      time.Hour,
 		DrainTimeout:   wait,
+		TaskDeadline:   2 * wait,
+		CallbackTime:   wait,
 	}
 }
 
 // analyseFixture is the real check path (plan.Parse, checks.Run,
 // report.New), failing on errors as `returnpath serve` does by default.
-func analyseFixture(name string, data []byte) (Analysis, error) {
+func analyseFixture(_ context.Context, name string, data []byte) (Analysis, error) {
 	m, err := plan.Parse(name, data)
 	if err != nil {
 		return Analysis{}, err
@@ -100,8 +102,13 @@ type fakeHCP struct {
 	mu       sync.Mutex
 	plans    map[string]http.HandlerFunc
 	requests []string // "METHOD /path Authorization"
-	// callbackStatus, when set, answers a callback instead of 200.
-	callbackStatus func(id string) int
+	// callbackStatus, when set, answers a callback instead of 200;
+	// callbackLocation is the Location of a 3xx answer.
+	callbackStatus   func(id string) int
+	callbackLocation string
+	// callbackHangs, when set, says which callbacks get no answer until
+	// the caller gives up.
+	callbackHangs func(id string) bool
 }
 
 // received is one callback as HCP Terraform sees it.
@@ -164,10 +171,20 @@ func newFakeHCP(t *testing.T) *fakeHCP {
 			return
 		}
 		f.mu.Lock()
-		status := f.callbackStatus
+		status, location, hangs := f.callbackStatus, f.callbackLocation, f.callbackHangs
 		f.mu.Unlock()
+		if hangs != nil && hangs(r.PathValue("id")) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(3 * wait):
+			}
+			return
+		}
 		if status != nil {
 			if code := status(r.PathValue("id")); code != http.StatusOK {
+				if code/100 == 3 {
+					w.Header().Set("Location", location)
+				}
 				w.WriteHeader(code)
 				return
 			}

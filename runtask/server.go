@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/returnpath-dev/returnpath/internal/redact"
 )
 
 // MaxRequestBytes bounds a task request body; larger ones get 413.
@@ -31,9 +33,17 @@ const abortCallbackTimeout = 5 * time.Second
 // Config is what a Server needs; New checks it.
 type Config struct {
 	// Analyse checks the plan JSON of one task; name is how messages name
-	// the plan. It runs on a worker goroutine; a panic is caught and
-	// reported to HCP Terraform as a failed task.
-	Analyse func(name string, planJSON []byte) (Analysis, error)
+	// the plan. It runs on a goroutine of its own; a panic is caught and
+	// reported to HCP Terraform as a failed task. ctx ends at the task's
+	// deadline (or when a shutdown cancels the task): the task is then
+	// reported as failed at once, and Analyse should stop. An Analyse that
+	// does not look at ctx keeps running, unseen, until it returns.
+	Analyse func(ctx context.Context, name string, planJSON []byte) (Analysis, error)
+	// Secrets, when not nil, gets the access token of every task while
+	// the task runs, so that the caller's own writers can redact it; the
+	// server redacts them, and its HMAC key, from its logs and callbacks
+	// in any case.
+	Secrets *redact.Set
 	// HMACKey checks X-TFC-Task-Signature; empty means signatures are not
 	// checked (and Serve says so when it starts).
 	HMACKey []byte
@@ -68,11 +78,20 @@ type Timing struct {
 	// DrainTimeout is how long a shutdown waits for queued and running
 	// tasks before it cancels them (each still gets a failed callback).
 	DrainTimeout time.Duration
+	// TaskDeadline bounds a task from its request to its final callback,
+	// under HCP Terraform's 10-minute run task timeout. The fetch, the
+	// analysis and the running update get all of it but CallbackTime; the
+	// final callback (a failed one when the work ran out of time) gets
+	// the rest.
+	TaskDeadline time.Duration
+	CallbackTime time.Duration
 }
 
 // DefaultTiming waits up to about half a minute for a plan that is not
-// ready (1+2+4+8+16 s) and drains for 20 s, inside the 30 s a container
-// platform usually grants between SIGTERM and SIGKILL.
+// ready (1+2+4+8+16 s), drains for 20 s, inside the 30 s a container
+// platform usually grants between SIGTERM and SIGKILL, and ends every task
+// within 9 minutes of its request, the final callback's last minute
+// included.
 func DefaultTiming() Timing {
 	return Timing{
 		RetryAttempts:  6,
@@ -81,6 +100,8 @@ func DefaultTiming() Timing {
 		RequestTimeout: 2 * time.Minute,
 		SlowAfter:      5 * time.Second,
 		DrainTimeout:   20 * time.Second,
+		TaskDeadline:   9 * time.Minute,
+		CallbackTime:   time.Minute,
 	}
 }
 
@@ -92,6 +113,8 @@ func (t Timing) check() error {
 		return fmt.Errorf("retry pauses must be positive and the cap at least the first pause, got %v and %v", t.RetryInitial, t.RetryMax)
 	case t.RequestTimeout <= 0, t.SlowAfter <= 0, t.DrainTimeout <= 0:
 		return errors.New("request timeout, slow-task threshold and drain timeout must be positive")
+	case t.CallbackTime <= 0 || t.TaskDeadline <= t.CallbackTime:
+		return fmt.Errorf("the task deadline must be longer than the final callback's time, both positive, got %v and %v", t.TaskDeadline, t.CallbackTime)
 	}
 	return nil
 }
@@ -102,7 +125,14 @@ type Server struct {
 	cfg       Config
 	reportURL reportURL
 	log       *slog.Logger
-	client    *http.Client
+	client    *http.Client // the plan fetch: follows redirects
+	callbacks *http.Client // callbacks: a redirect is an answer
+	secrets   *redact.Set
+
+	// inflight holds the task_result_id of every queued or running task:
+	// a replay of one is answered 200 and not run twice.
+	inflightMu sync.Mutex
+	inflight   map[string]bool
 
 	// queue holds accepted tasks until a worker takes them. closed (under
 	// mu) says it is closed: handlers send under the read lock.
@@ -134,11 +164,19 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	secrets := cfg.Secrets
+	if secrets == nil {
+		secrets = redact.NewSet()
+	}
+	secrets.Add(string(cfg.HMACKey))
 	return &Server{
 		cfg:       cfg,
 		reportURL: tmpl,
-		log:       cfg.Logger,
+		log:       slog.New(redact.NewHandler(cfg.Logger.Handler(), secrets)),
 		client:    newClient(),
+		callbacks: newCallbackClient(),
+		secrets:   secrets,
+		inflight:  map[string]bool{},
 		queue:     make(chan queued, cfg.QueueSize),
 	}, nil
 }
@@ -277,13 +315,48 @@ func (s *Server) handleTask(w http.ResponseWriter, r *http.Request) {
 	}
 	// Logged before the task is queued: a worker may start it at once.
 	log.Info("task received", "task", req)
+	if !s.claim(req) {
+		log.Info("task replayed while queued or running: not run twice", "task", req)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if accepted, why := s.enqueue(req); !accepted {
+		s.release(req)
 		log.Warn("task refused: "+why, "task", req)
 		w.Header().Set("Retry-After", "10")
 		http.Error(w, why, http.StatusServiceUnavailable)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// claim marks req's task as queued or running, and its token as a
+// secret; false when the task already is (a replay). done and forget undo
+// it: the task is over once its final callback returns; its token stays a
+// secret until the last log line about it.
+func (s *Server) claim(req Request) bool {
+	s.inflightMu.Lock()
+	defer s.inflightMu.Unlock()
+	if s.inflight[req.TaskResultID] {
+		return false
+	}
+	s.inflight[req.TaskResultID] = true
+	s.secrets.Add(string(req.AccessToken))
+	return true
+}
+
+func (s *Server) done(req Request) {
+	s.inflightMu.Lock()
+	defer s.inflightMu.Unlock()
+	delete(s.inflight, req.TaskResultID)
+}
+
+func (s *Server) forget(req Request) { s.secrets.Remove(string(req.AccessToken)) }
+
+// release undoes claim at once, for a task that was not queued.
+func (s *Server) release(req Request) {
+	s.done(req)
+	s.forget(req)
 }
 
 // enqueue hands req to the workers without waiting, or says why not.
@@ -312,12 +385,25 @@ type queued struct {
 // the final callback is bounded by abort.
 func (s *Server) process(work, abort context.Context, task queued) {
 	req := task.req
+	defer s.forget(req)
 	log := s.log.With("task", req)
 	start := time.Now()
 	log.Info("task started", "waited", start.Sub(task.at).Round(time.Millisecond).String())
-	result := s.outcome(work, req, log)
+	// One deadline from the request on: the work gets all of it but the
+	// final callback's share.
+	t := s.cfg.Timing
+	deadline := task.at.Add(t.TaskDeadline)
+	taskWork, cancelWork := context.WithDeadline(work, deadline.Add(-t.CallbackTime))
+	defer cancelWork()
+	result := s.outcome(work, taskWork, req, log)
 	attrs := result.Data.Attributes
-	if err := s.callback(abort, req, result.encode()); err != nil {
+	// A task that waited out its deadline in the queue still gets one
+	// try at telling HCP Terraform.
+	final, cancelFinal := context.WithTimeout(abort, max(time.Until(deadline), t.CallbackTime))
+	defer cancelFinal()
+	err := s.callback(final, req, result.encode())
+	s.done(req)
+	if err != nil {
 		log.Error("task result not delivered", "status", attrs.Status, "error", err.Error())
 		return
 	}
@@ -332,9 +418,12 @@ func (s *Server) process(work, abort context.Context, task queued) {
 // outcome works out the final result of a task. When it takes longer than
 // Timing.SlowAfter, HCP Terraform is told once that the task is running;
 // that update is sent before the final result, never after it.
-func (s *Server) outcome(work context.Context, req Request, log *slog.Logger) taskResult {
+//
+// taskWork is work bounded by the task's deadline; when it ends first, the
+// task fails at once and the analysis, if it does not stop, is abandoned.
+func (s *Server) outcome(work, taskWork context.Context, req Request, log *slog.Logger) taskResult {
 	done := make(chan taskResult, 1)
-	go func() { done <- s.evaluate(work, req, log) }()
+	go func() { done <- s.evaluate(taskWork, req, log) }()
 	slow := time.NewTimer(s.cfg.Timing.SlowAfter)
 	defer slow.Stop()
 	for {
@@ -343,26 +432,36 @@ func (s *Server) outcome(work context.Context, req Request, log *slog.Logger) ta
 			return result
 		case <-slow.C:
 			update := statusResult(statusRunning, "returnpath is checking the network ACLs of the plan", "")
-			if err := s.callback(work, req, update.encode()); err != nil {
+			if err := s.callback(taskWork, req, update.encode()); err != nil {
 				log.Warn("running update not delivered", "error", err.Error())
 			} else {
 				log.Info("running update delivered", "after", s.cfg.Timing.SlowAfter.String())
 			}
-		case <-work.Done():
+		case <-taskWork.Done():
 			select {
 			case result := <-done: // finished just in time
 				return result
 			default:
 			}
-			// The analysis itself cannot be interrupted; its goroutine
-			// finishes on its own and its result is dropped.
-			return s.failed(req, stoppedMessage)
+			// An analysis that does not watch its context goes on; its
+			// result is dropped.
+			if work.Err() != nil {
+				return s.failed(req, stoppedMessage)
+			}
+			log.Warn("task deadline: reporting failure, abandoning the work", "deadline", s.cfg.Timing.TaskDeadline.String())
+			return s.failed(req, s.overdueMessage())
 		}
 	}
 }
 
 // stoppedMessage is the result of a task that a shutdown cancelled.
 const stoppedMessage = "returnpath was stopped before it finished this task; re-run the task"
+
+// overdueMessage is the result of a task that ran out of time.
+func (s *Server) overdueMessage() string {
+	t := s.cfg.Timing
+	return fmt.Sprintf("returnpath could not fetch and check the plan within %s of the request (its task deadline, under HCP Terraform's 10 minutes); the plan may be too large or HCP Terraform too slow to answer", t.TaskDeadline-t.CallbackTime)
+}
 
 // evaluate fetches and analyses the plan of req.
 func (s *Server) evaluate(work context.Context, req Request, log *slog.Logger) (result taskResult) {
@@ -378,13 +477,16 @@ func (s *Server) evaluate(work context.Context, req Request, log *slog.Logger) (
 	start := time.Now()
 	data, err := s.fetchPlan(work, req)
 	if err != nil {
-		if work.Err() != nil {
+		switch {
+		case errors.Is(work.Err(), context.DeadlineExceeded):
+			return s.failed(req, s.overdueMessage())
+		case work.Err() != nil:
 			return s.failed(req, stoppedMessage)
 		}
 		return s.failed(req, "cannot fetch the plan JSON: "+err.Error())
 	}
 	log.Info("plan fetched", "bytes", len(data), "duration", time.Since(start).Round(time.Millisecond).String())
-	analysis, err := s.cfg.Analyse(planName(req), data)
+	analysis, err := s.cfg.Analyse(work, planName(req), data)
 	if err != nil {
 		return s.failed(req, "cannot check the plan: "+err.Error())
 	}

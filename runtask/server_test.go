@@ -587,12 +587,12 @@ func TestPrePlanStage(t *testing.T) {
 
 func TestAnalysisFailuresAreReported(t *testing.T) {
 	for name, tc := range map[string]struct {
-		analyse func(string, []byte) (Analysis, error)
+		analyse func(context.Context, string, []byte) (Analysis, error)
 		want    string
 	}{
-		"panic":     {func(string, []byte) (Analysis, error) { panic("boom") }, "returnpath failed on this plan (internal error: boom); please report it"},
-		"no report": {func(string, []byte) (Analysis, error) { return Analysis{}, nil }, "returnpath failed on this plan (internal error: no report); please report it"},
-		"bad finding": {func(string, []byte) (Analysis, error) {
+		"panic":     {func(context.Context, string, []byte) (Analysis, error) { panic("boom") }, "returnpath failed on this plan (internal error: boom); please report it"},
+		"no report": {func(context.Context, string, []byte) (Analysis, error) { return Analysis{}, nil }, "returnpath failed on this plan (internal error: no report); please report it"},
+		"bad finding": {func(context.Context, string, []byte) (Analysis, error) {
 			return Analysis{Report: &report.Report{Findings: []report.Finding{{Finding: checks.Finding{Rule: "RP001", Resource: "aws_network_acl.a"}}}}}, nil
 		}, "returnpath cannot write its result: finding RP001 on aws_network_acl.a: invalid severity 0"},
 	} {
