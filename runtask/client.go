@@ -23,25 +23,27 @@ import (
 // one, to the archive that holds the plan JSON).
 const maxRedirects = 10
 
-// errPermanent marks a failure that another attempt would meet again: a
-// redirect loop, a redirect to anything but http(s), a certificate that
-// does not verify.
-var errPermanent = errors.New("permanent")
+// permanentError is a failure that another attempt would meet again: a
+// redirect loop, a redirect to anything but http(s).
+type permanentError struct{ msg string }
 
-// permanentf is an error wrapped in errPermanent.
+func (e *permanentError) Error() string { return e.msg }
+
 func permanentf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errPermanent}, args...)...)
+	return &permanentError{fmt.Sprintf(format, args...)}
 }
 
-// isPermanent reports whether retrying err is pointless.
+// isPermanent reports whether retrying err is pointless: a
+// permanentError, or a certificate that does not verify.
 func isPermanent(err error) bool {
 	var (
+		permanent   *permanentError
 		unknownCA   x509.UnknownAuthorityError
 		badHost     x509.HostnameError
 		badCert     x509.CertificateInvalidError
 		notVerified *tls.CertificateVerificationError
 	)
-	return errors.Is(err, errPermanent) || errors.As(err, &unknownCA) || errors.As(err, &badHost) ||
+	return errors.As(err, &permanent) || errors.As(err, &unknownCA) || errors.As(err, &badHost) ||
 		errors.As(err, &badCert) || errors.As(err, &notVerified)
 }
 

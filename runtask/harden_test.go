@@ -176,7 +176,7 @@ func TestNonHTTPRedirectFailsAtOnce(t *testing.T) {
 	started := time.Now()
 	wantOK(t, s.postTask(t, hcp.task("file"), ""))
 	c := hcp.nextCallback(t)
-	if a := c.doc.Data.Attributes; a.Status != "failed" || !strings.Contains(a.Message, "refused a redirect to a file: URL") {
+	if a := c.doc.Data.Attributes; a.Status != "failed" || !strings.HasSuffix(a.Message, "/plans/file/json-output: refused a redirect to a file: URL") {
 		t.Errorf("result: %s", c)
 	}
 	if got := hcp.requestsFor("file"); len(got) != 2 { // the fetch and the callback
@@ -184,6 +184,27 @@ func TestNonHTTPRedirectFailsAtOnce(t *testing.T) {
 	}
 	if d := time.Since(started); d > 900*time.Millisecond {
 		t.Errorf("took %v: retried", d)
+	}
+}
+
+func TestUnverifiedCertificateFailsAtOnce(t *testing.T) {
+	hcp := newFakeHCP(t)
+	var fetches atomic.Int32
+	tlsPlan := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { fetches.Add(1) }))
+	t.Cleanup(tlsPlan.Close)
+	timing := fastTiming()
+	timing.RetryInitial, timing.RetryMax = time.Second, time.Second // a retry would show
+	s := start(t, Config{Timing: timing})
+	task := hcp.task("tls")
+	task["plan_json_api_url"] = tlsPlan.URL + "/plan"
+	started := time.Now()
+	wantOK(t, s.postTask(t, task, ""))
+	c := hcp.nextCallback(t)
+	if a := c.doc.Data.Attributes; a.Status != "failed" || !strings.Contains(a.Message, "certificate") || strings.Contains(a.Message, "attempts") {
+		t.Errorf("result: %s", c)
+	}
+	if d := time.Since(started); d > 900*time.Millisecond || fetches.Load() != 0 {
+		t.Errorf("took %v, %d fetches: retried", d, fetches.Load())
 	}
 }
 
