@@ -24,127 +24,26 @@ type Check struct {
 	run func(*pass)
 }
 
-// ExpiredIgnore is the check that reports an ignore past its expiry date.
-// The configuration finds those, so Run never reports it; the findings go
-// through Config.Grade to honour severity overrides and enabled = false.
-const ExpiredIgnore = "RP009"
-
-// All lists every check, in ID order. It builds new values on each call so
-// that no caller can change another's checks.
+// All lists every check, in ID order; each lives in its own file,
+// rpNNN_name.go. It builds new values on each call so that no caller can
+// change another's checks.
 func All() []*Check {
-	return []*Check{
-		{
-			ID:       "RP001",
-			Severity: Error,
-			Title:    "inbound traffic is allowed but its replies are dropped by the NACL's egress rules",
-			Doc: "Network ACLs are stateless: a reply leaves the subnet through the NACL's egress " +
-				"rules like any other packet. An ingress allow rule for a TCP or UDP service needs an " +
-				"egress allow rule towards the same peers on the clients' ephemeral ports (1024-65535 " +
-				"for internet clients, NAT gateways and load balancers). Without it, connections open " +
-				"and then hang. Add an egress allow rule for the ephemeral range, numbered below any " +
-				"deny that would shadow it.",
-			Explain: explainRP001,
-			run:     func(p *pass) { checkReplies(p, plan.Ingress) },
-		},
-		{
-			ID:       "RP002",
-			Severity: Error,
-			Title:    "outbound traffic is allowed but its replies are dropped by the NACL's ingress rules",
-			Doc: "Network ACLs are stateless: the answer to a request the subnet sends enters through " +
-				"the NACL's ingress rules, addressed to the local client's ephemeral port. An egress " +
-				"allow rule for a TCP or UDP service needs an ingress allow rule from the same peers on " +
-				"the local ephemeral range (1024-65535 unless the subnet's hosts are known). Add an " +
-				"ingress allow rule for that range, numbered below any deny that would shadow it.",
-			Explain: explainRP002,
-			run:     func(p *pass) { checkReplies(p, plan.Egress) },
-		},
-		{
-			ID:       "RP003",
-			Severity: Error,
-			Title:    "a security-group allow that a NACL on its path blocks",
-			Doc: "Security groups are stateful and let replies back by themselves; network ACLs are " +
-				"not. A security-group rule that allows a TCP or UDP service (from a CIDR or from another " +
-				"group's members) only works when every NACL on the way lets the requests through and " +
-				"the replies back, on the clients' ephemeral ports. The subnets are those where the " +
-				"group's members live (instances, autoscaling groups, load balancers, Lambda functions, " +
-				"ECS services, databases, cache clusters, network interfaces) and, for a group peer, " +
-				"where the other group's members live. Add the NACL rule the finding suggests, or " +
-				"remove the security-group rule if the NACL is right.",
-			Explain: explainRP003,
-			run:     checkSecurityGroups,
-		},
-		{
-			ID:       "RP004",
-			Severity: Error,
-			Title:    "traffic between two subnets of the plan blocked by the other subnet's NACL",
-			Doc: "Traffic between two subnets crosses both subnets' NACLs: the requests leave one and " +
-				"enter the other, and the replies travel back through both. When one NACL allows " +
-				"traffic to (or from) the subnets of another NACL, that other NACL must let the " +
-				"requests in and the replies out too. The same holds for a NAT gateway's subnet on the " +
-				"way to the internet, whose NACL also sees the replies arrive on the gateway's ports " +
-				"1024-65535. Add the rule the finding suggests to the NACL it names.",
-			Explain: explainRP004,
-			run:     checkSubnetPaths,
-		},
-		{
-			ID:       "RP005",
-			Severity: Warning,
-			Title:    "a security group opens an ephemeral range to 0.0.0.0/0 or ::/0",
-			Doc: "Security groups are stateful: replies to connections the group allows pass without " +
-				"any rule. An ingress rule that opens most of the ephemeral range (such as 1024-65535 " +
-				"or 32768-65535) to the whole internet, written the way a NACL needs it, only exposes " +
-				"every service that happens to listen on those ports. Remove the rule.",
-			Explain: explainRP005,
-			run:     checkEphemeralOpenings,
-		},
-		{
-			ID:       "RP006",
-			Severity: Warning,
-			Title:    "NACL rules are defined in conflicting ways",
-			Doc: "Inline ingress/egress blocks and standalone aws_network_acl_rule resources on one NACL " +
-				"fight: each apply of one removes the rules of the other. Two rules with one rule number " +
-				"in one direction make the apply fail (NetworkAclEntryAlreadyExists) and leave only the " +
-				"first in force. Keep one style per NACL and give every rule its own number.",
-			Explain: explainRP006,
-			run:     checkRuleDefinitions,
-		},
-		{
-			ID:       "RP007",
-			Severity: Notice,
-			Title:    "ICMP \"fragmentation needed\" not allowed in, breaking path-MTU discovery",
-			Doc: "TCP endpoints learn the largest packet a path carries from ICMP messages routers send " +
-				"back: IPv4 type 3 code 4 (fragmentation needed), ICMPv6 type 2 (packet too big). A " +
-				"NACL that allows TCP with internet peers but drops those messages inbound makes " +
-				"path-MTU discovery fail: connections open, small requests work, and large responses " +
-				"hang. Allow them inbound from 0.0.0.0/0 and ::/0.",
-			Explain: explainRP007,
-			run:     checkPathMTU,
-		},
-		{
-			ID:       "RP008",
-			Severity: Warning,
-			Title:    "a rule, association or placement cannot be linked or evaluated",
-			Doc: "The plan holds a NACL or security-group rule, an association, a route or a workload " +
-				"placement whose target or values are unknown until apply and cannot be resolved from " +
-				"the configuration (a data source, a local, an opaque expression). Its effect is left " +
-				"out of every other check, so those checks may miss problems. Reference the resource " +
-				"directly or use literal values. What the plan cannot hold although the configuration " +
-				"is fine (the CIDRs of a managed prefix list, a security group another configuration " +
-				"manages) is a notice.",
-			Explain: explainRP008,
-			run:     checkUnresolved,
-		},
-		{
-			ID:       ExpiredIgnore,
-			Severity: Warning,
-			Title:    "an ignore has passed its expiry date",
-			Doc: "An ignore block of .returnpath.hcl or a returnpath:ignore comment has an expires date " +
-				"that has passed. It no longer silences anything: the findings it covered are reported " +
-				"again, and this warning names the ignore even when nothing matches it any more. Fix " +
-				"the findings and remove the ignore, or give it a later date and a current reason.",
-			Explain: explainRP009,
-		},
+	list := []Check{
+		inboundReplies,     // RP001
+		outboundReplies,    // RP002
+		securityGroupPaths, // RP003
+		subnetPaths,        // RP004
+		ephemeralOpenings,  // RP005
+		ruleDefinitions,    // RP006
+		pathMTU,            // RP007
+		unresolved,         // RP008
+		expiredIgnore,      // RP009
 	}
+	out := make([]*Check, len(list))
+	for i := range list {
+		out[i] = &list[i]
+	}
+	return out
 }
 
 // Config adjusts the checks; the zero value of a field means its default.
@@ -187,7 +86,7 @@ type pass struct {
 	check    *Check
 	network  *plan.Network
 	cfg      Config
-	facts    *facts // shared by the passes over one network
+	facts    *facts // what the passes over one network share
 	findings []Finding
 }
 
@@ -263,6 +162,7 @@ func runAll(n *plan.Network, cfg Config) []Finding {
 		c.run(p)
 		out = append(out, p.findings...)
 	}
+	numberFixes(out)
 	return out
 }
 

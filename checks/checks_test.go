@@ -529,24 +529,23 @@ func TestFixRuleNumber(t *testing.T) {
 		}
 		return out
 	}
-	deny := func(n int) *plan.Entry { e := rule(n, false, plan.ProtocolTCP, "0.0.0.0/0", 1, 1); return &e }
 	tests := []struct {
 		name    string
 		entries []plan.Entry
-		deny    *plan.Entry
+		deny    int // the first deny's number, 0 for none
 		intent  int
 		want    int
 		wantOK  bool
 	}{
-		{"after the intent", entriesAt(100), nil, 100, 110, true},
-		{"after the intent, skipping used numbers", entriesAt(100, 110, 120), nil, 100, 130, true},
-		{"after an intent off the grid", nil, nil, 105, 110, true},
-		{"below a deny", entriesAt(90), deny(90), 100, 80, true},
-		{"below a deny, skipping used numbers", entriesAt(70, 80, 90), deny(90), 100, 60, true},
-		{"below a deny off the grid", entriesAt(95), deny(95), 100, 90, true},
-		{"below a deny with no free multiple of 10", entriesAt(5, 10), deny(10), 100, 9, true},
-		{"below rule 1: impossible", entriesAt(1), deny(1), 100, 0, false},
-		{"after the intent at the top", entriesAt(32766), nil, 32766, 32765, true},
+		{"after the intent", entriesAt(100), 0, 100, 110, true},
+		{"after the intent, skipping used numbers", entriesAt(100, 110, 120), 0, 100, 130, true},
+		{"after an intent off the grid", nil, 0, 105, 110, true},
+		{"below a deny", entriesAt(90), 90, 100, 80, true},
+		{"below a deny, skipping used numbers", entriesAt(70, 80, 90), 90, 100, 60, true},
+		{"below a deny off the grid", entriesAt(95), 95, 100, 90, true},
+		{"below a deny with no free multiple of 10", entriesAt(5, 10), 10, 100, 9, true},
+		{"below rule 1: impossible", entriesAt(1), 1, 100, 0, false},
+		{"after the intent at the top", entriesAt(32766), 0, 32766, 32765, true},
 	}
 	for _, tt := range tests {
 		got, ok := fixRuleNumber(tt.entries, tt.deny, tt.intent, nil)

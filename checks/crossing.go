@@ -92,17 +92,17 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 		if deniedOnPurpose(requestParts) {
 			return nil, brokenLeg{}, false
 		}
-		fd := f.requestFinding(c, need, requestParts)
+		fd := requestFinding(c, need, requestParts)
 		return fd, brokenLeg{c.nacl, c.dir, RequestLeg, c.family, c.proto, addrSpace(c.remote...)}, true
 	}
-	passing = passing.subtract(f.intentTraffic(c.nacl, c.dir, c.family))
+	passing = passing.subtract(f.rules().intentTraffic(c.nacl, c.dir, c.family))
 	if passing.isEmpty() {
 		return nil, brokenLeg{}, false
 	}
 	replyDir := c.dir.Opposite()
 	ranges := passing.addrRanges()
 	if c.scopedReplies {
-		ranges = intersectRanges(ranges, f.talkedTo(c.nacl, replyDir, c.family))
+		ranges = intersectRanges(ranges, f.rules().talkedTo(c.nacl, replyDir, c.family))
 	}
 	gap := c.replies(ranges, c.nacl.Entries(replyDir))
 	replyParts, who := gap.parts, gap.who
@@ -117,7 +117,6 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	flow.ClientPorts = who.ports
 	flow.MissingPorts = missing.ports()
 	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(c.local, flow, missing, replyParts)
-	flow.Suggestion = suggestFix(c.nacl, flow, replyParts, lastRuleNumber(c.nacl.Entries(replyDir)), f.fixNumbers(c.nacl, replyDir))
 
 	severity := replySeverity(flow.MissingPorts, f.cfg.HostClients)
 	clientAddrs := rangesText(missing.addrRanges(), 3)
@@ -141,7 +140,8 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 		severity = Error
 		msg += broadClientText(who)
 	}
-	fd := &Finding{Severity: severity, Resource: c.nacl.Address, Message: msg, Subnets: subnetRefs(c.nacl, c.family), Flow: flow}
+	fix := replyFix(c.nacl, flow, replyParts, lastRuleNumber(c.nacl.Entries(replyDir)))
+	fd := &Finding{Severity: severity, Resource: c.nacl.Address, Message: msg, Subnets: subnetRefs(c.nacl, c.family), Flow: flow, Fix: fix}
 	return fd, brokenLeg{c.nacl, c.dir, ReplyLeg, c.family, c.proto, addrSpace(missing.addrRanges()...)}, true
 }
 
@@ -164,7 +164,7 @@ func (c crossing) connectionText() string {
 
 // requestFinding reports a crossing whose requests the NACL drops
 // entirely.
-func (f *facts) requestFinding(c crossing, need space, parts []deniedPart) *Finding {
+func requestFinding(c crossing, need space, parts []deniedPart) *Finding {
 	flow := c.flow(RequestLeg)
 	// The clients' range, as the replies would need it: with no rule at
 	// all, every reply is dropped and the gap names the clients.
@@ -188,12 +188,10 @@ func (f *facts) requestFinding(c crossing, need space, parts []deniedPart) *Find
 			break
 		}
 	}
-	flow.Suggestion = suggestRule(c.nacl, ruleFix{
-		dir: c.dir, family: c.family, proto: c.proto, peer: c.remotePrefix, ports: c.service,
-		name: fmt.Sprintf("%s_%s_%s", c.dir, c.proto, strings.ReplaceAll(c.service.String(), "-", "_")),
-	}, parts, lastRuleNumber(c.nacl.Entries(c.dir)), f.fixNumbers(c.nacl, c.dir))
+	fix := newFix(c.nacl, c.dir, c.family, c.proto, c.remotePrefix, c.service, parts, lastRuleNumber(c.nacl.Entries(c.dir)),
+		fmt.Sprintf("%s_%s_%s", c.dir, c.proto, strings.ReplaceAll(c.service.String(), "-", "_")))
 	msg := fmt.Sprintf("%s dropped by %s %s (%s)", c.connectionText(), c.nacl.Address, c.dir, dropText(parts))
-	return &Finding{Severity: Error, Resource: c.nacl.Address, Message: msg, Subnets: subnetRefs(c.nacl, c.family), Flow: flow}
+	return &Finding{Severity: Error, Resource: c.nacl.Address, Message: msg, Subnets: subnetRefs(c.nacl, c.family), Flow: flow, Fix: fix}
 }
 
 // deniedOnPurpose reports whether deny rules aimed at the traffic drop all
@@ -224,57 +222,42 @@ func lastRuleNumber(entries []plan.Entry) int {
 	return last
 }
 
-// dropText names what drops traffic: "implicit deny", "rule 90", "rules
-// 90, 95 and the implicit deny".
-func dropText(parts []deniedPart) string {
-	numbers, implicit := denyNumbers(parts)
-	switch {
-	case len(numbers) == 0:
-		return "implicit deny"
-	case len(numbers) == 1 && !implicit:
-		return "rule " + numbers[0]
-	}
-	if implicit {
-		numbers = append(numbers, "the implicit deny")
-	}
-	return "rules " + joinAnd(numbers)
+// crossingKey identifies a crossing's NACL, direction, traffic and ends.
+type crossingKey struct {
+	nacl    plan.Address
+	dir     plan.Direction
+	family  plan.Family
+	proto   plan.Protocol
+	service plan.PortRange
+	remote  netip.Prefix
+	locals  string // the local subnets' addresses, joined by ","
 }
 
-// talkedTo is every address a NACL direction allows some traffic for,
-// sorted and merged as addrRanges gives them.
-func (f *facts) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) []addrRange {
-	key := intentKey{n, dir, fam}
-	if s, ok := f.talked[key]; ok {
-		return s
+func (c crossing) key() crossingKey {
+	k := crossingKey{nacl: c.nacl.Address, dir: c.dir, family: c.family, proto: c.proto, service: c.service, remote: c.remotePrefix}
+	switch len(c.locals) {
+	case 0:
+	case 1:
+		k.locals = string(c.locals[0].Address)
+	default:
+		addrs := make([]string, len(c.locals))
+		for i, s := range c.locals {
+			addrs[i] = string(s.Address)
+		}
+		k.locals = strings.Join(addrs, ",")
 	}
-	var allowed []addrRange
-	for _, d := range f.decisionsOf(n, dir, fam) {
-		if d.entry.Allow {
-			allowed = append(allowed, d.decided.addrRanges()...)
+	return k
+}
+
+// naclVPC is the VPC of a NACL, else of its subnets.
+func naclVPC(n *plan.NACL, subnets []*plan.Subnet) *plan.VPC {
+	if n != nil && n.VPC != nil {
+		return n.VPC
+	}
+	for _, s := range subnets {
+		if s != nil && s.VPC != nil {
+			return s.VPC
 		}
 	}
-	s := mergeRanges(allowed)
-	f.talked[key] = s
-	return s
-}
-
-// subnetText is `aws_subnet.app["a"] (10.0.1.0/24)`.
-func subnetText(s *plan.Subnet, f plan.Family) string {
-	if pfx := s.Prefix(f); pfx.IsValid() {
-		return fmt.Sprintf("%s (%s)", s.Address, pfx)
-	}
-	return string(s.Address)
-}
-
-// subnetsText lists at most three subnets with their CIDRs.
-func subnetsText(subnets []*plan.Subnet, f plan.Family) string {
-	var texts []string
-	for i, s := range subnets {
-		if i == 3 {
-			texts = append(texts, fmt.Sprintf("%d more subnets", len(subnets)-3))
-			break
-		}
-		texts = append(texts, subnetText(s, f))
-	}
-	return joinAnd(texts)
+	return nil
 }

@@ -7,43 +7,94 @@ import (
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
-// facts is what several checks derive from one network, built once per
-// network and shared by its passes: subnets indexed by address, each
-// NACL's intent traffic, and the security-group legs RP003 reports (so that
-// RP004 does not report them again).
+// facts is what the checks derive from one network. Each piece is built
+// on first use and then shared by every check over that network; a check
+// asks for the pieces it needs by name, and no piece depends on which
+// checks ran before:
+//
+//	subnets         the subnets indexed by address         RP001-RP004
+//	rules           what each NACL rule decides            RP001-RP004, RP007
+//	exempt          the traffic NACLs never filter         RP001-RP003
+//	replies         who the clients are, and their gaps    RP001-RP004
+//	intentGaps      the reply gaps of NACL intents         RP001, RP002
+//	members         security-group members by subnet       RP003
+//	securityGroups  RP003's evaluation                     RP003, RP004
 type facts struct {
 	network *plan.Network
 	cfg     Config
-	// subnets of each family, sorted by first address, with the running
-	// maximum of last addresses so that overlapping subnets (of different
-	// VPCs) are still found by binary search.
-	subnets [3][]indexedSubnet
-	intents map[intentKey]space
-	// talked are the addresses each NACL direction allows anything for.
-	talked map[intentKey][]addrRange
-	// fixes are the rule numbers the fixes suggested so far use, by NACL
-	// and direction (both families share a direction's numbers).
-	fixes map[intentKey]map[int]bool
-	// exempt are the peers NACLs never filter, by what decides them (RP001,
-	// RP002 and RP003 all need them).
-	exempt map[exemptKey]space
-	// exemptRanges are the addresses of exempt, sorted and merged.
-	exemptRanges map[exemptKey][]addrRange
-	// decisions are what each rule of a NACL direction decides (see
-	// firstMatchEach): five checks walk the same rules, so they are
-	// walked once.
-	decisions map[intentKey][]decision
-	// intentGaps are the reply gaps of the intents of each NACL direction
-	// and protocol, by the addresses they reach (see intentReplies).
-	intentGaps map[intentProto][]rangesGap
-	// internet is internetRanges by family, for RP007.
-	internet map[plan.Family][]addrRange
-	// members are the members of each security group by subnet.
-	members map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
-	// sgFindings and sgLegs are what RP003 finds, computed once.
-	sgFindings []Finding
-	sgLegs     []brokenLeg
-	sgDone     bool
+
+	subnetIndex   *subnetIndex
+	ruleWalks     *ruleWalks
+	exemptions    *exemptions
+	intentReplies *intentReplies
+	groupMembers  *groupMembers
+	sgEvaluation  *securityGroupEvaluation
+}
+
+func newFacts(n *plan.Network, cfg Config) *facts {
+	return &facts{network: n, cfg: cfg}
+}
+
+func (f *facts) subnets() *subnetIndex {
+	if f.subnetIndex == nil {
+		f.subnetIndex = newSubnetIndex(f.network)
+	}
+	return f.subnetIndex
+}
+
+func (f *facts) rules() *ruleWalks {
+	if f.ruleWalks == nil {
+		f.ruleWalks = &ruleWalks{decisions: map[intentKey][]decision{}, intents: map[intentKey]space{}, talked: map[intentKey][]addrRange{}}
+	}
+	return f.ruleWalks
+}
+
+func (f *facts) exempt() *exemptions {
+	if f.exemptions == nil {
+		f.exemptions = &exemptions{network: f.network, spaces: map[exemptKey]space{}, ranges: map[exemptKey][]addrRange{}}
+	}
+	return f.exemptions
+}
+
+func (f *facts) replies() replyChecker {
+	return replyChecker{cfg: f.cfg, subnets: f.subnets()}
+}
+
+func (f *facts) intentGaps() *intentReplies {
+	if f.intentReplies == nil {
+		f.intentReplies = &intentReplies{gaps: map[intentProto][]rangesGap{}}
+	}
+	return f.intentReplies
+}
+
+func (f *facts) members() *groupMembers {
+	if f.groupMembers == nil {
+		f.groupMembers = &groupMembers{bySubnet: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
+	}
+	return f.groupMembers
+}
+
+// securityGroups is RP003's evaluation of every security-group rule,
+// computed once: RP003 reports its findings, RP004 leaves its legs alone.
+func (f *facts) securityGroups() *securityGroupEvaluation {
+	if f.sgEvaluation == nil {
+		f.sgEvaluation = evaluateSecurityGroups(f)
+	}
+	return f.sgEvaluation
+}
+
+// intentKey is one NACL direction and family (family 0: both).
+type intentKey struct {
+	nacl *plan.NACL
+	dir  plan.Direction
+	fam  plan.Family
+}
+
+// subnetIndex holds the subnets of each family sorted by first address,
+// with the running maximum of last addresses so that overlapping subnets
+// (of different VPCs) are still found by binary search.
+type subnetIndex struct {
+	byFamily [3][]indexedSubnet
 }
 
 type indexedSubnet struct {
@@ -52,28 +103,20 @@ type indexedSubnet struct {
 	subnet *plan.Subnet
 }
 
-type intentKey struct {
-	nacl *plan.NACL
-	dir  plan.Direction
-	fam  plan.Family
-}
-
-func newFacts(n *plan.Network, cfg Config) *facts {
-	f := &facts{network: n, cfg: cfg, intents: map[intentKey]space{}, talked: map[intentKey][]addrRange{}, fixes: map[intentKey]map[int]bool{},
-		exempt: map[exemptKey]space{}, exemptRanges: map[exemptKey][]addrRange{}, decisions: map[intentKey][]decision{}, internet: map[plan.Family][]addrRange{}, intentGaps: map[intentProto][]rangesGap{},
-		members: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
+func newSubnetIndex(n *plan.Network) *subnetIndex {
+	x := &subnetIndex{}
 	for _, s := range n.Subnets {
 		if s == nil {
 			continue
 		}
 		for _, fam := range families() {
 			if r, ok := prefixRange(s.Prefix(fam)); ok && plan.FamilyOf(s.Prefix(fam)) == fam {
-				f.subnets[fam] = append(f.subnets[fam], indexedSubnet{r: r, subnet: s})
+				x.byFamily[fam] = append(x.byFamily[fam], indexedSubnet{r: r, subnet: s})
 			}
 		}
 	}
 	for _, fam := range families() {
-		list := f.subnets[fam]
+		list := x.byFamily[fam]
 		slices.SortStableFunc(list, func(a, b indexedSubnet) int { return a.r.lo.Compare(b.r.lo) })
 		for i := range list {
 			list[i].maxHi = list[i].r.hi
@@ -82,27 +125,27 @@ func newFacts(n *plan.Network, cfg Config) *facts {
 			}
 		}
 	}
-	return f
+	return x
 }
 
-// subnetsOverlapping lists the subnets whose CIDR of family fam meets r and
-// that can hold addresses of r as seen from vpc: inside vpc's own CIDRs
-// only its own subnets can (the local route keeps that traffic in the
-// VPC); elsewhere, subnets of any VPC (peered, or reached through a
-// gateway). A nil vpc sees every subnet.
-func (f *facts) subnetsOverlapping(vpc *plan.VPC, fam plan.Family, r addrRange) []indexedSubnet {
+// overlapping lists the subnets whose CIDR of family fam meets r and that
+// can hold addresses of r as seen from vpc: inside vpc's own CIDRs only
+// its own subnets can (the local route keeps that traffic in the VPC);
+// elsewhere, subnets of any VPC (peered, or reached through a gateway). A
+// nil vpc sees every subnet.
+func (x *subnetIndex) overlapping(vpc *plan.VPC, fam plan.Family, r addrRange) []indexedSubnet {
 	var out []indexedSubnet
-	f.eachSubnetOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
+	x.eachOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
 		out = append(out, e)
 		return true
 	})
 	return out
 }
 
-// eachSubnetOverlapping visits what subnetsOverlapping lists, in address
-// order, until visit returns false.
-func (f *facts) eachSubnetOverlapping(vpc *plan.VPC, fam plan.Family, r addrRange, visit func(indexedSubnet) bool) {
-	list := f.subnets[fam]
+// eachOverlapping visits what overlapping lists, in address order, until
+// visit returns false.
+func (x *subnetIndex) eachOverlapping(vpc *plan.VPC, fam plan.Family, r addrRange, visit func(indexedSubnet) bool) {
+	list := x.byFamily[fam]
 	i, _ := slices.BinarySearchFunc(list, r.lo, func(e indexedSubnet, lo netip.Addr) int {
 		if e.maxHi.Less(lo) {
 			return -1
@@ -135,51 +178,13 @@ func insideVPC(vpc *plan.VPC, r addrRange) bool {
 	return false
 }
 
-// intentTraffic is the traffic of one NACL direction that an intent rule
-// decides: RP001 and RP002 report the return path of that traffic, so the
-// path checks leave it to them.
-func (f *facts) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Family) space {
-	key := intentKey{n, dir, fam}
-	if s, ok := f.intents[key]; ok {
-		return s
-	}
-	var s space
-	for _, d := range f.decisionsOf(n, dir, fam) {
-		if isIntent(*d.entry) {
-			s = append(s, d.decided...) // decided parts of different rules are disjoint
-		}
-	}
-	f.intents[key] = s
-	return s
-}
-
-// intentProto is a NACL direction and family with a protocol.
-type intentProto struct {
-	intentKey
-	proto plan.Protocol
-}
-
-// rangesGap is the reply gap of traffic to or from ranges.
-type rangesGap struct {
-	ranges []addrRange
-	gap    replyGap
-}
-
-// intentReplies is gap(ranges), the reply gap of the intents of NACL n in
-// intentDir with protocol proto towards the addresses ranges, computed
-// once for all such intents: the replies do not depend on the service
-// ports, and intents that differ only there (443 and 80 from 0.0.0.0/0)
-// are common. Readers never write the gap.
-func (f *facts) intentReplies(n *plan.NACL, intentDir plan.Direction, fam plan.Family, proto plan.Protocol, ranges []addrRange, gap func([]addrRange) replyGap) replyGap {
-	key := intentProto{intentKey{n, intentDir, fam}, proto}
-	for _, known := range f.intentGaps[key] {
-		if slices.Equal(known.ranges, ranges) {
-			return known.gap
-		}
-	}
-	g := gap(ranges)
-	f.intentGaps[key] = append(f.intentGaps[key], rangesGap{ranges, g})
-	return g
+// ruleWalks is what each rule of a NACL direction decides, walked once
+// per network (five checks read the same rules), and what is derived from
+// that.
+type ruleWalks struct {
+	decisions map[intentKey][]decision
+	intents   map[intentKey]space
+	talked    map[intentKey][]addrRange
 }
 
 // decision is the traffic one entry of a NACL direction decides: the part
@@ -189,212 +194,64 @@ type decision struct {
 	decided space
 }
 
-// decisionsOf is firstMatchEach of a NACL direction and family, walked
-// once per network: the entries of family fam in rule order, with what
-// each decides.
-func (f *facts) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Family) []decision {
+// decisionsOf is firstMatchEach of a NACL direction and family: the
+// entries of family fam in rule order, with what each decides.
+func (w *ruleWalks) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Family) []decision {
 	key := intentKey{n, dir, fam}
-	if d, ok := f.decisions[key]; ok {
+	if d, ok := w.decisions[key]; ok {
 		return d
 	}
 	var out []decision
 	firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
 		out = append(out, decision{e, decided})
 	})
-	f.decisions[key] = out
+	w.decisions[key] = out
 	return out
 }
 
-// fixNumbers is the set of rule numbers earlier fixes for one NACL
-// direction use.
-func (f *facts) fixNumbers(n *plan.NACL, dir plan.Direction) map[int]bool {
-	key := intentKey{nacl: n, dir: dir}
-	if f.fixes[key] == nil {
-		f.fixes[key] = map[int]bool{}
+// intentTraffic is the traffic of one NACL direction that an intent rule
+// decides: RP001 and RP002 report the return path of that traffic, so the
+// path checks leave it to them.
+func (w *ruleWalks) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Family) space {
+	key := intentKey{n, dir, fam}
+	if s, ok := w.intents[key]; ok {
+		return s
 	}
-	return f.fixes[key]
-}
-
-// clients describes who opens the connections of a flow: the ports their
-// replies must reach, and a NAT gateway, load balancer or Lambda function
-// among them (which makes a gap inside 1024-32767 an error).
-type clients struct {
-	ports       plan.PortRange
-	broad       *plan.Workload
-	broadSubnet *plan.Subnet
-}
-
-// clientsOf classifies workloads as clients: any that uses 1024-65535 makes
-// the range that; only Linux/Windows hosts make it the host range; none or
-// others (a network interface of anything) leave it unknown.
-func (f *facts) clientsOf(workloads []*plan.Workload, where *plan.Subnet) clients {
-	hosts := len(workloads) > 0
-	for _, w := range workloads {
-		if w.Kind.BroadClients() {
-			return clients{ports: plan.BroadEphemeral, broad: w, broadSubnet: where}
-		}
-		hosts = hosts && w.Kind.HostClients()
-	}
-	if hosts {
-		return clients{ports: f.cfg.HostClients}
-	}
-	return clients{ports: f.cfg.UnknownClients}
-}
-
-// subnetsClients classifies the workloads of several subnets together: the
-// broadest of them decides.
-func (f *facts) subnetsClients(subnets []*plan.Subnet, members func(*plan.Subnet) []*plan.Workload) clients {
-	if len(subnets) == 0 {
-		return clients{ports: f.cfg.UnknownClients}
-	}
-	var out clients
-	for i, s := range subnets {
-		if s == nil {
-			return clients{ports: f.cfg.UnknownClients}
-		}
-		c := f.clientsOf(members(s), s)
-		if c.broad != nil {
-			return c
-		}
-		if i == 0 || c.ports.Contains(out.ports) {
-			out = c
-		} else if !out.ports.Contains(c.ports) {
-			out.ports = plan.PortRange{Lo: min(out.ports.Lo, c.ports.Lo), Hi: max(out.ports.Hi, c.ports.Hi)}
+	var s space
+	for _, d := range w.decisionsOf(n, dir, fam) {
+		if isIntent(*d.entry) {
+			s = append(s, d.decided...) // decided parts of different rules are disjoint
 		}
 	}
-	return out
+	w.intents[key] = s
+	return s
 }
 
-func subnetWorkloads(s *plan.Subnet) []*plan.Workload { return s.Workloads }
-
-// replyGap is what checking the replies of a flow found: need, whose
-// address projection is every client address checked; the parts of it
-// the NACL drops; and who the clients are where replies are dropped.
-type replyGap struct {
-	need  space
-	parts []deniedPart
-	who   clients
-}
-
-// localReplyGap checks replies towards the NACL's own subnets, whose
-// clients who are, at the remote addresses ranges.
-func localReplyGap(proto plan.Protocol, fam plan.Family, ranges []addrRange, who clients, exempt space, entries []plan.Entry) replyGap {
-	var need space
-	for _, r := range ranges {
-		need = append(need, spaceOf(flowBox(proto, r, who.ports))...)
+// talkedTo is every address a NACL direction allows some traffic for,
+// sorted and merged as addrRanges gives them.
+func (w *ruleWalks) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) []addrRange {
+	key := intentKey{n, dir, fam}
+	if s, ok := w.talked[key]; ok {
+		return s
 	}
-	need = need.subtract(exempt)
-	return replyGap{need: need, parts: denied(entries, fam, need), who: who}
-}
-
-// remoteReplyGap checks replies (protocol proto) towards remote clients at
-// the addresses of ranges, through entries (one NACL direction). The
-// clients' ports follow what the plan places at each address (members
-// picks the clients among a subnet's workloads): hosts use
-// cfg.HostClients, NAT gateways, load balancers and Lambda 1024-65535,
-// others cfg.UnknownClients.
-//
-// It first checks the widest of those ranges for every address: one box
-// per range, and most return paths pass there. Only when replies are
-// dropped does it narrow the ports by placement, for the dropped
-// addresses, in one pass over their subnets.
-func (f *facts) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan.Protocol, ranges []addrRange, members func(*plan.Subnet) []*plan.Workload, exempt space, entries []plan.Entry) replyGap {
-	widest := f.cfg.UnknownClients
-	for _, r := range []plan.PortRange{plan.BroadEphemeral, f.cfg.HostClients} {
-		widest = plan.PortRange{Lo: min(widest.Lo, r.Lo), Hi: max(widest.Hi, r.Hi)}
-	}
-	var need space
-	for _, r := range ranges {
-		need = append(need, spaceOf(flowBox(proto, r, widest))...)
-	}
-	need = need.subtract(exempt)
-	parts := denied(entries, fam, need)
-	if len(parts) == 0 {
-		return replyGap{need: need}
-	}
-	var dropped space
-	for _, part := range parts {
-		dropped = append(dropped, part.space...)
-	}
-	segments := f.clientSegments(vpc, fam, dropped.addrRanges(), members)
-	var narrow space
-	var who clients
-	for _, seg := range segments {
-		narrow = append(narrow, spaceOf(flowBox(proto, seg.r, seg.who.ports))...)
-		who = who.widen(seg.who)
-	}
-	narrow = narrow.subtract(exempt)
-	return replyGap{need: need, parts: denied(entries, fam, narrow), who: who}
-}
-
-// segment is a range of addresses whose clients are alike.
-type segment struct {
-	r   addrRange
-	who clients
-}
-
-// clientSegments splits ranges (sorted, disjoint) by the clients at each
-// address: the subnets of the plan there, or unknown clients. Neighbours
-// with the same ports merge, so the result grows with the subnets that
-// narrow the ports, not with every subnet.
-func (f *facts) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []addrRange, members func(*plan.Subnet) []*plan.Workload) []segment {
-	unknown := clients{ports: f.cfg.UnknownClients}
-	var out []segment
-	add := func(r addrRange, who clients) {
-		if last := len(out) - 1; last >= 0 && out[last].who.ports == who.ports {
-			if next := out[last].r.hi.Next(); next.IsValid() && next == r.lo {
-				out[last].r.hi = r.hi
-				out[last].who = out[last].who.widen(who)
-				return
-			}
-		}
-		out = append(out, segment{r, who})
-	}
-	for _, r := range ranges {
-		at := r.lo // the first address not yet segmented
-		done := false
-		f.eachSubnetOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
-			part := addrRange{maxAddr(at, e.r.lo), minAddr(r.hi, e.r.hi)}
-			if part.hi.Less(part.lo) {
-				return true // inside an earlier, overlapping subnet (another VPC's)
-			}
-			if at.Less(part.lo) {
-				add(addrRange{at, part.lo.Prev()}, unknown)
-			}
-			add(part, f.clientsOf(members(e.subnet), e.subnet))
-			if part.hi == r.hi {
-				done = true
-				return false
-			}
-			at = part.hi.Next()
-			return true
-		})
-		if !done {
-			add(addrRange{at, r.hi}, unknown)
+	var allowed []addrRange
+	for _, d := range w.decisionsOf(n, dir, fam) {
+		if d.entry.Allow {
+			allowed = append(allowed, d.decided.addrRanges()...)
 		}
 	}
-	return out
+	s := mergeRanges(allowed)
+	w.talked[key] = s
+	return s
 }
 
-// widen merges two client descriptions: the hull of their ports, and the
-// first broad client.
-func (c clients) widen(o clients) clients {
-	switch {
-	case c.ports == (plan.PortRange{}):
-		c.ports = o.ports
-	case !c.ports.Contains(o.ports):
-		c.ports = plan.PortRange{Lo: min(c.ports.Lo, o.ports.Lo), Hi: max(c.ports.Hi, o.ports.Hi)}
-	}
-	if c.broad == nil && o.broad != nil {
-		c.broad, c.broadSubnet = o.broad, o.broadSubnet
-	}
-	return c
-}
-
-// exemptFor is exemptPeers of one NACL and family, computed once per
-// network.
-func (f *facts) exemptFor(n *plan.NACL, fam plan.Family) space {
-	return f.exemptAt(n.VPC, n.Subnets, fam)
+// exemptions is the traffic NACLs never filter for the hosts of sets of
+// subnets (see exemptPeers), computed once for each VPC, family and shared
+// range: many security-group rules meet the same subnets.
+type exemptions struct {
+	network *plan.Network
+	spaces  map[exemptKey]space
+	ranges  map[exemptKey][]addrRange // the addresses of spaces, sorted and merged
 }
 
 // exemptKey is what exemptPeers depends on: the VPC (nil for every VPC of
@@ -406,43 +263,117 @@ type exemptKey struct {
 	shared bool
 }
 
-// exemptAt is the traffic a NACL never filters for hosts in subnets (see
-// exemptPeers), computed once per network for each VPC, family and shared
-// range: many security-group rules meet the same subnets.
-func (f *facts) exemptAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) space {
-	key := f.exemptKey(vpc, subnets, fam)
-	exempt, ok := f.exempt[key]
-	if !ok {
-		exempt = exemptPeers(f.network, &plan.NACL{VPC: vpc, Subnets: subnets}, fam)
-		f.exempt[key] = exempt
-	}
-	return exempt
-}
-
-func (f *facts) exemptKey(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) exemptKey {
+func exemptKeyOf(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) exemptKey {
 	common, shared := sameSubnet(&plan.NACL{VPC: vpc, Subnets: subnets}, fam)
 	return exemptKey{vpc, fam, common, shared}
 }
 
-// exemptRangesAt is the addresses of exemptAt(vpc, subnets, fam), sorted
-// and merged (the exempt traffic is all traffic with them).
-func (f *facts) exemptRangesAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) []addrRange {
-	key := f.exemptKey(vpc, subnets, fam)
-	ranges, ok := f.exemptRanges[key]
+// forNACL is the exempt traffic of one NACL and family.
+func (x *exemptions) forNACL(n *plan.NACL, fam plan.Family) space {
+	return x.at(n.VPC, n.Subnets, fam)
+}
+
+// at is the exempt traffic for hosts in subnets of vpc.
+func (x *exemptions) at(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) space {
+	key := exemptKeyOf(vpc, subnets, fam)
+	exempt, ok := x.spaces[key]
 	if !ok {
-		ranges = f.exemptAt(vpc, subnets, fam).addrRanges()
-		f.exemptRanges[key] = ranges
+		exempt = exemptPeers(x.network, &plan.NACL{VPC: vpc, Subnets: subnets}, fam)
+		x.spaces[key] = exempt
+	}
+	return exempt
+}
+
+// rangesAt is the addresses of at(vpc, subnets, fam), sorted and merged
+// (the exempt traffic is all traffic with them).
+func (x *exemptions) rangesAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) []addrRange {
+	key := exemptKeyOf(vpc, subnets, fam)
+	ranges, ok := x.ranges[key]
+	if !ok {
+		ranges = x.at(vpc, subnets, fam).addrRanges()
+		x.ranges[key] = ranges
 	}
 	return ranges
 }
 
-// internetRanges is the internetAddrs of fam as sorted, merged ranges,
-// computed once per network.
-func (f *facts) internetRanges(fam plan.Family) []addrRange {
-	r, ok := f.internet[fam]
-	if !ok {
-		r = internetAddrs(fam).addrRanges()
-		f.internet[fam] = r
+// awsServiceAddrs are the link-local Amazon services NACLs never filter:
+// the DNS resolver, instance metadata and Time Sync.
+func awsServiceAddrs(f plan.Family) []netip.Addr {
+	if f == plan.IPv6 {
+		return []netip.Addr{
+			netip.MustParseAddr("fd00:ec2::253"),
+			netip.MustParseAddr("fd00:ec2::254"),
+			netip.MustParseAddr("fd00:ec2::123"),
+		}
 	}
-	return r
+	return []netip.Addr{
+		netip.MustParseAddr("169.254.169.253"),
+		netip.MustParseAddr("169.254.169.254"),
+		netip.MustParseAddr("169.254.169.123"),
+	}
 }
+
+// exemptPeers is the traffic a NACL never filters for its subnets: the
+// Amazon services, the VPC's DNS resolver (base+2 of each IPv4 CIDR; of
+// every VPC when the NACL's is unknown) and the subnet itself.
+func exemptPeers(network *plan.Network, n *plan.NACL, f plan.Family) space {
+	var peers []addrRange
+	for _, a := range awsServiceAddrs(f) {
+		peers = append(peers, addrRange{a, a})
+	}
+	if f == plan.IPv4 {
+		vpcs := network.VPCs
+		if n.VPC != nil {
+			vpcs = []*plan.VPC{n.VPC}
+		}
+		for _, v := range vpcs {
+			if v == nil {
+				continue
+			}
+			for _, cidr := range v.IPv4 {
+				r, ok := prefixRange(cidr)
+				if !ok || !cidr.Addr().Is4() {
+					continue
+				}
+				if resolver := addrPlus(r.lo, 2); resolver.IsValid() && r.contains(resolver) {
+					peers = append(peers, addrRange{resolver, resolver})
+				}
+			}
+		}
+	}
+	if r, ok := sameSubnet(n, f); ok {
+		peers = append(peers, r)
+	}
+	return addrSpace(peers...)
+}
+
+// sameSubnet is the peers that share a subnet with every host behind the
+// NACL: the intersection of its subnets' CIDRs of one family. Traffic
+// between two subnets of one NACL crosses it, so with two disjoint subnets
+// nothing is exempt.
+func sameSubnet(n *plan.NACL, f plan.Family) (addrRange, bool) {
+	var common addrRange
+	found := false
+	for _, s := range n.Subnets {
+		if s == nil {
+			continue
+		}
+		pfx := s.Prefix(f)
+		r, ok := prefixRange(pfx)
+		if !ok || plan.FamilyOf(pfx) != f {
+			continue
+		}
+		if !found {
+			common, found = r, true
+			continue
+		}
+		common = addrRange{maxAddr(common.lo, r.lo), minAddr(common.hi, r.hi)}
+		if common.hi.Less(common.lo) {
+			return addrRange{}, false
+		}
+	}
+	return common, found
+}
+
+// families are evaluated apart, IPv4 first so that output reads naturally.
+func families() [2]plan.Family { return [2]plan.Family{plan.IPv4, plan.IPv6} }

@@ -159,7 +159,8 @@ type Flow struct {
 	// whose replies from the witness peer are dropped (1 when the requests
 	// themselves are).
 	FailingShare float64
-	// Suggestion is the HCL of a rule that fixes the flow.
+	// Suggestion is the HCL of a rule that fixes the flow: the Finding's
+	// Fix, rendered by Fix.HCL.
 	Suggestion string
 }
 
@@ -173,6 +174,9 @@ type Finding struct {
 	// Subnets the NACL applies to, for context ("" list: unassociated).
 	Subnets []SubnetRef
 	Flow    *Flow // nil for findings that are not about one flow
+	// Fix is the NACL rule that repairs the flow, numbered by Run; nil
+	// when the finding suggests none.
+	Fix *Fix
 	// Suppression is set when an ignore silences the finding: it stays in
 	// the reports that can show it (JSON, SARIF) but not in the exit code.
 	Suppression *Suppression

@@ -438,7 +438,7 @@ func TestRemoteClientRanges(t *testing.T) {
 	peer, _ := prefixRange(netip.MustParsePrefix("10.0.0.0/22"))
 	// No rule: every reply needed is dropped, so the dropped parts are the
 	// narrowed need.
-	gap := f.remoteReplyGap(tp.vpc, plan.IPv4, tcp, []addrRange{peer}, subnetWorkloads, nil, nil)
+	gap := f.replies().remoteReplyGap(tp.vpc, plan.IPv4, tcp, []addrRange{peer}, subnetWorkloads, nil, nil)
 	var need space
 	for _, part := range gap.parts {
 		need = append(need, part.space...)
@@ -481,7 +481,7 @@ func TestSubnetsOverlappingAcrossVPCs(t *testing.T) {
 	names := func(vpc *plan.VPC, cidr string) []string {
 		r, _ := prefixRange(netip.MustParsePrefix(cidr))
 		var out []string
-		for _, e := range f.subnetsOverlapping(vpc, plan.IPv4, r) {
+		for _, e := range f.subnets().overlapping(vpc, plan.IPv4, r) {
 			out = append(out, string(e.subnet.Address))
 		}
 		slices.Sort(out)

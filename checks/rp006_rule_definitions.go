@@ -6,6 +6,50 @@ import (
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
+// RP006: inline and standalone rules mixed on one NACL, and rule numbers
+// used twice in one direction.
+
+var ruleDefinitions = Check{
+	ID:       "RP006",
+	Severity: Warning,
+	Title:    "NACL rules are defined in conflicting ways",
+	Doc: "Inline ingress/egress blocks and standalone aws_network_acl_rule resources on one NACL " +
+		"fight: each apply of one removes the rules of the other. Two rules with one rule number " +
+		"in one direction make the apply fail (NetworkAclEntryAlreadyExists) and leave only the " +
+		"first in force. Keep one style per NACL and give every rule its own number.",
+	Explain: explainRP006,
+	run:     checkRuleDefinitions,
+}
+
+const explainRP006 = `Why: the AWS provider manages a NACL's rules either inline (ingress and
+egress blocks of aws_network_acl) or as aws_network_acl_rule resources, not
+both. The NACL resource treats its inline blocks as the complete list: each
+apply removes the standalone rules, and the next apply of those rules adds
+them back. The plan never settles, and between two applies traffic is
+dropped.
+
+Two rules with one rule number in one direction cannot both exist: the
+apply fails with NetworkAclEntryAlreadyExists and only the first is in
+force. A rule you wrote is missing, and a return path that looks complete
+in the configuration is not.
+
+Example: inline rules, plus a standalone rule for the same NACL.
+
+  resource "aws_network_acl" "public" {
+    vpc_id = aws_vpc.main.id
+    ingress { rule_no = 100 ... }
+  }
+  resource "aws_network_acl_rule" "extra" {
+    network_acl_id = aws_network_acl.public.id
+    rule_number    = 200
+    ...
+  }
+
+Fix: move the standalone rule into an inline block of the NACL (or every
+inline block into aws_network_acl_rule resources), and give each rule of a
+direction its own number.
+`
+
 // checkRuleDefinitions is RP006: inline and standalone rules mixed on one
 // NACL, and rule numbers used twice in one direction.
 func checkRuleDefinitions(p *pass) {
@@ -86,19 +130,4 @@ func ruleOrigin(e plan.Entry, dir plan.Direction) string {
 		return "an inline " + dir.String() + " block"
 	}
 	return string(e.Source)
-}
-
-// checkUnresolved is RP008: everything the model could not link.
-func checkUnresolved(p *pass) {
-	for _, u := range p.network.Unresolved {
-		msg := u.Reason
-		if msg == "" {
-			msg = "cannot be linked to a NACL or subnet, or its values cannot be evaluated"
-		}
-		f := Finding{Resource: u.Address, Message: msg}
-		if u.Informational {
-			f.Severity = Notice // nothing is wrong; the plan does not hold the value
-		}
-		p.report(f)
-	}
 }

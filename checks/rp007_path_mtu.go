@@ -13,6 +13,48 @@ import (
 // big"). Without it path-MTU discovery fails: small exchanges work, large
 // responses hang.
 
+var pathMTU = Check{
+	ID:       "RP007",
+	Severity: Notice,
+	Title:    "ICMP \"fragmentation needed\" not allowed in, breaking path-MTU discovery",
+	Doc: "TCP endpoints learn the largest packet a path carries from ICMP messages routers send " +
+		"back: IPv4 type 3 code 4 (fragmentation needed), ICMPv6 type 2 (packet too big). A " +
+		"NACL that allows TCP with internet peers but drops those messages inbound makes " +
+		"path-MTU discovery fail: connections open, small requests work, and large responses " +
+		"hang. Allow them inbound from 0.0.0.0/0 and ::/0.",
+	Explain: explainRP007,
+	run:     checkPathMTU,
+}
+
+const explainRP007 = `Why: TCP learns the largest packet a path carries (path-MTU discovery)
+from ICMP messages: "fragmentation needed" (IPv4 type 3 code 4) and "packet
+too big" (ICMPv6 type 2). A NACL that drops them inbound leaves the
+connection sending packets no router on the path forwards: the handshake
+and small requests work, large responses hang. This bites across VPN,
+Direct Connect and internet paths whose MTU is below the 9001 or 1500
+bytes the instances assume.
+
+returnpath reports a NACL that allows TCP with internet peers but lets no
+such ICMP message in from any of them. It is a notice: a path whose MTU is
+never below the instances' own needs no such message.
+
+Example: a public subnet's NACL with HTTPS rules and nothing for ICMP.
+
+Fix: allow the ICMP message in (and ICMPv6 type 2 when the NACL has IPv6
+rules).
+
+  resource "aws_network_acl_rule" "public_icmp_frag_needed" {
+    network_acl_id = aws_network_acl.public.id
+    rule_number    = 150
+    egress         = false
+    protocol       = "icmp"
+    rule_action    = "allow"
+    cidr_block     = "0.0.0.0/0"
+    icmp_type      = 3
+    icmp_code      = 4
+  }
+`
+
 // nonInternetV4 are the IPv4 ranges that are not internet peers: private,
 // shared (CGNAT), loopback, link-local, multicast and reserved addresses.
 var nonInternetV4 = []string{
@@ -51,12 +93,16 @@ func tooBig(f plan.Family, peers []addrRange) (space, string) {
 
 func checkPathMTU(p *pass) {
 	tcpNumber, _, _ := protocolInterval(plan.ProtocolTCP)
+	internetRanges := map[plan.Family][]addrRange{}
+	for _, fam := range families() {
+		internetRanges[fam] = internetAddrs(fam).addrRanges()
+	}
 	for _, n := range p.network.NACLs {
 		if n == nil {
 			continue
 		}
 		for _, fam := range families() {
-			internet := p.facts.internetRanges(fam)
+			internet := internetRanges[fam]
 			// The TCP peers are the internet addresses of the TCP traffic
 			// the allow rules decide: the addresses of that traffic, as
 			// they come, merged and cut to the internet's once.
@@ -64,7 +110,7 @@ func checkPathMTU(p *pass) {
 			var first *plan.Entry
 			var firstDir plan.Direction
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
-				for _, d := range p.facts.decisionsOf(n, dir, fam) {
+				for _, d := range p.facts.rules().decisionsOf(n, dir, fam) {
 					if !d.entry.Allow {
 						continue
 					}

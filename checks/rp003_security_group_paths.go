@@ -2,9 +2,7 @@ package checks
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
-	"strings"
 
 	"github.com/returnpath-dev/returnpath/plan"
 )
@@ -13,19 +11,83 @@ import (
 // NACL on its path drops, requests or replies. Security groups are
 // stateful and allow the replies themselves; NACLs are not.
 
+var securityGroupPaths = Check{
+	ID:       "RP003",
+	Severity: Error,
+	Title:    "a security-group allow that a NACL on its path blocks",
+	Doc: "Security groups are stateful and let replies back by themselves; network ACLs are " +
+		"not. A security-group rule that allows a TCP or UDP service (from a CIDR or from another " +
+		"group's members) only works when every NACL on the way lets the requests through and " +
+		"the replies back, on the clients' ephemeral ports. The subnets are those where the " +
+		"group's members live (instances, autoscaling groups, load balancers, Lambda functions, " +
+		"ECS services, databases, cache clusters, network interfaces) and, for a group peer, " +
+		"where the other group's members live. Add the NACL rule the finding suggests, or " +
+		"remove the security-group rule if the NACL is right.",
+	Explain: explainRP003,
+	run:     checkSecurityGroups,
+}
+
+const explainRP003 = `Why: a security group is stateful, a network ACL is not. When a group
+allows a service (ingress 5432 from the app subnets, egress 443 to the
+internet), its members' traffic still crosses the NACL of their subnet
+twice: the requests one way, the replies the other, on the client's
+ephemeral port. The group letting the traffic through says nothing about
+the NACL: "the security group allows it, the NACL silently drops it" is
+the most common breakage, and neither side's checks see it alone.
+
+returnpath places the group's members in subnets (instances, network
+interfaces, load balancers, Lambda vpc_config, ECS services, RDS and
+ElastiCache through their subnet groups, autoscaling groups with their
+launch templates) and evaluates the NACL of each such subnet for the
+allowed requests and for their replies. A request leg the NACL drops is
+reported when the NACL drops all of it; a dropped reply always is.
+
+Example: the db group allows 5432 from the VPC, the db subnet's NACL lets
+5432 in but sends no replies back to the app subnets.
+
+  resource "aws_security_group_rule" "db_from_app" {
+    type              = "ingress"
+    security_group_id = aws_security_group.db.id
+    protocol          = "tcp"
+    from_port         = 5432
+    to_port           = 5432
+    cidr_blocks       = ["10.0.0.0/16"]
+  }
+
+Fix: allow what the message says is missing on the NACL it names: the
+service port for a request leg, the clients' ephemeral range (32768-65535
+for hosts, 1024-65535 for load balancers, NAT gateways and Lambda) for a
+reply leg, numbered below any deny that matches first.
+
+  resource "aws_network_acl_rule" "db_egress_ephemeral" {
+    network_acl_id = aws_network_acl.db.id
+    rule_number    = 110
+    egress         = true
+    protocol       = "tcp"
+    rule_action    = "allow"
+    cidr_block     = "10.0.0.0/16"
+    from_port      = 32768
+    to_port        = 65535
+  }
+`
+
 func checkSecurityGroups(p *pass) {
-	for _, f := range p.facts.securityGroupFindings() {
+	for _, f := range p.facts.securityGroups().findings {
 		p.report(f)
 	}
 }
 
-// securityGroupFindings evaluates every service rule of every group with
-// members, once per network: RP004 reads which legs it found.
-func (f *facts) securityGroupFindings() []Finding {
-	if f.sgDone {
-		return f.sgFindings
-	}
-	f.sgDone = true
+// securityGroupEvaluation is RP003's evaluation of every service rule of
+// every group with members, computed once per network (facts.securityGroups)
+// and read by two rules: RP003 reports the findings, RP004 leaves the legs
+// they are about to RP003. Readers never write it.
+type securityGroupEvaluation struct {
+	findings []Finding   // without rule: RP003 grades them
+	legs     []brokenLeg // what each finding is about
+}
+
+func evaluateSecurityGroups(f *facts) *securityGroupEvaluation {
+	out := &securityGroupEvaluation{}
 	seen := map[crossingKey]bool{}
 	for _, g := range f.network.SecurityGroups {
 		if g == nil || len(g.Members) == 0 {
@@ -43,46 +105,24 @@ func (f *facts) securityGroupFindings() []Finding {
 					}
 					seen[key] = true
 					if fd, leg, ok := f.evaluate(c); ok {
-						f.sgFindings = append(f.sgFindings, *fd)
-						f.sgLegs = append(f.sgLegs, leg)
+						out.findings = append(out.findings, *fd)
+						out.legs = append(out.legs, leg)
 					}
 				}
 			}
 		}
 	}
-	return f.sgFindings
+	return out
 }
 
-// crossingKey identifies a crossing's NACL, direction, traffic and ends.
-type crossingKey struct {
-	nacl    plan.Address
-	dir     plan.Direction
-	family  plan.Family
-	proto   plan.Protocol
-	service plan.PortRange
-	remote  netip.Prefix
-	locals  string // the local subnets' addresses, joined by ","
+// groupMembers are the members of each security group by subnet.
+type groupMembers struct {
+	bySubnet map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
 }
 
-func (c crossing) key() crossingKey {
-	k := crossingKey{nacl: c.nacl.Address, dir: c.dir, family: c.family, proto: c.proto, service: c.service, remote: c.remotePrefix}
-	switch len(c.locals) {
-	case 0:
-	case 1:
-		k.locals = string(c.locals[0].Address)
-	default:
-		addrs := make([]string, len(c.locals))
-		for i, s := range c.locals {
-			addrs[i] = string(s.Address)
-		}
-		k.locals = strings.Join(addrs, ",")
-	}
-	return k
-}
-
-// membersIn are the members of group g placed in subnet s.
-func (f *facts) membersIn(g *plan.SecurityGroup, s *plan.Subnet) []*plan.Workload {
-	bySubnet, ok := f.members[g]
+// in are the members of group g placed in subnet s.
+func (m *groupMembers) in(g *plan.SecurityGroup, s *plan.Subnet) []*plan.Workload {
+	bySubnet, ok := m.bySubnet[g]
 	if !ok {
 		bySubnet = map[*plan.Subnet][]*plan.Workload{}
 		for _, w := range g.Members {
@@ -90,7 +130,7 @@ func (f *facts) membersIn(g *plan.SecurityGroup, s *plan.Subnet) []*plan.Workloa
 				bySubnet[ws] = append(bySubnet[ws], w)
 			}
 		}
-		f.members[g] = bySubnet
+		m.bySubnet[g] = bySubnet
 	}
 	return bySubnet[s]
 }
@@ -132,9 +172,9 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 		for _, n := range order {
 			locals := groups[n]
 			c := f.groupEnd(g, r, n, locals, fam)
-			c.remote = subtractRanges([]addrRange{peer}, f.exemptRangesAt(naclVPC(n, locals), locals, fam))
+			c.remote = subtractRanges([]addrRange{peer}, f.exempt().rangesAt(naclVPC(n, locals), locals, fam))
 			c.remotePrefix, c.remoteText = r.Prefix, r.Prefix.String
-			c.replies = f.replies(c, subnetWorkloads, g, locals)
+			c.replies = f.groupReplies(c, subnetWorkloads, g, locals)
 			c.scopedReplies = true
 			out = append(out, c)
 		}
@@ -189,7 +229,7 @@ func (f *facts) groupEnd(local *plan.SecurityGroup, r plan.SGRule, n *plan.NACL,
 		nacl: n, dir: r.Direction, family: fam, proto: r.Protocol, service: r.Ports,
 		locals: locals, local: firstPrefix(locals, fam),
 		allowedBy: RuleRef{Address: r.Source}, allowedByText: allowedBy,
-		localText: func() string { return membersText(local, locals, fam, f.membersIn) },
+		localText: func() string { return membersText(local, locals, fam, f.members().in) },
 	}
 }
 
@@ -197,46 +237,33 @@ func (f *facts) groupEnd(local *plan.SecurityGroup, r plan.SGRule, n *plan.NACL,
 // remote in subnet other; local is the group at the NACL's end.
 func (f *facts) remoteSubnet(c *crossing, local, remote *plan.SecurityGroup, other *plan.Subnet, locals []*plan.Subnet) {
 	peer, _ := prefixRange(other.Prefix(c.family))
-	c.remote = subtractRanges([]addrRange{peer}, f.exemptRangesAt(naclVPC(c.nacl, locals), locals, c.family))
+	c.remote = subtractRanges([]addrRange{peer}, f.exempt().rangesAt(naclVPC(c.nacl, locals), locals, c.family))
 	c.remotePrefix = other.Prefix(c.family).Masked()
 	fam := c.family
-	c.remoteText = func() string { return membersText(remote, []*plan.Subnet{other}, fam, f.membersIn) }
-	members := func(s *plan.Subnet) []*plan.Workload { return f.membersIn(remote, s) }
-	c.replies = f.replies(*c, members, local, locals)
+	c.remoteText = func() string { return membersText(remote, []*plan.Subnet{other}, fam, f.members().in) }
+	members := func(s *plan.Subnet) []*plan.Workload { return f.members().in(remote, s) }
+	c.replies = f.groupReplies(*c, members, local, locals)
 }
 
-// replies checks the replies of a crossing: towards remote clients
+// groupReplies checks the replies of a crossing: towards remote clients
 // (members picks them in each subnet) when the requests enter the NACL's
 // subnets, else towards the local group's members.
-func (f *facts) replies(c crossing, remoteMembers func(*plan.Subnet) []*plan.Workload, local *plan.SecurityGroup, locals []*plan.Subnet) func([]addrRange, []plan.Entry) replyGap {
+func (f *facts) groupReplies(c crossing, remoteMembers func(*plan.Subnet) []*plan.Workload, local *plan.SecurityGroup, locals []*plan.Subnet) func([]addrRange, []plan.Entry) replyGap {
 	vpc := naclVPC(c.nacl, locals)
 	if c.dir == plan.Ingress {
 		return func(ranges []addrRange, entries []plan.Entry) replyGap {
-			return f.remoteReplyGap(vpc, c.family, c.proto, ranges, remoteMembers, nil, entries)
+			return f.replies().remoteReplyGap(vpc, c.family, c.proto, ranges, remoteMembers, nil, entries)
 		}
 	}
-	who := f.subnetsClients(locals, func(s *plan.Subnet) []*plan.Workload {
+	who := f.replies().subnetsClients(locals, func(s *plan.Subnet) []*plan.Workload {
 		if local == nil {
 			return s.Workloads
 		}
-		return f.membersIn(local, s)
+		return f.members().in(local, s)
 	})
 	return func(ranges []addrRange, entries []plan.Entry) replyGap {
 		return localReplyGap(c.proto, c.family, ranges, who, nil, entries)
 	}
-}
-
-// naclVPC is the VPC of a NACL, else of its subnets.
-func naclVPC(n *plan.NACL, subnets []*plan.Subnet) *plan.VPC {
-	if n != nil && n.VPC != nil {
-		return n.VPC
-	}
-	for _, s := range subnets {
-		if s != nil && s.VPC != nil {
-			return s.VPC
-		}
-	}
-	return nil
 }
 
 func withoutSubnet(subnets []*plan.Subnet, s *plan.Subnet) []*plan.Subnet {
@@ -259,62 +286,4 @@ func membersText(g *plan.SecurityGroup, subnets []*plan.Subnet, fam plan.Family,
 		name = string(who[0].Address)
 	}
 	return name + " in " + subnetsText(subnets, fam)
-}
-
-// RP005: a security group that opens an ephemeral range to the whole
-// internet. Security groups are stateful: replies pass without such a
-// rule, which only exposes whatever listens on those ports.
-
-// ephemeralShare is how much of the Linux ephemeral range a rule must
-// cover to count as opening "the ephemeral range".
-const ephemeralShare = 0.5
-
-func checkEphemeralOpenings(p *pass) {
-	world := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
-	for _, g := range p.network.SecurityGroups {
-		if g == nil {
-			continue
-		}
-		for _, r := range g.Ingress {
-			if r.Peer != plan.PeerCIDR || !slices.Contains(world, r.Prefix) || !opensEphemeral(r) {
-				continue
-			}
-			where := "its inline ingress rule"
-			if !r.Inline {
-				where = "ingress rule " + string(r.Source)
-			}
-			p.report(Finding{
-				Resource: g.Address,
-				Message: fmt.Sprintf("%s allows %s/%s from %s: security groups are stateful and let replies back without it, "+
-					"so it only exposes whatever listens on those ports to the internet; remove it", where, r.Protocol, r.Ports, r.Prefix),
-				Subnets: groupSubnetRefs(g),
-			})
-		}
-	}
-}
-
-// opensEphemeral reports whether a TCP or UDP rule from a port at or above
-// 1024 covers most of 32768-60999. A rule from port 0 opens everything,
-// which is not the return-traffic mistake this rule is about.
-func opensEphemeral(r plan.SGRule) bool {
-	if r.Protocol != plan.ProtocolTCP && r.Protocol != plan.ProtocolUDP || r.Ports.Lo < 1024 {
-		return false
-	}
-	lo, hi := max(r.Ports.Lo, plan.LinuxEphemeral.Lo), min(r.Ports.Hi, plan.LinuxEphemeral.Hi)
-	return lo <= hi && float64(int(hi)-int(lo)+1) >= ephemeralShare*float64(plan.LinuxEphemeral.Len())
-}
-
-// groupSubnetRefs names the subnets where a group's members live.
-func groupSubnetRefs(g *plan.SecurityGroup) []SubnetRef {
-	var refs []SubnetRef
-	for _, s := range g.Subnets() {
-		ref := SubnetRef{Address: s.Address}
-		if s.IPv4.IsValid() {
-			ref.CIDR = s.IPv4.String()
-		} else if s.IPv6.IsValid() {
-			ref.CIDR = s.IPv6.String()
-		}
-		refs = append(refs, ref)
-	}
-	return refs
 }

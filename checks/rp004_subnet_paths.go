@@ -12,9 +12,64 @@ import (
 // way and replies the other: that NACL must let both through. The same
 // holds for a NAT gateway's subnet on the way to the internet.
 
+var subnetPaths = Check{
+	ID:       "RP004",
+	Severity: Error,
+	Title:    "traffic between two subnets of the plan blocked by the other subnet's NACL",
+	Doc: "Traffic between two subnets crosses both subnets' NACLs: the requests leave one and " +
+		"enter the other, and the replies travel back through both. When one NACL allows " +
+		"traffic to (or from) the subnets of another NACL, that other NACL must let the " +
+		"requests in and the replies out too. The same holds for a NAT gateway's subnet on the " +
+		"way to the internet, whose NACL also sees the replies arrive on the gateway's ports " +
+		"1024-65535. Add the rule the finding suggests to the NACL it names.",
+	Explain: explainRP004,
+	run:     checkSubnetPaths,
+}
+
+const explainRP004 = `Why: traffic between two subnets with different NACLs crosses four rule
+lists: the source NACL's egress (request), the destination NACL's ingress
+(request), the destination NACL's egress (reply) and the source NACL's
+ingress (reply). Writing the rules of one side is not enough: when one NACL
+allows a flow to or from another subnet of the plan, the other subnet's
+NACL must allow it too, in both directions.
+
+returnpath follows a NACL rule whose peer lies within the subnets of one
+other NACL, and the paths of private subnets that route 0.0.0.0/0 to a NAT
+gateway: their internet traffic crosses the NAT gateway subnet's NACL
+twice, and its replies come back to the NAT gateway on 1024-65535.
+
+Example: the app NACL sends 8080 to the service subnet, whose NACL lets the
+requests in but has no egress back to the app subnet.
+
+  resource "aws_network_acl_rule" "app_to_svc" {
+    network_acl_id = aws_network_acl.app.id
+    rule_number    = 100
+    egress         = true
+    protocol       = "tcp"
+    rule_action    = "allow"
+    cidr_block     = "10.0.2.0/24"
+    from_port      = 8080
+    to_port        = 8080
+  }
+
+Fix: the finding names the NACL to change and the leg: add the request
+port on a request leg, the client's ephemeral range on a reply leg.
+
+  resource "aws_network_acl_rule" "svc_egress_ephemeral" {
+    network_acl_id = aws_network_acl.svc.id
+    rule_number    = 110
+    egress         = true
+    protocol       = "tcp"
+    rule_action    = "allow"
+    cidr_block     = "10.0.1.0/24"
+    from_port      = 1024
+    to_port        = 65535
+  }
+`
+
 func checkSubnetPaths(p *pass) {
 	f := p.facts
-	f.securityGroupFindings() // RP003's legs, which this check does not repeat
+	sgLegs := f.securityGroups().legs // RP003 reports these, naming the security group
 	seen := map[crossingKey]bool{}
 	report := func(c crossing) {
 		key := c.key()
@@ -26,7 +81,7 @@ func checkSubnetPaths(p *pass) {
 		if !ok {
 			return
 		}
-		for _, l := range f.sgLegs {
+		for _, l := range sgLegs {
 			if l.same(leg) {
 				return // RP003 reports it, naming the security group
 			}
@@ -39,7 +94,7 @@ func checkSubnetPaths(p *pass) {
 		}
 		for _, fam := range families() {
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
-				for _, d := range f.decisionsOf(n, dir, fam) {
+				for _, d := range f.rules().decisionsOf(n, dir, fam) {
 					e, decided := d.entry, d.decided
 					if !isIntent(*e) || decided.isEmpty() {
 						continue
@@ -70,7 +125,7 @@ func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry
 		// peer that no subnet holds ends the search (the VPC's CIDR, the
 		// internet), as does a second NACL or the VPC's default one.
 		at, named := peer.lo, true
-		f.eachSubnetOverlapping(n.VPC, fam, peer, func(o indexedSubnet) bool {
+		f.subnets().eachOverlapping(n.VPC, fam, peer, func(o indexedSubnet) bool {
 			if at.Less(o.r.lo) {
 				named = false
 				return false
@@ -126,10 +181,10 @@ func (f *facts) subnetReplies(c crossing) func([]addrRange, []plan.Entry) replyG
 	vpc := naclVPC(c.nacl, c.locals)
 	if c.dir == plan.Ingress {
 		return func(ranges []addrRange, entries []plan.Entry) replyGap {
-			return f.remoteReplyGap(vpc, c.family, c.proto, ranges, subnetWorkloads, nil, entries)
+			return f.replies().remoteReplyGap(vpc, c.family, c.proto, ranges, subnetWorkloads, nil, entries)
 		}
 	}
-	who := f.subnetsClients(c.locals, subnetWorkloads)
+	who := f.replies().subnetsClients(c.locals, subnetWorkloads)
 	return func(ranges []addrRange, entries []plan.Entry) replyGap {
 		return localReplyGap(c.proto, c.family, ranges, who, nil, entries)
 	}

@@ -1,0 +1,249 @@
+package checks
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// Highest rule number a NACL rule may use (32767 is reserved by AWS).
+const maxRuleNumber = 32766
+
+// Fix is the NACL allow rule that repairs a dropped flow, as plain data:
+// the checks fill in what the rule lets through and where its number must
+// go; Run then gives every fix of a network its Number and Name in one
+// pass, after all checks have run. HCL renders it as the text of
+// Flow.Suggestion.
+type Fix struct {
+	// NACL is the NACL that needs the rule.
+	NACL *plan.NACL
+	// Direction is the rule's direction: the replies' for a reply leg,
+	// the requests' for a request leg.
+	Direction plan.Direction
+	Family    plan.Family
+	// Inline is set when the NACL writes its rules as inline ingress/egress
+	// blocks: the fix is such a block, not an aws_network_acl_rule (mixing
+	// the two makes Terraform fight itself, RP006).
+	Inline   bool
+	Protocol plan.Protocol
+	// Prefix is the CIDR the rule allows: the dropped peers when they form
+	// one CIDR, else Peer.
+	Prefix netip.Prefix
+	// Peer is the flow's peer CIDR, as the finding names it.
+	Peer  netip.Prefix
+	Ports plan.PortRange
+	// Before is the number of the first deny rule that drops the traffic:
+	// the fix must come before it. 0 when only the implicit deny drops it;
+	// the fix then goes after rule number After (the intent's number, or
+	// the direction's last rule).
+	Before int
+	After  int
+	// Number is the rule number, set by Run: below Before (the highest
+	// free multiple of 10, else any free number), else after After. 0 when
+	// no number below Before is free: the rules must be renumbered first.
+	Number int
+	// Name is the resource name of a standalone aws_network_acl_rule, set
+	// by Run; "" for an inline fix.
+	Name string
+	// nameBase is Name before Run makes it unique.
+	nameBase string
+}
+
+// replyFix is the fix of a flow's dropped replies: the peer CIDR on the
+// clients' range, in the reply direction, numbered so that no deny of parts
+// shadows it, else after rule number after.
+func replyFix(n *plan.NACL, flow *Flow, parts []deniedPart, after int) *Fix {
+	dir := flow.Direction.Opposite()
+	return newFix(n, dir, flow.Family, flow.Protocol, flow.PeerCIDR, flow.ClientPorts, parts, after, dir.String()+"_ephemeral")
+}
+
+// newFix is the fix that lets the traffic of parts through: proto with
+// peer on ports, in direction dir. name is the suffix of a standalone
+// rule's name.
+func newFix(n *plan.NACL, dir plan.Direction, fam plan.Family, proto plan.Protocol, peer netip.Prefix, ports plan.PortRange, parts []deniedPart, after int, name string) *Fix {
+	fix := &Fix{NACL: n, Direction: dir, Family: fam, Inline: hasInline(n.Entries(dir)), Protocol: proto, Peer: peer, Prefix: peer, Ports: ports, After: after}
+	for _, part := range parts {
+		if part.by != nil && (fix.Before == 0 || part.by.Number < fix.Before) {
+			fix.Before = part.by.Number
+		}
+	}
+	// Allow just the peers whose traffic is dropped when they form one
+	// CIDR (a deny shadowing part of the peer), else the whole peer.
+	var missing space
+	for _, part := range parts {
+		missing = append(missing, part.space...)
+	}
+	if ranges := missing.addrRanges(); len(ranges) == 1 {
+		if p, ok := rangePrefix(ranges[0]); ok {
+			fix.Prefix = p
+		}
+	}
+	if !fix.Inline {
+		fix.nameBase = resourceName(n.Address) + "_" + name
+		if fam == plan.IPv6 {
+			fix.nameBase += "_ipv6"
+		}
+	}
+	return fix
+}
+
+// numberFixes gives the fixes of findings their rule numbers and resource
+// names, and renders them into Flow.Suggestion, in one pass after every
+// check has run: by rule ID, then in the order each rule found them, so
+// that the result does not depend on the order the checks run in. Fixes
+// of one NACL direction get different numbers (both families share a
+// direction's numbers), so that applying every fix of a report makes no
+// duplicate.
+func numberFixes(findings []Finding) {
+	var order []int
+	for i := range findings {
+		if findings[i].Fix != nil {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(findings[a].Rule, findings[b].Rule) })
+	taken := map[intentKey]map[int]bool{}
+	for _, i := range order {
+		fix := *findings[i].Fix // the checks' copy stays as it was
+		key := intentKey{nacl: fix.NACL, dir: fix.Direction}
+		if taken[key] == nil {
+			taken[key] = map[int]bool{}
+		}
+		if number, ok := fixRuleNumber(fix.NACL.Entries(fix.Direction), fix.Before, fix.After, taken[key]); ok {
+			fix.Number = number
+			taken[key][number] = true
+		}
+		if !fix.Inline {
+			fix.Name = fix.nameBase
+		}
+		findings[i].Fix = &fix
+		if findings[i].Flow != nil {
+			findings[i].Flow.Suggestion = fix.HCL()
+		}
+	}
+}
+
+// HCL is the fix as Terraform: an inline block to add to the NACL, or an
+// aws_network_acl_rule resource; a comment when no number is free.
+func (f *Fix) HCL() string {
+	if f.Number == 0 {
+		return fmt.Sprintf("# %s rule %d drops this traffic and no rule number below it is free:\n"+
+			"# renumber the rules, then allow %s %s %s %s before it",
+			f.Direction, f.Before, f.Protocol, f.Ports, fromTo(f.Direction), f.Peer)
+	}
+	cidrKey := "cidr_block"
+	if f.Family == plan.IPv6 {
+		cidrKey = "ipv6_cidr_block"
+	}
+	if f.Inline {
+		return fmt.Sprintf("# add to %s, next to its other %s blocks\n", f.NACL.Address, f.Direction) +
+			hclBlock(f.Direction.String(), []hclAttr{
+				{"rule_no", strconv.Itoa(f.Number)},
+				{"protocol", strconv.Quote(f.Protocol.HCL())},
+				{"action", `"allow"`},
+				{cidrKey, strconv.Quote(f.Prefix.String())},
+				{"from_port", strconv.Itoa(int(f.Ports.Lo))},
+				{"to_port", strconv.Itoa(int(f.Ports.Hi))},
+			})
+	}
+	return hclBlock(fmt.Sprintf("resource %q %q", "aws_network_acl_rule", f.Name), []hclAttr{
+		{"network_acl_id", moduleRelative(f.NACL.Address) + ".id"},
+		{"rule_number", strconv.Itoa(f.Number)},
+		{"egress", strconv.FormatBool(f.Direction == plan.Egress)},
+		{"protocol", strconv.Quote(f.Protocol.HCL())},
+		{"rule_action", `"allow"`},
+		{cidrKey, strconv.Quote(f.Prefix.String())},
+		{"from_port", strconv.Itoa(int(f.Ports.Lo))},
+		{"to_port", strconv.Itoa(int(f.Ports.Hi))},
+	})
+}
+
+func fromTo(d plan.Direction) string {
+	if d == plan.Ingress {
+		return "from"
+	}
+	return "to"
+}
+
+func hasInline(entries []plan.Entry) bool {
+	for _, e := range entries {
+		if e.Inline {
+			return true
+		}
+	}
+	return false
+}
+
+// fixRuleNumber picks a free rule number for a fix; taken are the numbers
+// other fixes of the NACL direction use. Below a deny (rule number
+// before, 0 for none) that drops the traffic, it must come first: the
+// highest free multiple of 10 below the deny, else any free number below
+// it. With only the implicit deny in the way, it goes after the intent:
+// the first free multiple of 10 above the intent's number, else the
+// nearest free number above or below it.
+func fixRuleNumber(entries []plan.Entry, before, intentNumber int, taken map[int]bool) (int, bool) {
+	used := make(map[int]bool, len(entries)+len(taken))
+	for _, e := range entries {
+		used[e.Number] = true
+	}
+	for number := range taken {
+		used[number] = true
+	}
+	free := func(n int) bool { return n >= 1 && n <= maxRuleNumber && !used[n] }
+
+	if before != 0 {
+		limit := min(before-1, maxRuleNumber)
+		for n := limit - limit%10; n >= 10; n -= 10 {
+			if free(n) {
+				return n, true
+			}
+		}
+		for n := limit; n >= 1; n-- {
+			if free(n) {
+				return n, true
+			}
+		}
+		return 0, false
+	}
+
+	start := max(intentNumber, 0)
+	for n := (start/10 + 1) * 10; n <= maxRuleNumber; n += 10 {
+		if free(n) {
+			return n, true
+		}
+	}
+	for n := start + 1; n <= maxRuleNumber; n++ {
+		if free(n) {
+			return n, true
+		}
+	}
+	for n := min(start, maxRuleNumber); n >= 1; n-- {
+		if free(n) {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+type hclAttr struct{ key, value string }
+
+// hclBlock renders a block with its "=" aligned, as terraform fmt does.
+func hclBlock(header string, attrs []hclAttr) string {
+	width := 0
+	for _, a := range attrs {
+		width = max(width, len(a.key))
+	}
+	var b strings.Builder
+	b.WriteString(header)
+	b.WriteString(" {\n")
+	for _, a := range attrs {
+		fmt.Fprintf(&b, "  %-*s = %s\n", width, a.key, a.value)
+	}
+	b.WriteString("}")
+	return b.String()
+}

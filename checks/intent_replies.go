@@ -1,0 +1,184 @@
+package checks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// The evaluation RP001 and RP002 share: an intent (an allow rule for a TCP
+// or UDP service) whose replies the opposite direction of the same NACL
+// drops. RP001 checks the ingress intents, RP002 the egress ones.
+
+// isIntent reports whether an entry allows a TCP or UDP service: a port
+// range that is neither a return rule (it would cover the Linux or the
+// Windows ephemeral range) nor all ports.
+func isIntent(e plan.Entry) bool { return e.Allow && isService(e.Protocol, e.Ports) }
+
+// isService reports whether traffic is a TCP or UDP service: a port range
+// that is neither a return range nor all ports. Security-group rules of
+// this kind are intents too.
+func isService(proto plan.Protocol, ports plan.PortRange) bool {
+	return (proto == plan.ProtocolTCP || proto == plan.ProtocolUDP) &&
+		ports.Lo <= ports.Hi &&
+		!ports.Contains(plan.LinuxEphemeral) && !ports.Contains(plan.WindowsEphemeral)
+}
+
+// checkReplies reports the intents of one direction on every NACL whose
+// replies the opposite direction drops.
+func checkReplies(p *pass, intentDir plan.Direction) {
+	for _, n := range p.network.NACLs {
+		if n == nil {
+			continue
+		}
+		for _, fam := range families() {
+			exempt := p.facts.exempt().forNACL(n, fam)
+			// Only the part of an intent that no earlier rule decides is
+			// traffic the rule really lets through.
+			for _, d := range p.facts.rules().decisionsOf(n, intentDir, fam) {
+				if isIntent(*d.entry) && !d.decided.isEmpty() {
+					checkIntent(p, n, intentDir, fam, d.entry, d.decided, exempt)
+				}
+			}
+		}
+	}
+}
+
+// checkIntent reports one intent whose replies are dropped. decided is the
+// intent's traffic that no earlier rule matched. The replies must reach the
+// clients' ephemeral ports: for an inbound intent the peers', by what the
+// plan places in their subnets; for an outbound one the NACL's own
+// subnets'.
+func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, decided, exempt space) {
+	replyDir := intentDir.Opposite()
+	rc := p.facts.replies()
+	gap := p.facts.intentGaps().of(n, intentDir, fam, intent.Protocol, decided.addrRanges(), func(ranges []addrRange) replyGap {
+		if intentDir == plan.Ingress {
+			return rc.remoteReplyGap(n.VPC, fam, intent.Protocol, ranges, subnetWorkloads, exempt, n.Entries(replyDir))
+		}
+		who := rc.subnetsClients(n.Subnets, subnetWorkloads)
+		return localReplyGap(intent.Protocol, fam, ranges, who, exempt, n.Entries(replyDir))
+	})
+	need, parts, who := gap.need, gap.parts, gap.who
+	if len(parts) == 0 {
+		return
+	}
+	var missing space
+	for _, part := range parts {
+		missing = append(missing, part.space...) // parts are disjoint pieces of need
+	}
+
+	flow := &Flow{
+		Direction:    intentDir,
+		Family:       fam,
+		Protocol:     intent.Protocol,
+		PeerCIDR:     intent.Prefix.Masked(),
+		ServicePorts: intent.Ports,
+		ClientPorts:  who.ports,
+		MissingPorts: missing.ports(),
+		IntentRule:   RuleRef{Address: intent.Source, Number: intent.Number},
+		Leg:          ReplyLeg,
+	}
+	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(localPrefix(n, fam), flow, missing, parts)
+
+	severity, message := replySeverity(flow.MissingPorts, p.cfg.HostClients), replyMessage(n, flow, need, missing, parts)
+	if severity == Warning && who.broad != nil {
+		severity = Error
+		message += broadClientText(who)
+	}
+	p.report(Finding{
+		Severity: severity,
+		Resource: n.Address,
+		Message:  message,
+		Subnets:  subnetRefs(n, fam),
+		Flow:     flow,
+		Fix:      replyFix(n, flow, parts, intent.Number),
+	})
+}
+
+// intentReplies are the reply gaps of the intents of each NACL direction
+// and protocol, by the addresses they reach: the replies do not depend on
+// the service ports, and intents that differ only there (443 and 80 from
+// 0.0.0.0/0) are common.
+type intentReplies struct {
+	gaps map[intentProto][]rangesGap
+}
+
+// intentProto is a NACL direction and family with a protocol.
+type intentProto struct {
+	intentKey
+	proto plan.Protocol
+}
+
+// rangesGap is the reply gap of traffic to or from ranges.
+type rangesGap struct {
+	ranges []addrRange
+	gap    replyGap
+}
+
+// of is gap(ranges), the reply gap of the intents of NACL n in intentDir
+// with protocol proto towards the addresses ranges, computed once for all
+// such intents. Readers never write the gap.
+func (x *intentReplies) of(n *plan.NACL, intentDir plan.Direction, fam plan.Family, proto plan.Protocol, ranges []addrRange, gap func([]addrRange) replyGap) replyGap {
+	key := intentProto{intentKey{n, intentDir, fam}, proto}
+	for _, known := range x.gaps[key] {
+		if slices.Equal(known.ranges, ranges) {
+			return known.gap
+		}
+	}
+	g := gap(ranges)
+	x.gaps[key] = append(x.gaps[key], rangesGap{ranges, g})
+	return g
+}
+
+// replyMessage is the one-line explanation of a broken return path.
+func replyMessage(n *plan.NACL, flow *Flow, need, missing space, parts []deniedPart) string {
+	replyDir := flow.Direction.Opposite()
+	var b strings.Builder
+	if flow.Direction == plan.Ingress {
+		fmt.Fprintf(&b, "inbound %s from %s", serviceText(flow), flow.PeerCIDR)
+	} else {
+		fmt.Fprintf(&b, "outbound %s to %s", serviceText(flow), flow.PeerCIDR)
+	}
+	fmt.Fprintf(&b, " is allowed (%s rule %d), but replies are dropped: ", flow.Direction, flow.IntentRule.Number)
+	toward := "to"
+	if replyDir == plan.Ingress {
+		toward = "from"
+	}
+	fmt.Fprintf(&b, "%s %s %s misses %s %s", replyDir, toward, flow.PeerCIDR, flow.Protocol, portsText(flow.MissingPorts))
+	// Name the addresses only when the gap is not the whole peer.
+	if missingAddrs := missing.addrRanges(); !slices.Equal(missingAddrs, need.addrRanges()) {
+		b.WriteString(" for ")
+		b.WriteString(rangesText(missingAddrs, 3))
+	}
+	fmt.Fprintf(&b, " (%s)", blockersText(replyDir, parts))
+	if len(n.Subnets) == 0 {
+		b.WriteString("; the NACL is not associated with any subnet yet")
+	}
+	return b.String()
+}
+
+// serviceText is the intent's service as "tcp/443" or "udp/8000-8100".
+func serviceText(flow *Flow) string {
+	return flow.Protocol.String() + "/" + flow.ServicePorts.String()
+}
+
+// blockersText names what drops the replies: deny rules by number, then
+// the implicit deny.
+func blockersText(replyDir plan.Direction, parts []deniedPart) string {
+	numbers, implicit := denyNumbers(parts)
+	if len(numbers) == 0 {
+		return "implicit deny"
+	}
+	rules := "rule"
+	if len(numbers) > 1 {
+		rules = "rules"
+	}
+	text := fmt.Sprintf("denied by %s %s %s", replyDir, rules, strings.Join(numbers, ", "))
+	if implicit {
+		text += " and the implicit deny"
+	}
+	return text
+}

@@ -1,0 +1,214 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// The reply half of a connection, shared by RP001-RP004: who the clients
+// are (their ephemeral ports) and which replies to them a NACL direction
+// drops.
+
+// clients describes who opens the connections of a flow: the ports their
+// replies must reach, and a NAT gateway, load balancer or Lambda function
+// among them (which makes a gap inside 1024-32767 an error).
+type clients struct {
+	ports       plan.PortRange
+	broad       *plan.Workload
+	broadSubnet *plan.Subnet
+}
+
+// widen merges two client descriptions: the hull of their ports, and the
+// first broad client.
+func (c clients) widen(o clients) clients {
+	switch {
+	case c.ports == (plan.PortRange{}):
+		c.ports = o.ports
+	case !c.ports.Contains(o.ports):
+		c.ports = plan.PortRange{Lo: min(c.ports.Lo, o.ports.Lo), Hi: max(c.ports.Hi, o.ports.Hi)}
+	}
+	if c.broad == nil && o.broad != nil {
+		c.broad, c.broadSubnet = o.broad, o.broadSubnet
+	}
+	return c
+}
+
+// replyChecker classifies clients by the configured ranges and what the
+// plan places in each subnet.
+type replyChecker struct {
+	cfg     Config
+	subnets *subnetIndex
+}
+
+// clientsOf classifies workloads as clients: any that uses 1024-65535 makes
+// the range that; only Linux/Windows hosts make it the host range; none or
+// others (a network interface of anything) leave it unknown.
+func (rc replyChecker) clientsOf(workloads []*plan.Workload, where *plan.Subnet) clients {
+	hosts := len(workloads) > 0
+	for _, w := range workloads {
+		if w.Kind.BroadClients() {
+			return clients{ports: plan.BroadEphemeral, broad: w, broadSubnet: where}
+		}
+		hosts = hosts && w.Kind.HostClients()
+	}
+	if hosts {
+		return clients{ports: rc.cfg.HostClients}
+	}
+	return clients{ports: rc.cfg.UnknownClients}
+}
+
+// subnetsClients classifies the workloads of several subnets together: the
+// broadest of them decides.
+func (rc replyChecker) subnetsClients(subnets []*plan.Subnet, members func(*plan.Subnet) []*plan.Workload) clients {
+	if len(subnets) == 0 {
+		return clients{ports: rc.cfg.UnknownClients}
+	}
+	var out clients
+	for i, s := range subnets {
+		if s == nil {
+			return clients{ports: rc.cfg.UnknownClients}
+		}
+		c := rc.clientsOf(members(s), s)
+		if c.broad != nil {
+			return c
+		}
+		if i == 0 || c.ports.Contains(out.ports) {
+			out = c
+		} else if !out.ports.Contains(c.ports) {
+			out.ports = plan.PortRange{Lo: min(out.ports.Lo, c.ports.Lo), Hi: max(out.ports.Hi, c.ports.Hi)}
+		}
+	}
+	return out
+}
+
+func subnetWorkloads(s *plan.Subnet) []*plan.Workload { return s.Workloads }
+
+// replyGap is what checking the replies of a flow found: need, whose
+// address projection is every client address checked; the parts of it
+// the NACL drops; and who the clients are where replies are dropped.
+type replyGap struct {
+	need  space
+	parts []deniedPart
+	who   clients
+}
+
+// localReplyGap checks replies towards the NACL's own subnets, whose
+// clients who are, at the remote addresses ranges.
+func localReplyGap(proto plan.Protocol, fam plan.Family, ranges []addrRange, who clients, exempt space, entries []plan.Entry) replyGap {
+	var need space
+	for _, r := range ranges {
+		need = append(need, spaceOf(flowBox(proto, r, who.ports))...)
+	}
+	need = need.subtract(exempt)
+	return replyGap{need: need, parts: denied(entries, fam, need), who: who}
+}
+
+// remoteReplyGap checks replies (protocol proto) towards remote clients
+// at the addresses of ranges, through entries (one NACL direction). The
+// clients' ports follow what the plan places at each address (members
+// picks the clients among a subnet's workloads): hosts use
+// cfg.HostClients, NAT gateways, load balancers and Lambda 1024-65535,
+// others cfg.UnknownClients.
+//
+// It first checks the widest of those ranges for every address: one box
+// per range, and most return paths pass there. Only when replies are
+// dropped does it narrow the ports by placement, for the dropped
+// addresses, in one pass over their subnets.
+func (rc replyChecker) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan.Protocol, ranges []addrRange, members func(*plan.Subnet) []*plan.Workload, exempt space, entries []plan.Entry) replyGap {
+	widest := rc.cfg.UnknownClients
+	for _, r := range []plan.PortRange{plan.BroadEphemeral, rc.cfg.HostClients} {
+		widest = plan.PortRange{Lo: min(widest.Lo, r.Lo), Hi: max(widest.Hi, r.Hi)}
+	}
+	var need space
+	for _, r := range ranges {
+		need = append(need, spaceOf(flowBox(proto, r, widest))...)
+	}
+	need = need.subtract(exempt)
+	parts := denied(entries, fam, need)
+	if len(parts) == 0 {
+		return replyGap{need: need}
+	}
+	var dropped space
+	for _, part := range parts {
+		dropped = append(dropped, part.space...)
+	}
+	segments := rc.clientSegments(vpc, fam, dropped.addrRanges(), members)
+	var narrow space
+	var who clients
+	for _, seg := range segments {
+		narrow = append(narrow, spaceOf(flowBox(proto, seg.r, seg.who.ports))...)
+		who = who.widen(seg.who)
+	}
+	narrow = narrow.subtract(exempt)
+	return replyGap{need: need, parts: denied(entries, fam, narrow), who: who}
+}
+
+// segment is a range of addresses whose clients are alike.
+type segment struct {
+	r   addrRange
+	who clients
+}
+
+// clientSegments splits ranges (sorted, disjoint) by the clients at each
+// address: the subnets of the plan there, or unknown clients. Neighbours
+// with the same ports merge, so the result grows with the subnets that
+// narrow the ports, not with every subnet.
+func (rc replyChecker) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []addrRange, members func(*plan.Subnet) []*plan.Workload) []segment {
+	unknown := clients{ports: rc.cfg.UnknownClients}
+	var out []segment
+	add := func(r addrRange, who clients) {
+		if last := len(out) - 1; last >= 0 && out[last].who.ports == who.ports {
+			if next := out[last].r.hi.Next(); next.IsValid() && next == r.lo {
+				out[last].r.hi = r.hi
+				out[last].who = out[last].who.widen(who)
+				return
+			}
+		}
+		out = append(out, segment{r, who})
+	}
+	for _, r := range ranges {
+		at := r.lo // the first address not yet segmented
+		done := false
+		rc.subnets.eachOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
+			part := addrRange{maxAddr(at, e.r.lo), minAddr(r.hi, e.r.hi)}
+			if part.hi.Less(part.lo) {
+				return true // inside an earlier, overlapping subnet (another VPC's)
+			}
+			if at.Less(part.lo) {
+				add(addrRange{at, part.lo.Prev()}, unknown)
+			}
+			add(part, rc.clientsOf(members(e.subnet), e.subnet))
+			if part.hi == r.hi {
+				done = true
+				return false
+			}
+			at = part.hi.Next()
+			return true
+		})
+		if !done {
+			add(addrRange{at, r.hi}, unknown)
+		}
+	}
+	return out
+}
+
+// replySeverity grades a broken return path by the clients it breaks:
+// Linux and Windows hosts use the hosts range (32768-65535 unless
+// configured), so a gap there breaks ordinary clients; a gap only outside
+// it breaks NAT gateways, load balancers and Lambda, which broadClient
+// escalates when the plan has one on the path.
+func replySeverity(missing []plan.PortRange, hosts plan.PortRange) Severity {
+	for _, r := range missing {
+		if r.Overlaps(hosts) {
+			return Error
+		}
+	}
+	return Warning
+}
+
+// broadClientText names the client that makes a gap inside 1024-32767 an
+// error.
+func broadClientText(who clients) string {
+	return fmt.Sprintf("; %s (%s) in %s opens connections from ports 1024-65535", who.broad.Address, who.broad.Kind, who.broadSubnet.Address)
+}

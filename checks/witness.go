@@ -1,0 +1,150 @@
+package checks
+
+import (
+	"math"
+	"net/netip"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// A witness is one concrete packet of a broken flow that a NACL drops,
+// shown to the reader as proof.
+
+// witness picks one concrete reply packet that is dropped, the rule that
+// drops it, and the share of Linux ephemeral ports dropped for that peer.
+// It prefers addresses and ports a reader recognises: the documentation
+// addresses 203.0.113.7 / 2001:db8::7, and a port that both Linux and
+// Windows clients use. local is the subnet on the NACL's side (invalid
+// when unknown).
+func witness(local netip.Prefix, flow *Flow, missing space, parts []deniedPart) (Packet, *RuleRef, float64) {
+	peer, ok := witnessPeer(missing, flow.PeerCIDR, flow.Family)
+	if !ok {
+		return Packet{Protocol: flow.Protocol}, nil, 0
+	}
+	peerPorts := missing.atAddr(peer).ports()
+	if len(peerPorts) == 0 {
+		return Packet{Protocol: flow.Protocol}, nil, 0 // unreachable: peer comes from missing
+	}
+	port := firstPortIn(peerPorts, plan.PortRange{Lo: 49152, Hi: 60999})
+	if port < 0 {
+		port = firstPortIn(peerPorts, plan.HostEphemeral)
+	}
+	if port < 0 {
+		port = int(peerPorts[0].Lo)
+	}
+
+	localEnd := localEndpoint(local)
+
+	pkt := Packet{Protocol: flow.Protocol}
+	service := flow.ServicePorts.Lo
+	if flow.Direction == plan.Ingress {
+		// The reply to an inbound request leaves the subnet: local service
+		// port to the peer's ephemeral port.
+		pkt.Src, pkt.Dst = localEnd(service), netip.AddrPortFrom(peer, uint16(port))
+	} else {
+		// The reply to an outbound request enters the subnet: the peer's
+		// service port to the local ephemeral port.
+		pkt.Src, pkt.Dst = netip.AddrPortFrom(peer, service), localEnd(uint16(port))
+	}
+
+	var blocking *RuleRef
+	proto, _, _ := protocolInterval(flow.Protocol)
+	at := point{proto: proto, addr: peer, port: uint16(port)}
+	for _, part := range parts {
+		if part.by != nil && part.space.contains(at) {
+			blocking = &RuleRef{Address: part.by.Source, Number: part.by.Number}
+			break
+		}
+	}
+
+	linux := 0
+	for _, r := range peerPorts {
+		lo, hi := max(r.Lo, plan.LinuxEphemeral.Lo), min(r.Hi, plan.LinuxEphemeral.Hi)
+		if lo <= hi {
+			linux += int(hi) - int(lo) + 1
+		}
+	}
+	share := math.Round(float64(linux)/float64(plan.LinuxEphemeral.Len())*10000) / 10000
+	return pkt, blocking, share
+}
+
+// localEndpoint gives addresses of the local subnet of a witness: its tenth
+// address (a host, not the network address), or nothing when the subnet is
+// unknown.
+func localEndpoint(subnet netip.Prefix) func(port uint16) netip.AddrPort {
+	var local netip.Addr
+	if subnet.IsValid() {
+		local = subnet.Addr()
+		if a := addrPlus(local, 10); a.IsValid() && subnet.Contains(a) {
+			local = a
+		}
+	}
+	return func(port uint16) netip.AddrPort {
+		if !local.IsValid() {
+			return netip.AddrPort{}
+		}
+		return netip.AddrPortFrom(local, port)
+	}
+}
+
+// witnessPeer picks the peer address of the witness packet.
+func witnessPeer(missing space, peerCIDR netip.Prefix, f plan.Family) (netip.Addr, bool) {
+	ranges := missing.addrRanges()
+	if len(ranges) == 0 {
+		return netip.Addr{}, false
+	}
+	preferred := netip.MustParseAddr("203.0.113.7")
+	if f == plan.IPv6 {
+		preferred = netip.MustParseAddr("2001:db8::7")
+	}
+	for _, r := range ranges {
+		if r.contains(preferred) {
+			return preferred, true
+		}
+	}
+	// A network address (x.y.z.0, or ending in :0 for IPv6) reads like a
+	// subnet rather than a host: take the next one when it is missing too.
+	first := ranges[0]
+	peer := first.lo
+	if isNetworkLike(peer) && first.lo != first.hi {
+		peer = peer.Next()
+	}
+	return peer, true
+}
+
+func isNetworkLike(a netip.Addr) bool {
+	s := a.AsSlice()
+	if a.Is4() {
+		return s[3] == 0
+	}
+	return s[14] == 0 && s[15] == 0
+}
+
+// firstPortIn is the lowest port of ranges inside within, or -1.
+func firstPortIn(ranges []plan.PortRange, within plan.PortRange) int {
+	for _, r := range ranges {
+		if r.Overlaps(within) {
+			return int(max(r.Lo, within.Lo))
+		}
+	}
+	return -1
+}
+
+// localPrefix is the CIDR of family f of the NACL's first subnet that has
+// one, invalid when none has.
+func localPrefix(n *plan.NACL, f plan.Family) netip.Prefix {
+	return firstPrefix(n.Subnets, f)
+}
+
+// firstPrefix is the CIDR of family f of the first subnet that has one.
+func firstPrefix(subnets []*plan.Subnet, f plan.Family) netip.Prefix {
+	for _, s := range subnets {
+		if s == nil {
+			continue
+		}
+		if pfx := s.Prefix(f); pfx.IsValid() && plan.FamilyOf(pfx) == f {
+			return pfx.Masked()
+		}
+	}
+	return netip.Prefix{}
+}
