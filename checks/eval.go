@@ -19,19 +19,21 @@ func inFamily(e plan.Entry, f plan.Family) bool {
 	return e.Prefix.IsValid() && plan.FamilyOf(e.Prefix) == f
 }
 
-// denied evaluates need against entries (one NACL direction, sorted by rule
-// number) the way AWS does: the first entry that matches a packet decides,
-// and what no entry matches meets the implicit deny. It returns the part of
-// need that is dropped, split by the entry that drops it, in rule order with
-// the implicit deny last. Entries of the other address family are skipped:
-// IPv4 and IPv6 rules are evaluated apart.
-func denied(entries []plan.Entry, f plan.Family, need space) []deniedPart {
-	var parts []deniedPart
-	remaining, owned := need, false // need is the caller's: never written
+// firstMatch walks entries (one NACL direction, sorted by rule number)
+// the way AWS evaluates them: the first entry that matches a packet
+// decides it. Starting from traffic (the caller's: never written), it
+// calls decide, in rule order, for each entry of family f that matches
+// part of what no earlier entry matched, with that part: the traffic the
+// entry decides. It stops when decide returns false or nothing is left,
+// and returns what is left: the traffic no entry matched, which meets the
+// implicit deny. Entries of the other address family are skipped: IPv4
+// and IPv6 rules are evaluated apart.
+func firstMatch(entries []plan.Entry, f plan.Family, traffic space, decide func(e *plan.Entry, decided space) bool) space {
+	remaining, owned := traffic, false
 	var spare space
 	for i := range entries {
 		if remaining.isEmpty() {
-			return parts
+			break
 		}
 		e := &entries[i]
 		if !inFamily(*e, f) {
@@ -41,74 +43,56 @@ func denied(entries []plan.Entry, f plan.Family, need space) []deniedPart {
 		if !ok || !remaining.overlaps(b) {
 			continue
 		}
-		matched, rest := remaining.split(b, spare)
-		if !e.Allow {
-			parts = append(parts, deniedPart{space: matched, by: e})
-		}
+		decided, rest := remaining.split(b, spare)
+		// The pieces of remaining are not needed any more: the next split
+		// writes into them, unless they are the caller's.
 		spare = nil
 		if owned {
 			spare = remaining[:0]
 		}
 		remaining, owned = rest, true
+		if !decide(e, decided) {
+			break
+		}
 	}
-	if !remaining.isEmpty() {
-		parts = append(parts, deniedPart{space: remaining})
+	return remaining
+}
+
+// denied is the part of need that entries (one NACL direction) drop,
+// split by the entry that drops it, in rule order with the implicit deny
+// last.
+func denied(entries []plan.Entry, f plan.Family, need space) []deniedPart {
+	var parts []deniedPart
+	rest := firstMatch(entries, f, need, func(e *plan.Entry, decided space) bool {
+		if !e.Allow {
+			parts = append(parts, deniedPart{space: decided, by: e})
+		}
+		return true
+	})
+	if !rest.isEmpty() {
+		parts = append(parts, deniedPart{space: rest})
 	}
 	return parts
 }
 
 // allowsAny reports whether entries (one NACL direction) let some of need
 // through: whether denied(entries, f, need) leaves part of need out. It
-// stops at the first allow entry that matches what earlier entries left.
+// stops at the first allow entry that decides some of need.
 func allowsAny(entries []plan.Entry, f plan.Family, need space) bool {
-	remaining, owned := need, false // need is the caller's: never written
-	var spare space
-	for i := range entries {
-		if remaining.isEmpty() {
-			return false
-		}
-		e := &entries[i]
-		if !inFamily(*e, f) {
-			continue
-		}
-		b, ok := entryBox(*e)
-		if !ok || !remaining.overlaps(b) {
-			continue
-		}
-		if e.Allow {
-			return true
-		}
-		rest := remaining.without(b, spare)
-		spare = nil
-		if owned {
-			spare = remaining[:0]
-		}
-		remaining, owned = rest, true
-	}
-	return false
+	allowed := false
+	firstMatch(entries, f, need, func(e *plan.Entry, _ space) bool {
+		allowed = e.Allow
+		return !allowed
+	})
+	return allowed
 }
 
 // firstMatchEach walks entries in rule order and reports, for each entry of
-// family f, the part of its traffic that no earlier entry matched: the
-// traffic this entry actually decides.
+// family f that decides some traffic, the part of its traffic that no
+// earlier entry matched.
 func firstMatchEach(entries []plan.Entry, f plan.Family, visit func(e *plan.Entry, decided space)) {
-	remaining := familySpace(f)
-	var spare space
-	for i := range entries {
-		e := &entries[i]
-		if !inFamily(*e, f) {
-			continue
-		}
-		b, ok := entryBox(*e)
-		if !ok {
-			continue
-		}
-		if !remaining.overlaps(b) {
-			visit(e, nil)
-			continue
-		}
-		decided, rest := remaining.split(b, spare)
+	firstMatch(entries, f, familySpace(f), func(e *plan.Entry, decided space) bool {
 		visit(e, decided)
-		spare, remaining = remaining[:0], rest
-	}
+		return true
+	})
 }
