@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -22,7 +23,7 @@ type crossing struct {
 	service plan.PortRange
 	// remote are the addresses at the other end, exempt peers removed;
 	// remotePrefix names them in findings and fixes.
-	remote       []addrRange
+	remote       []nacleval.AddrRange
 	remotePrefix netip.Prefix
 	// locals are the subnets on the NACL's side; local is the first's
 	// CIDR, for witnesses.
@@ -30,7 +31,7 @@ type crossing struct {
 	local  netip.Prefix
 	// replies checks the replies of the requests that pass, to the remote
 	// addresses ranges, through entries (the reply direction).
-	replies func(ranges []addrRange, entries []plan.Entry) replyGap
+	replies func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap
 	// scopedReplies restricts the reply check to remote addresses the
 	// NACL's reply direction allows anything for: a broad CIDR in a
 	// security group (0.0.0.0/0) is no sign that the subnet talks to all
@@ -55,7 +56,7 @@ type brokenLeg struct {
 	leg    Leg
 	family plan.Family
 	proto  plan.Protocol
-	remote space // addresses only
+	remote nacleval.Space // addresses only
 }
 
 // same reports whether o is about the same NACL direction and traffic.
@@ -66,7 +67,7 @@ func (l brokenLeg) same(o brokenLeg) bool {
 	if l.proto != o.proto && l.proto != plan.ProtocolAll && o.proto != plan.ProtocolAll {
 		return false
 	}
-	return !l.remote.intersect(o.remote).isEmpty()
+	return !l.remote.Intersect(o.remote).IsEmpty()
 }
 
 // evaluate checks a crossing: the requests must pass the NACL in dir, and
@@ -75,52 +76,52 @@ func (l brokenLeg) same(o brokenLeg) bool {
 // RP002. It returns at most one finding (without rule) and what it is
 // about.
 func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
-	var need space
+	var need nacleval.Space
 	for _, r := range c.remote {
-		need = append(need, spaceOf(flowBox(c.proto, r, c.service))...)
+		need = append(need, nacleval.SpaceOf(nacleval.FlowBox(c.proto, r, c.service))...)
 	}
-	if need.isEmpty() || c.nacl == nil {
+	if need.IsEmpty() || c.nacl == nil {
 		return nil, brokenLeg{}, false
 	}
-	requestParts := denied(c.nacl.Entries(c.dir), c.family, need)
-	var blocked space
+	requestParts := nacleval.Denied(c.nacl.Entries(c.dir), c.family, need)
+	var blocked nacleval.Space
 	for _, part := range requestParts {
-		blocked = append(blocked, part.space...)
+		blocked = append(blocked, part.Space...)
 	}
-	passing := need.subtract(blocked)
-	if passing.isEmpty() {
+	passing := need.Subtract(blocked)
+	if passing.IsEmpty() {
 		if deniedOnPurpose(requestParts) {
 			return nil, brokenLeg{}, false
 		}
 		fd := requestFinding(c, need, requestParts)
-		return fd, brokenLeg{c.nacl, c.dir, RequestLeg, c.family, c.proto, addrSpace(c.remote...)}, true
+		return fd, brokenLeg{c.nacl, c.dir, RequestLeg, c.family, c.proto, nacleval.AddrSpace(c.remote...)}, true
 	}
-	passing = passing.subtract(f.rules().intentTraffic(c.nacl, c.dir, c.family))
-	if passing.isEmpty() {
+	passing = passing.Subtract(f.rules().intentTraffic(c.nacl, c.dir, c.family))
+	if passing.IsEmpty() {
 		return nil, brokenLeg{}, false
 	}
 	replyDir := c.dir.Opposite()
-	ranges := passing.addrRanges()
+	ranges := passing.AddrRanges()
 	if c.scopedReplies {
-		ranges = intersectRanges(ranges, f.rules().talkedTo(c.nacl, replyDir, c.family))
+		ranges = nacleval.IntersectRanges(ranges, f.rules().talkedTo(c.nacl, replyDir, c.family))
 	}
 	gap := c.replies(ranges, c.nacl.Entries(replyDir))
 	replyParts, who := gap.parts, gap.who
 	if len(replyParts) == 0 {
 		return nil, brokenLeg{}, false
 	}
-	var missing space
+	var missing nacleval.Space
 	for _, part := range replyParts {
-		missing = append(missing, part.space...)
+		missing = append(missing, part.Space...)
 	}
 	flow := c.flow(ReplyLeg)
 	flow.ClientPorts = who.ports
-	flow.MissingPorts = missing.ports()
+	flow.MissingPorts = missing.Ports()
 	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(c.local, flow, missing, replyParts)
 
 	severity := replySeverity(flow.MissingPorts, f.cfg.HostClients)
-	clientAddrs := rangesText(missing.addrRanges(), 3)
-	if slices.Equal(missing.addrRanges(), addrSpace(c.remote...).addrRanges()) {
+	clientAddrs := rangesText(missing.AddrRanges(), 3)
+	if slices.Equal(missing.AddrRanges(), nacleval.AddrSpace(c.remote...).AddrRanges()) {
 		// The whole remote end: name it as the configuration does.
 		clientAddrs = c.remotePrefix.String()
 	}
@@ -142,7 +143,7 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	}
 	fix := replyFix(c.nacl, flow, replyParts, lastRuleNumber(c.nacl.Entries(replyDir)))
 	fd := &Finding{Severity: severity, Resource: c.nacl.Address, Message: msg, Subnets: subnetRefs(c.nacl, c.family), Flow: flow, Fix: fix}
-	return fd, brokenLeg{c.nacl, c.dir, ReplyLeg, c.family, c.proto, addrSpace(missing.addrRanges()...)}, true
+	return fd, brokenLeg{c.nacl, c.dir, ReplyLeg, c.family, c.proto, nacleval.AddrSpace(missing.AddrRanges()...)}, true
 }
 
 func (c crossing) flow(leg Leg) *Flow {
@@ -164,12 +165,12 @@ func (c crossing) connectionText() string {
 
 // requestFinding reports a crossing whose requests the NACL drops
 // entirely.
-func requestFinding(c crossing, need space, parts []deniedPart) *Finding {
+func requestFinding(c crossing, need nacleval.Space, parts []nacleval.DeniedPart) *Finding {
 	flow := c.flow(RequestLeg)
 	// The clients' range, as the replies would need it: with no rule at
 	// all, every reply is dropped and the gap names the clients.
-	flow.ClientPorts = c.replies(need.addrRanges(), nil).who.ports
-	flow.MissingPorts = need.ports()
+	flow.ClientPorts = c.replies(need.AddrRanges(), nil).who.ports
+	flow.MissingPorts = need.Ports()
 	flow.FailingShare = 1
 	peer, _ := witnessPeer(need, c.remotePrefix, c.family)
 	clientPort := uint16(49152) // inside both the Linux and the Windows range
@@ -180,11 +181,11 @@ func requestFinding(c crossing, need space, parts []deniedPart) *Finding {
 	} else {
 		flow.Witness.Src, flow.Witness.Dst = localEnd(clientPort), netip.AddrPortFrom(peer, c.service.Lo)
 	}
-	proto, _, _ := protocolInterval(c.proto)
-	at := point{proto: proto, addr: peer, port: c.service.Lo}
+	proto, _, _ := nacleval.ProtocolInterval(c.proto)
+	at := nacleval.Point{Proto: proto, Addr: peer, Port: c.service.Lo}
 	for _, part := range parts {
-		if part.by != nil && part.space.contains(at) {
-			flow.BlockingRule = &RuleRef{Address: part.by.Source, Number: part.by.Number}
+		if part.By != nil && part.Space.Contains(at) {
+			flow.BlockingRule = &RuleRef{Address: part.By.Source, Number: part.By.Number}
 			break
 		}
 	}
@@ -197,9 +198,9 @@ func requestFinding(c crossing, need space, parts []deniedPart) *Finding {
 // deniedOnPurpose reports whether deny rules aimed at the traffic drop all
 // of it: a NACL that says no to exactly this traffic means it. The
 // implicit deny, or a deny of everything that stands for it, does not.
-func deniedOnPurpose(parts []deniedPart) bool {
+func deniedOnPurpose(parts []nacleval.DeniedPart) bool {
 	for _, part := range parts {
-		if part.by == nil || catchAll(*part.by) {
+		if part.By == nil || catchAll(*part.By) {
 			return false
 		}
 	}

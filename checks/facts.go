@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -44,14 +45,14 @@ func (f *facts) subnets() *subnetIndex {
 
 func (f *facts) rules() *ruleWalks {
 	if f.ruleWalks == nil {
-		f.ruleWalks = &ruleWalks{decisions: map[intentKey][]decision{}, intents: map[intentKey]space{}, talked: map[intentKey][]addrRange{}}
+		f.ruleWalks = &ruleWalks{decisions: map[intentKey][]decision{}, intents: map[intentKey]nacleval.Space{}, talked: map[intentKey][]nacleval.AddrRange{}}
 	}
 	return f.ruleWalks
 }
 
 func (f *facts) exempt() *exemptions {
 	if f.exemptions == nil {
-		f.exemptions = &exemptions{network: f.network, spaces: map[exemptKey]space{}, ranges: map[exemptKey][]addrRange{}}
+		f.exemptions = &exemptions{network: f.network, spaces: map[exemptKey]nacleval.Space{}, ranges: map[exemptKey][]nacleval.AddrRange{}}
 	}
 	return f.exemptions
 }
@@ -98,7 +99,7 @@ type subnetIndex struct {
 }
 
 type indexedSubnet struct {
-	r      addrRange
+	r      nacleval.AddrRange
 	maxHi  netip.Addr // highest last address of this and every earlier subnet
 	subnet *plan.Subnet
 }
@@ -110,16 +111,16 @@ func newSubnetIndex(n *plan.Network) *subnetIndex {
 			continue
 		}
 		for _, fam := range families() {
-			if r, ok := prefixRange(s.Prefix(fam)); ok && plan.FamilyOf(s.Prefix(fam)) == fam {
+			if r, ok := nacleval.PrefixRange(s.Prefix(fam)); ok && plan.FamilyOf(s.Prefix(fam)) == fam {
 				x.byFamily[fam] = append(x.byFamily[fam], indexedSubnet{r: r, subnet: s})
 			}
 		}
 	}
 	for _, fam := range families() {
 		list := x.byFamily[fam]
-		slices.SortStableFunc(list, func(a, b indexedSubnet) int { return a.r.lo.Compare(b.r.lo) })
+		slices.SortStableFunc(list, func(a, b indexedSubnet) int { return a.r.Lo.Compare(b.r.Lo) })
 		for i := range list {
-			list[i].maxHi = list[i].r.hi
+			list[i].maxHi = list[i].r.Hi
 			if i > 0 && list[i].maxHi.Less(list[i-1].maxHi) {
 				list[i].maxHi = list[i-1].maxHi
 			}
@@ -128,33 +129,23 @@ func newSubnetIndex(n *plan.Network) *subnetIndex {
 	return x
 }
 
-// overlapping lists the subnets whose CIDR of family fam meets r and that
-// can hold addresses of r as seen from vpc: inside vpc's own CIDRs only
-// its own subnets can (the local route keeps that traffic in the VPC);
-// elsewhere, subnets of any VPC (peered, or reached through a gateway). A
-// nil vpc sees every subnet.
-func (x *subnetIndex) overlapping(vpc *plan.VPC, fam plan.Family, r addrRange) []indexedSubnet {
-	var out []indexedSubnet
-	x.eachOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
-		out = append(out, e)
-		return true
-	})
-	return out
-}
-
-// eachOverlapping visits what overlapping lists, in address order, until
-// visit returns false.
-func (x *subnetIndex) eachOverlapping(vpc *plan.VPC, fam plan.Family, r addrRange, visit func(indexedSubnet) bool) {
+// eachOverlapping visits, in address order until visit returns false,
+// the subnets whose CIDR of family fam meets r and that can hold addresses
+// of r as seen from vpc: inside vpc's own CIDRs only its own subnets can
+// (the local route keeps that traffic in the VPC); elsewhere, subnets of
+// any VPC (peered, or reached through a gateway). A nil vpc sees every
+// subnet.
+func (x *subnetIndex) eachOverlapping(vpc *plan.VPC, fam plan.Family, r nacleval.AddrRange, visit func(indexedSubnet) bool) {
 	list := x.byFamily[fam]
-	i, _ := slices.BinarySearchFunc(list, r.lo, func(e indexedSubnet, lo netip.Addr) int {
+	i, _ := slices.BinarySearchFunc(list, r.Lo, func(e indexedSubnet, lo netip.Addr) int {
 		if e.maxHi.Less(lo) {
 			return -1
 		}
 		return 1
 	})
-	for ; i < len(list) && list[i].r.lo.Compare(r.hi) <= 0; i++ {
+	for ; i < len(list) && list[i].r.Lo.Compare(r.Hi) <= 0; i++ {
 		e := list[i]
-		if e.r.hi.Less(r.lo) {
+		if e.r.Hi.Less(r.Lo) {
 			continue
 		}
 		if vpc != nil && e.subnet.VPC != nil && e.subnet.VPC != vpc && insideVPC(vpc, e.r) {
@@ -167,10 +158,10 @@ func (x *subnetIndex) eachOverlapping(vpc *plan.VPC, fam plan.Family, r addrRang
 }
 
 // insideVPC reports whether r meets one of the VPC's CIDRs.
-func insideVPC(vpc *plan.VPC, r addrRange) bool {
+func insideVPC(vpc *plan.VPC, r nacleval.AddrRange) bool {
 	for _, list := range [][]netip.Prefix{vpc.IPv4, vpc.IPv6} {
 		for _, cidr := range list {
-			if c, ok := prefixRange(cidr); ok && c.lo.BitLen() == r.lo.BitLen() && c.lo.Compare(r.hi) <= 0 && r.lo.Compare(c.hi) <= 0 {
+			if c, ok := nacleval.PrefixRange(cidr); ok && c.Lo.BitLen() == r.Lo.BitLen() && c.Lo.Compare(r.Hi) <= 0 && r.Lo.Compare(c.Hi) <= 0 {
 				return true
 			}
 		}
@@ -183,18 +174,18 @@ func insideVPC(vpc *plan.VPC, r addrRange) bool {
 // that.
 type ruleWalks struct {
 	decisions map[intentKey][]decision
-	intents   map[intentKey]space
-	talked    map[intentKey][]addrRange
+	intents   map[intentKey]nacleval.Space
+	talked    map[intentKey][]nacleval.AddrRange
 }
 
 // decision is the traffic one entry of a NACL direction decides: the part
 // of its match that no earlier entry matched. Readers never write decided.
 type decision struct {
 	entry   *plan.Entry
-	decided space
+	decided nacleval.Space
 }
 
-// decisionsOf is firstMatchEach of a NACL direction and family: the
+// decisionsOf is nacleval.Decisions of a NACL direction and family: the
 // entries of family fam in rule order, with what each decides.
 func (w *ruleWalks) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Family) []decision {
 	key := intentKey{n, dir, fam}
@@ -202,7 +193,7 @@ func (w *ruleWalks) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Famil
 		return d
 	}
 	var out []decision
-	firstMatchEach(n.Entries(dir), fam, func(e *plan.Entry, decided space) {
+	nacleval.Decisions(n.Entries(dir), fam, func(e *plan.Entry, decided nacleval.Space) {
 		out = append(out, decision{e, decided})
 	})
 	w.decisions[key] = out
@@ -212,12 +203,12 @@ func (w *ruleWalks) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Famil
 // intentTraffic is the traffic of one NACL direction that an intent rule
 // decides: RP001 and RP002 report the return path of that traffic, so the
 // path checks leave it to them.
-func (w *ruleWalks) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Family) space {
+func (w *ruleWalks) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Family) nacleval.Space {
 	key := intentKey{n, dir, fam}
 	if s, ok := w.intents[key]; ok {
 		return s
 	}
-	var s space
+	var s nacleval.Space
 	for _, d := range w.decisionsOf(n, dir, fam) {
 		if isIntent(*d.entry) {
 			s = append(s, d.decided...) // decided parts of different rules are disjoint
@@ -228,19 +219,19 @@ func (w *ruleWalks) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Fam
 }
 
 // talkedTo is every address a NACL direction allows some traffic for,
-// sorted and merged as addrRanges gives them.
-func (w *ruleWalks) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) []addrRange {
+// sorted and merged as AddrRanges gives them.
+func (w *ruleWalks) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) []nacleval.AddrRange {
 	key := intentKey{n, dir, fam}
 	if s, ok := w.talked[key]; ok {
 		return s
 	}
-	var allowed []addrRange
+	var allowed []nacleval.AddrRange
 	for _, d := range w.decisionsOf(n, dir, fam) {
 		if d.entry.Allow {
-			allowed = append(allowed, d.decided.addrRanges()...)
+			allowed = append(allowed, d.decided.AddrRanges()...)
 		}
 	}
-	s := mergeRanges(allowed)
+	s := nacleval.MergeRanges(allowed)
 	w.talked[key] = s
 	return s
 }
@@ -250,8 +241,8 @@ func (w *ruleWalks) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) 
 // range: many security-group rules meet the same subnets.
 type exemptions struct {
 	network *plan.Network
-	spaces  map[exemptKey]space
-	ranges  map[exemptKey][]addrRange // the addresses of spaces, sorted and merged
+	spaces  map[exemptKey]nacleval.Space
+	ranges  map[exemptKey][]nacleval.AddrRange // the addresses of spaces, sorted and merged
 }
 
 // exemptKey is what exemptPeers depends on: the VPC (nil for every VPC of
@@ -259,7 +250,7 @@ type exemptions struct {
 type exemptKey struct {
 	vpc    *plan.VPC
 	fam    plan.Family
-	common addrRange
+	common nacleval.AddrRange
 	shared bool
 }
 
@@ -269,12 +260,12 @@ func exemptKeyOf(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) exemptK
 }
 
 // forNACL is the exempt traffic of one NACL and family.
-func (x *exemptions) forNACL(n *plan.NACL, fam plan.Family) space {
+func (x *exemptions) forNACL(n *plan.NACL, fam plan.Family) nacleval.Space {
 	return x.at(n.VPC, n.Subnets, fam)
 }
 
 // at is the exempt traffic for hosts in subnets of vpc.
-func (x *exemptions) at(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) space {
+func (x *exemptions) at(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) nacleval.Space {
 	key := exemptKeyOf(vpc, subnets, fam)
 	exempt, ok := x.spaces[key]
 	if !ok {
@@ -286,11 +277,11 @@ func (x *exemptions) at(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) 
 
 // rangesAt is the addresses of at(vpc, subnets, fam), sorted and merged
 // (the exempt traffic is all traffic with them).
-func (x *exemptions) rangesAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) []addrRange {
+func (x *exemptions) rangesAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) []nacleval.AddrRange {
 	key := exemptKeyOf(vpc, subnets, fam)
 	ranges, ok := x.ranges[key]
 	if !ok {
-		ranges = x.at(vpc, subnets, fam).addrRanges()
+		ranges = x.at(vpc, subnets, fam).AddrRanges()
 		x.ranges[key] = ranges
 	}
 	return ranges
@@ -316,10 +307,10 @@ func awsServiceAddrs(f plan.Family) []netip.Addr {
 // exemptPeers is the traffic a NACL never filters for its subnets: the
 // Amazon services, the VPC's DNS resolver (base+2 of each IPv4 CIDR; of
 // every VPC when the NACL's is unknown) and the subnet itself.
-func exemptPeers(network *plan.Network, n *plan.NACL, f plan.Family) space {
-	var peers []addrRange
+func exemptPeers(network *plan.Network, n *plan.NACL, f plan.Family) nacleval.Space {
+	var peers []nacleval.AddrRange
 	for _, a := range awsServiceAddrs(f) {
-		peers = append(peers, addrRange{a, a})
+		peers = append(peers, nacleval.AddrRange{Lo: a, Hi: a})
 	}
 	if f == plan.IPv4 {
 		vpcs := network.VPCs
@@ -331,12 +322,12 @@ func exemptPeers(network *plan.Network, n *plan.NACL, f plan.Family) space {
 				continue
 			}
 			for _, cidr := range v.IPv4 {
-				r, ok := prefixRange(cidr)
+				r, ok := nacleval.PrefixRange(cidr)
 				if !ok || !cidr.Addr().Is4() {
 					continue
 				}
-				if resolver := addrPlus(r.lo, 2); resolver.IsValid() && r.contains(resolver) {
-					peers = append(peers, addrRange{resolver, resolver})
+				if resolver := nacleval.AddrPlus(r.Lo, 2); resolver.IsValid() && r.Contains(resolver) {
+					peers = append(peers, nacleval.AddrRange{Lo: resolver, Hi: resolver})
 				}
 			}
 		}
@@ -344,22 +335,22 @@ func exemptPeers(network *plan.Network, n *plan.NACL, f plan.Family) space {
 	if r, ok := sameSubnet(n, f); ok {
 		peers = append(peers, r)
 	}
-	return addrSpace(peers...)
+	return nacleval.AddrSpace(peers...)
 }
 
 // sameSubnet is the peers that share a subnet with every host behind the
 // NACL: the intersection of its subnets' CIDRs of one family. Traffic
 // between two subnets of one NACL crosses it, so with two disjoint subnets
 // nothing is exempt.
-func sameSubnet(n *plan.NACL, f plan.Family) (addrRange, bool) {
-	var common addrRange
+func sameSubnet(n *plan.NACL, f plan.Family) (nacleval.AddrRange, bool) {
+	var common nacleval.AddrRange
 	found := false
 	for _, s := range n.Subnets {
 		if s == nil {
 			continue
 		}
 		pfx := s.Prefix(f)
-		r, ok := prefixRange(pfx)
+		r, ok := nacleval.PrefixRange(pfx)
 		if !ok || plan.FamilyOf(pfx) != f {
 			continue
 		}
@@ -367,9 +358,9 @@ func sameSubnet(n *plan.NACL, f plan.Family) (addrRange, bool) {
 			common, found = r, true
 			continue
 		}
-		common = addrRange{maxAddr(common.lo, r.lo), minAddr(common.hi, r.hi)}
-		if common.hi.Less(common.lo) {
-			return addrRange{}, false
+		common = nacleval.AddrRange{Lo: nacleval.MaxAddr(common.Lo, r.Lo), Hi: nacleval.MinAddr(common.Hi, r.Hi)}
+		if common.Hi.Less(common.Lo) {
+			return nacleval.AddrRange{}, false
 		}
 	}
 	return common, found

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -57,7 +58,7 @@ type Fix struct {
 // replyFix is the fix of a flow's dropped replies: the peer CIDR on the
 // clients' range, in the reply direction, numbered so that no deny of parts
 // shadows it, else after rule number after.
-func replyFix(n *plan.NACL, flow *Flow, parts []deniedPart, after int) *Fix {
+func replyFix(n *plan.NACL, flow *Flow, parts []nacleval.DeniedPart, after int) *Fix {
 	dir := flow.Direction.Opposite()
 	return newFix(n, dir, flow.Family, flow.Protocol, flow.PeerCIDR, flow.ClientPorts, parts, after, dir.String()+"_ephemeral")
 }
@@ -65,21 +66,21 @@ func replyFix(n *plan.NACL, flow *Flow, parts []deniedPart, after int) *Fix {
 // newFix is the fix that lets the traffic of parts through: proto with
 // peer on ports, in direction dir. name is the suffix of a standalone
 // rule's name.
-func newFix(n *plan.NACL, dir plan.Direction, fam plan.Family, proto plan.Protocol, peer netip.Prefix, ports plan.PortRange, parts []deniedPart, after int, name string) *Fix {
+func newFix(n *plan.NACL, dir plan.Direction, fam plan.Family, proto plan.Protocol, peer netip.Prefix, ports plan.PortRange, parts []nacleval.DeniedPart, after int, name string) *Fix {
 	fix := &Fix{NACL: n, Direction: dir, Family: fam, Inline: hasInline(n.Entries(dir)), Protocol: proto, Peer: peer, Prefix: peer, Ports: ports, After: after}
 	for _, part := range parts {
-		if part.by != nil && (fix.Before == 0 || part.by.Number < fix.Before) {
-			fix.Before = part.by.Number
+		if part.By != nil && (fix.Before == 0 || part.By.Number < fix.Before) {
+			fix.Before = part.By.Number
 		}
 	}
 	// Allow just the peers whose traffic is dropped when they form one
 	// CIDR (a deny shadowing part of the peer), else the whole peer.
-	var missing space
+	var missing nacleval.Space
 	for _, part := range parts {
-		missing = append(missing, part.space...)
+		missing = append(missing, part.Space...)
 	}
-	if ranges := missing.addrRanges(); len(ranges) == 1 {
-		if p, ok := rangePrefix(ranges[0]); ok {
+	if ranges := missing.AddrRanges(); len(ranges) == 1 {
+		if p, ok := nacleval.RangePrefix(ranges[0]); ok {
 			fix.Prefix = p
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -38,7 +39,7 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 			// Only the part of an intent that no earlier rule decides is
 			// traffic the rule really lets through.
 			for _, d := range p.facts.rules().decisionsOf(n, intentDir, fam) {
-				if isIntent(*d.entry) && !d.decided.isEmpty() {
+				if isIntent(*d.entry) && !d.decided.IsEmpty() {
 					checkIntent(p, n, intentDir, fam, d.entry, d.decided, exempt)
 				}
 			}
@@ -51,10 +52,10 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 // clients' ephemeral ports: for an inbound intent the peers', by what the
 // plan places in their subnets; for an outbound one the NACL's own
 // subnets'.
-func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, decided, exempt space) {
+func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, decided, exempt nacleval.Space) {
 	replyDir := intentDir.Opposite()
 	rc := p.facts.replies()
-	gap := p.facts.intentGaps().of(n, intentDir, fam, intent.Protocol, decided.addrRanges(), func(ranges []addrRange) replyGap {
+	gap := p.facts.intentGaps().of(n, intentDir, fam, intent.Protocol, decided.AddrRanges(), func(ranges []nacleval.AddrRange) replyGap {
 		if intentDir == plan.Ingress {
 			return rc.remoteReplyGap(n.VPC, fam, intent.Protocol, ranges, subnetWorkloads, exempt, n.Entries(replyDir))
 		}
@@ -65,9 +66,9 @@ func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Famil
 	if len(parts) == 0 {
 		return
 	}
-	var missing space
+	var missing nacleval.Space
 	for _, part := range parts {
-		missing = append(missing, part.space...) // parts are disjoint pieces of need
+		missing = append(missing, part.Space...) // parts are disjoint pieces of need
 	}
 
 	flow := &Flow{
@@ -77,7 +78,7 @@ func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Famil
 		PeerCIDR:     intent.Prefix.Masked(),
 		ServicePorts: intent.Ports,
 		ClientPorts:  who.ports,
-		MissingPorts: missing.ports(),
+		MissingPorts: missing.Ports(),
 		IntentRule:   RuleRef{Address: intent.Source, Number: intent.Number},
 		Leg:          ReplyLeg,
 	}
@@ -114,14 +115,14 @@ type intentProto struct {
 
 // rangesGap is the reply gap of traffic to or from ranges.
 type rangesGap struct {
-	ranges []addrRange
+	ranges []nacleval.AddrRange
 	gap    replyGap
 }
 
 // of is gap(ranges), the reply gap of the intents of NACL n in intentDir
 // with protocol proto towards the addresses ranges, computed once for all
 // such intents. Readers never write the gap.
-func (x *intentReplies) of(n *plan.NACL, intentDir plan.Direction, fam plan.Family, proto plan.Protocol, ranges []addrRange, gap func([]addrRange) replyGap) replyGap {
+func (x *intentReplies) of(n *plan.NACL, intentDir plan.Direction, fam plan.Family, proto plan.Protocol, ranges []nacleval.AddrRange, gap func([]nacleval.AddrRange) replyGap) replyGap {
 	key := intentProto{intentKey{n, intentDir, fam}, proto}
 	for _, known := range x.gaps[key] {
 		if slices.Equal(known.ranges, ranges) {
@@ -134,7 +135,7 @@ func (x *intentReplies) of(n *plan.NACL, intentDir plan.Direction, fam plan.Fami
 }
 
 // replyMessage is the one-line explanation of a broken return path.
-func replyMessage(n *plan.NACL, flow *Flow, need, missing space, parts []deniedPart) string {
+func replyMessage(n *plan.NACL, flow *Flow, need, missing nacleval.Space, parts []nacleval.DeniedPart) string {
 	replyDir := flow.Direction.Opposite()
 	var b strings.Builder
 	if flow.Direction == plan.Ingress {
@@ -149,7 +150,7 @@ func replyMessage(n *plan.NACL, flow *Flow, need, missing space, parts []deniedP
 	}
 	fmt.Fprintf(&b, "%s %s %s misses %s %s", replyDir, toward, flow.PeerCIDR, flow.Protocol, portsText(flow.MissingPorts))
 	// Name the addresses only when the gap is not the whole peer.
-	if missingAddrs := missing.addrRanges(); !slices.Equal(missingAddrs, need.addrRanges()) {
+	if missingAddrs := missing.AddrRanges(); !slices.Equal(missingAddrs, need.AddrRanges()) {
 		b.WriteString(" for ")
 		b.WriteString(rangesText(missingAddrs, 3))
 	}
@@ -167,7 +168,7 @@ func serviceText(flow *Flow) string {
 
 // blockersText names what drops the replies: deny rules by number, then
 // the implicit deny.
-func blockersText(replyDir plan.Direction, parts []deniedPart) string {
+func blockersText(replyDir plan.Direction, parts []nacleval.DeniedPart) string {
 	numbers, implicit := denyNumbers(parts)
 	if len(numbers) == 0 {
 		return "implicit deny"

@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -88,20 +89,20 @@ func subnetWorkloads(s *plan.Subnet) []*plan.Workload { return s.Workloads }
 // address projection is every client address checked; the parts of it
 // the NACL drops; and who the clients are where replies are dropped.
 type replyGap struct {
-	need  space
-	parts []deniedPart
+	need  nacleval.Space
+	parts []nacleval.DeniedPart
 	who   clients
 }
 
 // localReplyGap checks replies towards the NACL's own subnets, whose
 // clients who are, at the remote addresses ranges.
-func localReplyGap(proto plan.Protocol, fam plan.Family, ranges []addrRange, who clients, exempt space, entries []plan.Entry) replyGap {
-	var need space
+func localReplyGap(proto plan.Protocol, fam plan.Family, ranges []nacleval.AddrRange, who clients, exempt nacleval.Space, entries []plan.Entry) replyGap {
+	var need nacleval.Space
 	for _, r := range ranges {
-		need = append(need, spaceOf(flowBox(proto, r, who.ports))...)
+		need = append(need, nacleval.SpaceOf(nacleval.FlowBox(proto, r, who.ports))...)
 	}
-	need = need.subtract(exempt)
-	return replyGap{need: need, parts: denied(entries, fam, need), who: who}
+	need = need.Subtract(exempt)
+	return replyGap{need: need, parts: nacleval.Denied(entries, fam, need), who: who}
 }
 
 // remoteReplyGap checks replies (protocol proto) towards remote clients
@@ -115,38 +116,38 @@ func localReplyGap(proto plan.Protocol, fam plan.Family, ranges []addrRange, who
 // per range, and most return paths pass there. Only when replies are
 // dropped does it narrow the ports by placement, for the dropped
 // addresses, in one pass over their subnets.
-func (rc replyChecker) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan.Protocol, ranges []addrRange, members func(*plan.Subnet) []*plan.Workload, exempt space, entries []plan.Entry) replyGap {
+func (rc replyChecker) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan.Protocol, ranges []nacleval.AddrRange, members func(*plan.Subnet) []*plan.Workload, exempt nacleval.Space, entries []plan.Entry) replyGap {
 	widest := rc.cfg.UnknownClients
 	for _, r := range []plan.PortRange{plan.BroadEphemeral, rc.cfg.HostClients} {
 		widest = plan.PortRange{Lo: min(widest.Lo, r.Lo), Hi: max(widest.Hi, r.Hi)}
 	}
-	var need space
+	var need nacleval.Space
 	for _, r := range ranges {
-		need = append(need, spaceOf(flowBox(proto, r, widest))...)
+		need = append(need, nacleval.SpaceOf(nacleval.FlowBox(proto, r, widest))...)
 	}
-	need = need.subtract(exempt)
-	parts := denied(entries, fam, need)
+	need = need.Subtract(exempt)
+	parts := nacleval.Denied(entries, fam, need)
 	if len(parts) == 0 {
 		return replyGap{need: need}
 	}
-	var dropped space
+	var dropped nacleval.Space
 	for _, part := range parts {
-		dropped = append(dropped, part.space...)
+		dropped = append(dropped, part.Space...)
 	}
-	segments := rc.clientSegments(vpc, fam, dropped.addrRanges(), members)
-	var narrow space
+	segments := rc.clientSegments(vpc, fam, dropped.AddrRanges(), members)
+	var narrow nacleval.Space
 	var who clients
 	for _, seg := range segments {
-		narrow = append(narrow, spaceOf(flowBox(proto, seg.r, seg.who.ports))...)
+		narrow = append(narrow, nacleval.SpaceOf(nacleval.FlowBox(proto, seg.r, seg.who.ports))...)
 		who = who.widen(seg.who)
 	}
-	narrow = narrow.subtract(exempt)
-	return replyGap{need: need, parts: denied(entries, fam, narrow), who: who}
+	narrow = narrow.Subtract(exempt)
+	return replyGap{need: need, parts: nacleval.Denied(entries, fam, narrow), who: who}
 }
 
 // segment is a range of addresses whose clients are alike.
 type segment struct {
-	r   addrRange
+	r   nacleval.AddrRange
 	who clients
 }
 
@@ -154,13 +155,13 @@ type segment struct {
 // address: the subnets of the plan there, or unknown clients. Neighbours
 // with the same ports merge, so the result grows with the subnets that
 // narrow the ports, not with every subnet.
-func (rc replyChecker) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []addrRange, members func(*plan.Subnet) []*plan.Workload) []segment {
+func (rc replyChecker) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []nacleval.AddrRange, members func(*plan.Subnet) []*plan.Workload) []segment {
 	unknown := clients{ports: rc.cfg.UnknownClients}
 	var out []segment
-	add := func(r addrRange, who clients) {
+	add := func(r nacleval.AddrRange, who clients) {
 		if last := len(out) - 1; last >= 0 && out[last].who.ports == who.ports {
-			if next := out[last].r.hi.Next(); next.IsValid() && next == r.lo {
-				out[last].r.hi = r.hi
+			if next := out[last].r.Hi.Next(); next.IsValid() && next == r.Lo {
+				out[last].r.Hi = r.Hi
 				out[last].who = out[last].who.widen(who)
 				return
 			}
@@ -168,26 +169,26 @@ func (rc replyChecker) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []a
 		out = append(out, segment{r, who})
 	}
 	for _, r := range ranges {
-		at := r.lo // the first address not yet segmented
+		at := r.Lo // the first address not yet segmented
 		done := false
 		rc.subnets.eachOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
-			part := addrRange{maxAddr(at, e.r.lo), minAddr(r.hi, e.r.hi)}
-			if part.hi.Less(part.lo) {
+			part := nacleval.AddrRange{Lo: nacleval.MaxAddr(at, e.r.Lo), Hi: nacleval.MinAddr(r.Hi, e.r.Hi)}
+			if part.Hi.Less(part.Lo) {
 				return true // inside an earlier, overlapping subnet (another VPC's)
 			}
-			if at.Less(part.lo) {
-				add(addrRange{at, part.lo.Prev()}, unknown)
+			if at.Less(part.Lo) {
+				add(nacleval.AddrRange{Lo: at, Hi: part.Lo.Prev()}, unknown)
 			}
 			add(part, rc.clientsOf(members(e.subnet), e.subnet))
-			if part.hi == r.hi {
+			if part.Hi == r.Hi {
 				done = true
 				return false
 			}
-			at = part.hi.Next()
+			at = part.Hi.Next()
 			return true
 		})
 		if !done {
-			add(addrRange{at, r.hi}, unknown)
+			add(nacleval.AddrRange{Lo: at, Hi: r.Hi}, unknown)
 		}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -164,7 +165,7 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 	switch r.Peer {
 	case plan.PeerCIDR:
 		fam := plan.FamilyOf(r.Prefix)
-		peer, ok := prefixRange(r.Prefix)
+		peer, ok := nacleval.PrefixRange(r.Prefix)
 		if !ok {
 			return nil
 		}
@@ -172,7 +173,7 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 		for _, n := range order {
 			locals := groups[n]
 			c := f.groupEnd(g, r, n, locals, fam)
-			c.remote = subtractRanges([]addrRange{peer}, f.exempt().rangesAt(naclVPC(n, locals), locals, fam))
+			c.remote = nacleval.SubtractRanges([]nacleval.AddrRange{peer}, f.exempt().rangesAt(naclVPC(n, locals), locals, fam))
 			c.remotePrefix, c.remoteText = r.Prefix, r.Prefix.String
 			c.replies = f.groupReplies(c, subnetWorkloads, g, locals)
 			c.scopedReplies = true
@@ -236,8 +237,8 @@ func (f *facts) groupEnd(local *plan.SecurityGroup, r plan.SGRule, n *plan.NACL,
 // remoteSubnet sets a crossing's remote end to the members of group
 // remote in subnet other; local is the group at the NACL's end.
 func (f *facts) remoteSubnet(c *crossing, local, remote *plan.SecurityGroup, other *plan.Subnet, locals []*plan.Subnet) {
-	peer, _ := prefixRange(other.Prefix(c.family))
-	c.remote = subtractRanges([]addrRange{peer}, f.exempt().rangesAt(naclVPC(c.nacl, locals), locals, c.family))
+	peer, _ := nacleval.PrefixRange(other.Prefix(c.family))
+	c.remote = nacleval.SubtractRanges([]nacleval.AddrRange{peer}, f.exempt().rangesAt(naclVPC(c.nacl, locals), locals, c.family))
 	c.remotePrefix = other.Prefix(c.family).Masked()
 	fam := c.family
 	c.remoteText = func() string { return membersText(remote, []*plan.Subnet{other}, fam, f.members().in) }
@@ -248,10 +249,10 @@ func (f *facts) remoteSubnet(c *crossing, local, remote *plan.SecurityGroup, oth
 // groupReplies checks the replies of a crossing: towards remote clients
 // (members picks them in each subnet) when the requests enter the NACL's
 // subnets, else towards the local group's members.
-func (f *facts) groupReplies(c crossing, remoteMembers func(*plan.Subnet) []*plan.Workload, local *plan.SecurityGroup, locals []*plan.Subnet) func([]addrRange, []plan.Entry) replyGap {
+func (f *facts) groupReplies(c crossing, remoteMembers func(*plan.Subnet) []*plan.Workload, local *plan.SecurityGroup, locals []*plan.Subnet) func([]nacleval.AddrRange, []plan.Entry) replyGap {
 	vpc := naclVPC(c.nacl, locals)
 	if c.dir == plan.Ingress {
-		return func(ranges []addrRange, entries []plan.Entry) replyGap {
+		return func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
 			return f.replies().remoteReplyGap(vpc, c.family, c.proto, ranges, remoteMembers, nil, entries)
 		}
 	}
@@ -261,7 +262,7 @@ func (f *facts) groupReplies(c crossing, remoteMembers func(*plan.Subnet) []*pla
 		}
 		return f.members().in(local, s)
 	})
-	return func(ranges []addrRange, entries []plan.Entry) replyGap {
+	return func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
 		return localReplyGap(c.proto, c.family, ranges, who, nil, entries)
 	}
 }

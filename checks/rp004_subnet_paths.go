@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -96,7 +97,7 @@ func checkSubnetPaths(p *pass) {
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
 				for _, d := range f.rules().decisionsOf(n, dir, fam) {
 					e, decided := d.entry, d.decided
-					if !isIntent(*e) || decided.isEmpty() {
+					if !isIntent(*e) || decided.IsEmpty() {
 						continue
 					}
 					for _, c := range f.peerSubnetCrossings(n, fam, e, decided) {
@@ -117,24 +118,24 @@ func checkSubnetPaths(p *pass) {
 // names subnets of m: its peer lies within m's subnets (and n's own). An
 // intent towards a wider range (the VPC CIDR) does not say which subnets
 // it means, so it names none.
-func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry, decided space) []crossing {
+func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry, decided nacleval.Space) []crossing {
 	var target *plan.NACL
 	var targets []*plan.Subnet
-	for _, peer := range decided.addrRanges() {
+	for _, peer := range decided.AddrRanges() {
 		// Walk the subnets in address order: the first address of the
 		// peer that no subnet holds ends the search (the VPC's CIDR, the
 		// internet), as does a second NACL or the VPC's default one.
-		at, named := peer.lo, true
+		at, named := peer.Lo, true
 		f.subnets().eachOverlapping(n.VPC, fam, peer, func(o indexedSubnet) bool {
-			if at.Less(o.r.lo) {
+			if at.Less(o.r.Lo) {
 				named = false
 				return false
 			}
-			if o.r.hi.Compare(at) >= 0 {
-				at = o.r.hi.Next()
+			if o.r.Hi.Compare(at) >= 0 {
+				at = o.r.Hi.Next()
 			}
 			if o.subnet.NACL == n {
-				return at.IsValid() && at.Compare(peer.hi) <= 0
+				return at.IsValid() && at.Compare(peer.Hi) <= 0
 			}
 			if o.subnet.NACL == nil || (target != nil && o.subnet.NACL != target) {
 				named = false
@@ -144,9 +145,9 @@ func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry
 			if !slices.Contains(targets, o.subnet) {
 				targets = append(targets, o.subnet)
 			}
-			return at.IsValid() && at.Compare(peer.hi) <= 0
+			return at.IsValid() && at.Compare(peer.Hi) <= 0
 		})
-		if !named || (at.IsValid() && at.Compare(peer.hi) <= 0) {
+		if !named || (at.IsValid() && at.Compare(peer.Hi) <= 0) {
 			return nil
 		}
 	}
@@ -155,13 +156,13 @@ func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry
 	}
 	var out []crossing
 	for _, s := range n.Subnets {
-		r, ok := prefixRange(s.Prefix(fam))
+		r, ok := nacleval.PrefixRange(s.Prefix(fam))
 		if !ok {
 			continue
 		}
 		c := crossing{
 			nacl: target, dir: e.Direction.Opposite(), family: fam, proto: e.Protocol, service: e.Ports,
-			remote: []addrRange{r}, remotePrefix: s.Prefix(fam).Masked(),
+			remote: []nacleval.AddrRange{r}, remotePrefix: s.Prefix(fam).Masked(),
 			locals: targets, local: firstPrefix(targets, fam),
 			allowedBy:     RuleRef{Address: e.Source, Number: e.Number},
 			allowedByText: func() string { return fmt.Sprintf("%s %s rule %d", n.Address, e.Direction, e.Number) },
@@ -177,15 +178,15 @@ func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry
 // subnetReplies checks the replies of a crossing between subnets: towards
 // the remote subnet's clients when the requests enter the NACL's subnets,
 // else towards its own subnets' clients.
-func (f *facts) subnetReplies(c crossing) func([]addrRange, []plan.Entry) replyGap {
+func (f *facts) subnetReplies(c crossing) func([]nacleval.AddrRange, []plan.Entry) replyGap {
 	vpc := naclVPC(c.nacl, c.locals)
 	if c.dir == plan.Ingress {
-		return func(ranges []addrRange, entries []plan.Entry) replyGap {
+		return func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
 			return f.replies().remoteReplyGap(vpc, c.family, c.proto, ranges, subnetWorkloads, nil, entries)
 		}
 	}
 	who := f.replies().subnetsClients(c.locals, subnetWorkloads)
-	return func(ranges []addrRange, entries []plan.Entry) replyGap {
+	return func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
 		return localReplyGap(c.proto, c.family, ranges, who, nil, entries)
 	}
 }
@@ -196,17 +197,17 @@ func (f *facts) subnetReplies(c crossing) func([]addrRange, []plan.Entry) replyG
 // arrive from the subnet and leave for the peer, and the replies come
 // back from the peer to the NAT gateway's ports 1024-65535 and go on to
 // the subnet's clients.
-func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided space) []crossing {
-	peers := addrSpace(decided.addrRanges()...)
+func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided nacleval.Space) []crossing {
+	peers := nacleval.AddrSpace(decided.AddrRanges()...)
 	var crossings []crossing
 	for _, s := range n.Subnets {
-		local, ok := prefixRange(s.Prefix(plan.IPv4))
+		local, ok := nacleval.PrefixRange(s.Prefix(plan.IPv4))
 		if !ok {
 			continue
 		}
 		for _, via := range natRoutes(s) {
-			internet := peers.intersect(via.space)
-			if internet.isEmpty() {
+			internet := peers.Intersect(via.space)
+			if internet.IsEmpty() {
 				continue
 			}
 			for _, natSubnet := range via.nat.Subnets {
@@ -215,8 +216,8 @@ func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided space) []cross
 					continue
 				}
 				peerPrefix := e.Prefix.Masked()
-				if ranges := internet.addrRanges(); len(ranges) == 1 {
-					if p, ok := rangePrefix(ranges[0]); ok {
+				if ranges := internet.AddrRanges(); len(ranges) == 1 {
+					if p, ok := nacleval.RangePrefix(ranges[0]); ok {
 						peerPrefix = p
 					}
 				}
@@ -231,7 +232,7 @@ func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided space) []cross
 				// replies go back to s's clients.
 				in := base
 				in.dir = plan.Ingress
-				in.remote, in.remotePrefix = []addrRange{local}, s.IPv4.Masked()
+				in.remote, in.remotePrefix = []nacleval.AddrRange{local}, s.IPv4.Masked()
 				in.remoteText = func() string { return subnetText(s, plan.IPv4) }
 				in.localText = func() string { return fmt.Sprintf("%s via %s", peerPrefix, natText()) }
 				in.replies = f.subnetReplies(in)
@@ -239,11 +240,11 @@ func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided space) []cross
 				// its ports 1024-65535.
 				out := base
 				out.dir = plan.Egress
-				out.remote, out.remotePrefix = internet.addrRanges(), peerPrefix
+				out.remote, out.remotePrefix = internet.AddrRanges(), peerPrefix
 				out.remoteText = peerPrefix.String
 				out.localText = func() string { return fmt.Sprintf("%s for %s", natText(), subnetText(s, plan.IPv4)) }
 				nat := clients{ports: plan.BroadEphemeral, broad: via.nat, broadSubnet: natSubnet}
-				out.replies = func(ranges []addrRange, entries []plan.Entry) replyGap {
+				out.replies = func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
 					return localReplyGap(e.Protocol, plan.IPv4, ranges, nat, nil, entries)
 				}
 				crossings = append(crossings, in, out)
@@ -257,7 +258,7 @@ func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided space) []cross
 // gateway.
 type natRoute struct {
 	nat   *plan.Workload
-	space space
+	space nacleval.Space
 }
 
 // natRoutes finds, by longest prefix match over the subnet's routes, the
@@ -269,26 +270,26 @@ func natRoutes(s *plan.Subnet) []natRoute {
 		if r.NATGateway == nil || !r.Destination.Addr().Is4() {
 			continue
 		}
-		dest, ok := prefixRange(r.Destination)
+		dest, ok := nacleval.PrefixRange(r.Destination)
 		if !ok {
 			continue
 		}
-		via := addrSpace(dest)
+		via := nacleval.AddrSpace(dest)
 		for _, other := range s.Routes {
 			if other.Destination.IsValid() && other.Destination.Addr().Is4() && other.Destination.Bits() > r.Destination.Bits() {
-				if o, ok := prefixRange(other.Destination); ok {
-					via = via.subtract(addrSpace(o))
+				if o, ok := nacleval.PrefixRange(other.Destination); ok {
+					via = via.Subtract(nacleval.AddrSpace(o))
 				}
 			}
 		}
 		if s.VPC != nil {
 			for _, cidr := range s.VPC.IPv4 {
-				if c, ok := prefixRange(cidr); ok {
-					via = via.subtract(addrSpace(c))
+				if c, ok := nacleval.PrefixRange(cidr); ok {
+					via = via.Subtract(nacleval.AddrSpace(c))
 				}
 			}
 		}
-		if !via.isEmpty() {
+		if !via.IsEmpty() {
 			out = append(out, natRoute{nat: r.NATGateway, space: via})
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -64,38 +65,38 @@ var nonInternetV4 = []string{
 
 // internetAddrs are the addresses of internet peers of a family: IPv4
 // without the ranges above, IPv6 global unicast (2000::/3).
-func internetAddrs(f plan.Family) space {
+func internetAddrs(f plan.Family) nacleval.Space {
 	if f == plan.IPv6 {
-		r, _ := prefixRange(netip.MustParsePrefix("2000::/3"))
-		return addrSpace(r)
+		r, _ := nacleval.PrefixRange(netip.MustParsePrefix("2000::/3"))
+		return nacleval.AddrSpace(r)
 	}
-	all := addrSpace(familyRange(plan.IPv4))
+	all := nacleval.AddrSpace(nacleval.FamilyRange(plan.IPv4))
 	for _, cidr := range nonInternetV4 {
-		r, _ := prefixRange(netip.MustParsePrefix(cidr))
-		all = all.subtract(addrSpace(r))
+		r, _ := nacleval.PrefixRange(netip.MustParsePrefix(cidr))
+		all = all.Subtract(nacleval.AddrSpace(r))
 	}
 	return all
 }
 
 // tooBig is the ICMP message of path-MTU discovery from peers, in the
 // space's encoding (type*256+code in the port dimension).
-func tooBig(f plan.Family, peers []addrRange) (space, string) {
+func tooBig(f plan.Family, peers []nacleval.AddrRange) (nacleval.Space, string) {
 	proto, ports, name := plan.ProtocolICMP, plan.PortRange{Lo: 3*256 + 4, Hi: 3*256 + 4}, "icmp type 3 code 4 (fragmentation needed)"
 	if f == plan.IPv6 {
 		proto, ports, name = plan.ProtocolICMPv6, plan.PortRange{Lo: 2 * 256, Hi: 2*256 + 255}, "icmpv6 type 2 (packet too big)"
 	}
-	var s space
+	var s nacleval.Space
 	for _, r := range peers {
-		s = append(s, spaceOf(flowBox(proto, r, ports))...)
+		s = append(s, nacleval.SpaceOf(nacleval.FlowBox(proto, r, ports))...)
 	}
 	return s, name
 }
 
 func checkPathMTU(p *pass) {
-	tcpNumber, _, _ := protocolInterval(plan.ProtocolTCP)
-	internetRanges := map[plan.Family][]addrRange{}
+	tcpNumber, _, _ := nacleval.ProtocolInterval(plan.ProtocolTCP)
+	internetRanges := map[plan.Family][]nacleval.AddrRange{}
 	for _, fam := range families() {
-		internetRanges[fam] = internetAddrs(fam).addrRanges()
+		internetRanges[fam] = internetAddrs(fam).AddrRanges()
 	}
 	for _, n := range p.network.NACLs {
 		if n == nil {
@@ -106,7 +107,7 @@ func checkPathMTU(p *pass) {
 			// The TCP peers are the internet addresses of the TCP traffic
 			// the allow rules decide: the addresses of that traffic, as
 			// they come, merged and cut to the internet's once.
-			var tcpAddrs []addrRange
+			var tcpAddrs []nacleval.AddrRange
 			var first *plan.Entry
 			var firstDir plan.Direction
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
@@ -115,14 +116,14 @@ func checkPathMTU(p *pass) {
 						continue
 					}
 					for _, a := range d.decided {
-						if a.protoLo > tcpNumber || a.protoHi < tcpNumber {
+						if lo, hi := a.Protocols(); lo > tcpNumber || hi < tcpNumber {
 							continue
 						}
-						r := addrRange{a.addrLo.addr(), a.addrHi.addr()}
+						r := a.Addrs()
 						if last := len(tcpAddrs) - 1; last < 0 || tcpAddrs[last] != r { // boxes of other ports repeat it
 							tcpAddrs = append(tcpAddrs, r)
 						}
-						if first == nil && meetsAny(r, internet) {
+						if first == nil && nacleval.MeetsAny(r, internet) {
 							first, firstDir = d.entry, dir
 						}
 					}
@@ -131,11 +132,11 @@ func checkPathMTU(p *pass) {
 			if first == nil {
 				continue
 			}
-			need, name := tooBig(fam, intersectRanges(mergeRanges(tcpAddrs), internet))
-			if allowsAny(n.Ingress, fam, need) {
+			need, name := tooBig(fam, nacleval.IntersectRanges(nacleval.MergeRanges(tcpAddrs), internet))
+			if nacleval.AllowsAny(n.Ingress, fam, need) {
 				continue // allowed from some of those peers: a deliberate choice
 			}
-			parts := denied(n.Ingress, fam, need)
+			parts := nacleval.Denied(n.Ingress, fam, need)
 			fix := "icmp type 3 code 4 from 0.0.0.0/0"
 			if fam == plan.IPv6 {
 				fix = "icmpv6 (protocol 58) type 2 from ::/0"

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -19,7 +20,7 @@ func portsText(ports []plan.PortRange) string {
 }
 
 // rangesText lists at most limit address ranges.
-func rangesText(ranges []addrRange, limit int) string {
+func rangesText(ranges []nacleval.AddrRange, limit int) string {
 	texts := make([]string, 0, limit+1)
 	for i, r := range ranges {
 		if i == limit {
@@ -33,13 +34,13 @@ func rangesText(ranges []addrRange, limit int) string {
 
 // denyNumbers lists the numbers of the deny rules that drop parts of a
 // flow, in rule order, and whether the implicit deny drops the rest.
-func denyNumbers(parts []deniedPart) (numbers []string, implicit bool) {
+func denyNumbers(parts []nacleval.DeniedPart) (numbers []string, implicit bool) {
 	for _, part := range parts {
-		if part.by == nil {
+		if part.By == nil {
 			implicit = true
 			continue
 		}
-		numbers = append(numbers, strconv.Itoa(part.by.Number))
+		numbers = append(numbers, strconv.Itoa(part.By.Number))
 	}
 	return numbers, implicit
 }
@@ -81,7 +82,7 @@ func subnetRefs(n *plan.NACL, f plan.Family) []SubnetRef {
 
 // dropText names what drops traffic: "implicit deny", "rule 90", "rules
 // 90, 95 and the implicit deny".
-func dropText(parts []deniedPart) string {
+func dropText(parts []nacleval.DeniedPart) string {
 	numbers, implicit := denyNumbers(parts)
 	switch {
 	case len(numbers) == 0:

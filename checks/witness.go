@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/netip"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -16,12 +17,12 @@ import (
 // addresses 203.0.113.7 / 2001:db8::7, and a port that both Linux and
 // Windows clients use. local is the subnet on the NACL's side (invalid
 // when unknown).
-func witness(local netip.Prefix, flow *Flow, missing space, parts []deniedPart) (Packet, *RuleRef, float64) {
+func witness(local netip.Prefix, flow *Flow, missing nacleval.Space, parts []nacleval.DeniedPart) (Packet, *RuleRef, float64) {
 	peer, ok := witnessPeer(missing, flow.PeerCIDR, flow.Family)
 	if !ok {
 		return Packet{Protocol: flow.Protocol}, nil, 0
 	}
-	peerPorts := missing.atAddr(peer).ports()
+	peerPorts := missing.AtAddr(peer).Ports()
 	if len(peerPorts) == 0 {
 		return Packet{Protocol: flow.Protocol}, nil, 0 // unreachable: peer comes from missing
 	}
@@ -48,11 +49,11 @@ func witness(local netip.Prefix, flow *Flow, missing space, parts []deniedPart) 
 	}
 
 	var blocking *RuleRef
-	proto, _, _ := protocolInterval(flow.Protocol)
-	at := point{proto: proto, addr: peer, port: uint16(port)}
+	proto, _, _ := nacleval.ProtocolInterval(flow.Protocol)
+	at := nacleval.Point{Proto: proto, Addr: peer, Port: uint16(port)}
 	for _, part := range parts {
-		if part.by != nil && part.space.contains(at) {
-			blocking = &RuleRef{Address: part.by.Source, Number: part.by.Number}
+		if part.By != nil && part.Space.Contains(at) {
+			blocking = &RuleRef{Address: part.By.Source, Number: part.By.Number}
 			break
 		}
 	}
@@ -75,7 +76,7 @@ func localEndpoint(subnet netip.Prefix) func(port uint16) netip.AddrPort {
 	var local netip.Addr
 	if subnet.IsValid() {
 		local = subnet.Addr()
-		if a := addrPlus(local, 10); a.IsValid() && subnet.Contains(a) {
+		if a := nacleval.AddrPlus(local, 10); a.IsValid() && subnet.Contains(a) {
 			local = a
 		}
 	}
@@ -88,8 +89,8 @@ func localEndpoint(subnet netip.Prefix) func(port uint16) netip.AddrPort {
 }
 
 // witnessPeer picks the peer address of the witness packet.
-func witnessPeer(missing space, peerCIDR netip.Prefix, f plan.Family) (netip.Addr, bool) {
-	ranges := missing.addrRanges()
+func witnessPeer(missing nacleval.Space, peerCIDR netip.Prefix, f plan.Family) (netip.Addr, bool) {
+	ranges := missing.AddrRanges()
 	if len(ranges) == 0 {
 		return netip.Addr{}, false
 	}
@@ -98,15 +99,15 @@ func witnessPeer(missing space, peerCIDR netip.Prefix, f plan.Family) (netip.Add
 		preferred = netip.MustParseAddr("2001:db8::7")
 	}
 	for _, r := range ranges {
-		if r.contains(preferred) {
+		if r.Contains(preferred) {
 			return preferred, true
 		}
 	}
 	// A network address (x.y.z.0, or ending in :0 for IPv6) reads like a
 	// subnet rather than a host: take the next one when it is missing too.
 	first := ranges[0]
-	peer := first.lo
-	if isNetworkLike(peer) && first.lo != first.hi {
+	peer := first.Lo
+	if isNetworkLike(peer) && first.Lo != first.Hi {
 		peer = peer.Next()
 	}
 	return peer, true

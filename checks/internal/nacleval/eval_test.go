@@ -1,4 +1,4 @@
-package checks
+package nacleval
 
 import (
 	"math/rand/v2"
@@ -6,31 +6,14 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/returnpath-dev/returnpath/checks/internal/testnet"
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
-const testNACL plan.Address = "aws_network_acl.public"
-
-// rule builds an inline NACL entry of testNACL.
-func rule(number int, allow bool, proto plan.Protocol, cidr string, lo, hi uint16) plan.Entry {
-	e := plan.Entry{
-		Number: number, Allow: allow, Protocol: proto, Ports: plan.PortRange{Lo: lo, Hi: hi},
-		ICMP: plan.AnyICMP, Source: testNACL, Inline: true,
-	}
-	if cidr != "" {
-		e.Prefix = netip.MustParsePrefix(cidr)
-	}
-	if !proto.HasPorts() {
-		e.Ports = plan.AllPorts
-	}
-	return e
-}
-
-func icmpRule(number int, allow bool, cidr string, typ, code int16) plan.Entry {
-	e := rule(number, allow, plan.ProtocolICMP, cidr, 0, 0)
-	e.ICMP = plan.ICMPMatch{Type: typ, Code: code}
-	return e
-}
+var (
+	rule     = testnet.Rule
+	icmpRule = testnet.ICMPRule
+)
 
 // packet is one point to evaluate: protocol, peer address, port (or ICMP
 // type*256+code).
@@ -59,15 +42,15 @@ func evaluate(entries []plan.Entry, pkt packet) verdict {
 	if addr.Is6() {
 		fam = plan.IPv6
 	}
-	need := spaceOf(flowBox(pkt.proto, addrRange{addr, addr}, plan.PortRange{Lo: pkt.port, Hi: pkt.port}))
-	parts := denied(entries, fam, need)
+	need := SpaceOf(FlowBox(pkt.proto, AddrRange{addr, addr}, plan.PortRange{Lo: pkt.port, Hi: pkt.port}))
+	parts := Denied(entries, fam, need)
 	switch {
 	case len(parts) == 0:
 		return allowed
-	case parts[0].by == nil:
+	case parts[0].By == nil:
 		return implicitDeny
 	}
-	return deniedBy(parts[0].by.Number)
+	return deniedBy(parts[0].By.Number)
 }
 
 func TestFirstMatch(t *testing.T) {
@@ -213,32 +196,32 @@ func TestDeniedSplitsByRule(t *testing.T) {
 		rule(100, false, plan.ProtocolTCP, "198.51.100.0/24", 1024, 65535),
 		rule(200, true, plan.ProtocolTCP, "0.0.0.0/0", 32768, 65535),
 	}
-	need := spaceOf(flowBox(plan.ProtocolTCP, familyRange(plan.IPv4), plan.BroadEphemeral))
-	parts := denied(entries, plan.IPv4, need)
+	need := SpaceOf(FlowBox(plan.ProtocolTCP, FamilyRange(plan.IPv4), plan.BroadEphemeral))
+	parts := Denied(entries, plan.IPv4, need)
 	if len(parts) != 2 {
 		t.Fatalf("got %d parts, want the deny and the implicit deny", len(parts))
 	}
-	if parts[0].by == nil || parts[0].by.Number != 100 {
-		t.Fatalf("first part denied by %v, want rule 100", parts[0].by)
+	if parts[0].By == nil || parts[0].By.Number != 100 {
+		t.Fatalf("first part denied by %v, want rule 100", parts[0].By)
 	}
-	if got := parts[0].space.addrRanges(); len(got) != 1 || got[0].String() != "198.51.100.0/24" {
+	if got := parts[0].Space.AddrRanges(); len(got) != 1 || got[0].String() != "198.51.100.0/24" {
 		t.Errorf("rule 100 drops replies to %v, want 198.51.100.0/24", got)
 	}
-	if got := parts[0].space.ports(); !slices.Equal(got, []plan.PortRange{plan.BroadEphemeral}) {
+	if got := parts[0].Space.Ports(); !slices.Equal(got, []plan.PortRange{plan.BroadEphemeral}) {
 		t.Errorf("rule 100 drops ports %v, want 1024-65535", got)
 	}
-	if parts[1].by != nil {
-		t.Fatalf("second part denied by rule %d, want the implicit deny", parts[1].by.Number)
+	if parts[1].By != nil {
+		t.Fatalf("second part denied by rule %d, want the implicit deny", parts[1].By.Number)
 	}
-	if got := parts[1].space.ports(); !slices.Equal(got, []plan.PortRange{{Lo: 1024, Hi: 32767}}) {
+	if got := parts[1].Space.Ports(); !slices.Equal(got, []plan.PortRange{{Lo: 1024, Hi: 32767}}) {
 		t.Errorf("the implicit deny drops ports %v, want 1024-32767", got)
 	}
-	if parts[1].space.contains(point{6, netip.MustParseAddr("198.51.100.9"), 2000}) {
+	if parts[1].Space.Contains(Point{6, netip.MustParseAddr("198.51.100.9"), 2000}) {
 		t.Error("the implicit deny claims traffic that rule 100 matched first")
 	}
 
 	fullyAllowed := []plan.Entry{rule(100, true, plan.ProtocolAll, "0.0.0.0/0", 0, 0)}
-	if parts := denied(fullyAllowed, plan.IPv4, need); len(parts) != 0 {
+	if parts := Denied(fullyAllowed, plan.IPv4, need); len(parts) != 0 {
 		t.Errorf("allow-all drops %v", parts)
 	}
 }
@@ -250,21 +233,21 @@ func TestFirstMatchEachReportsUndecidedTraffic(t *testing.T) {
 		rule(110, true, plan.ProtocolTCP, "0.0.0.0/0", 443, 443),
 		rule(120, true, plan.ProtocolTCP, "::/0", 443, 443),
 	}
-	decided := map[int]space{}
-	firstMatchEach(entries, plan.IPv4, func(e *plan.Entry, s space) { decided[e.Number] = s })
+	decided := map[int]Space{}
+	Decisions(entries, plan.IPv4, func(e *plan.Entry, s Space) { decided[e.Number] = s })
 	if _, ok := decided[120]; ok {
 		t.Error("an IPv6 entry was visited for IPv4")
 	}
-	if !decided[110].isEmpty() {
+	if !decided[110].IsEmpty() {
 		t.Errorf("rule 110 repeats rule 100 but decides %v", decided[110])
 	}
-	ranges := decided[100].addrRanges()
+	ranges := decided[100].AddrRanges()
 	if len(ranges) != 2 || ranges[0].String() != "0.0.0.0-198.51.99.255" || ranges[1].String() != "198.51.101.0-255.255.255.255" {
 		t.Errorf("rule 100 decides addresses %v, want all but 198.51.100.0/24", ranges)
 	}
 }
 
-// allowsAny must say whether denied leaves part of need out, on random
+// AllowsAny must say whether denied leaves part of need out, on random
 // NACLs and traffic.
 func TestAllowsAnyMatchesDenied(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
@@ -277,14 +260,14 @@ func TestAllowsAnyMatchesDenied(t *testing.T) {
 			lo := uint16(r.IntN(3) * 1000)
 			entries = append(entries, rule(100+10*i, r.IntN(2) == 0, protos[r.IntN(len(protos))], cidrs[r.IntN(len(cidrs))], lo, lo+uint16(r.IntN(2000))))
 		}
-		peer, _ := prefixRange(netip.MustParsePrefix(cidrs[r.IntN(len(cidrs))]))
+		peer, _ := PrefixRange(netip.MustParsePrefix(cidrs[r.IntN(len(cidrs))]))
 		lo := uint16(r.IntN(3000))
-		need := spaceOf(flowBox(protos[r.IntN(2)], peer, plan.PortRange{Lo: lo, Hi: lo + uint16(r.IntN(3000))}))
-		var dropped space
-		for _, part := range denied(entries, plan.IPv4, need) {
-			dropped = append(dropped, part.space...)
+		need := SpaceOf(FlowBox(protos[r.IntN(2)], peer, plan.PortRange{Lo: lo, Hi: lo + uint16(r.IntN(3000))}))
+		var dropped Space
+		for _, part := range Denied(entries, plan.IPv4, need) {
+			dropped = append(dropped, part.Space...)
 		}
-		got, want := allowsAny(entries, plan.IPv4, need), !need.subtract(dropped).isEmpty()
+		got, want := AllowsAny(entries, plan.IPv4, need), !need.Subtract(dropped).IsEmpty()
 		if got != want {
 			t.Fatalf("allowsAny = %v, want %v for %v and %v", got, want, entries, need)
 		}

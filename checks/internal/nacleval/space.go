@@ -1,4 +1,4 @@
-package checks
+package nacleval
 
 import (
 	"cmp"
@@ -18,9 +18,9 @@ import (
 // ICMP and ICMPv6 rules have no ports; their type and code go in the port
 // dimension as type*256+code, so that they use the same machinery.
 
-// box is one product of intervals; it is empty when any Lo > Hi, and it
+// Box is one product of intervals; it is empty when any Lo > Hi, and it
 // never mixes address families.
-type box struct {
+type Box struct {
 	protoLo, protoHi uint8
 	portLo, portHi   uint16
 	addrLo, addrHi   boxAddr
@@ -122,24 +122,24 @@ func maxBoxAddr(a, b boxAddr) boxAddr {
 	return a
 }
 
-// point is one concrete packet of a space: protocol, peer address, port.
-type point struct {
-	proto uint8
-	addr  netip.Addr
-	port  uint16
+// Point is one concrete packet of a space: protocol, peer address, port.
+type Point struct {
+	Proto uint8
+	Addr  netip.Addr
+	Port  uint16
 }
 
-// space is a union of pairwise disjoint, non-empty boxes.
-type space []box
+// Space is a union of pairwise disjoint, non-empty boxes.
+type Space []Box
 
-func (b box) empty() bool {
+func (b Box) empty() bool {
 	return b.protoLo > b.protoHi || b.portLo > b.portHi ||
 		!b.addrLo.valid() || !b.addrHi.valid() || b.addrLo.compare(b.addrHi) > 0
 }
 
 // intersect is the common part of b and o (possibly empty).
-func (b box) intersect(o box) box {
-	return box{
+func (b Box) intersect(o Box) Box {
+	return Box{
 		protoLo: max(b.protoLo, o.protoLo), protoHi: min(b.protoHi, o.protoHi),
 		addrLo: maxBoxAddr(b.addrLo, o.addrLo), addrHi: minBoxAddr(b.addrHi, o.addrHi),
 		portLo: max(b.portLo, o.portLo), portHi: min(b.portHi, o.portHi),
@@ -149,7 +149,7 @@ func (b box) intersect(o box) box {
 // meets reports whether b and o have traffic in common: whether their
 // intersection is not empty, without building it, and deciding on the
 // protocols and ports (two bytes, two words) before the addresses.
-func (b box) meets(o box) bool {
+func (b Box) meets(o Box) bool {
 	if max(b.protoLo, o.protoLo) > min(b.protoHi, o.protoHi) || max(b.portLo, o.portLo) > min(b.portHi, o.portHi) {
 		return false
 	}
@@ -159,7 +159,7 @@ func (b box) meets(o box) bool {
 
 // minus appends b − o to out as at most six disjoint boxes: the protocol
 // slabs outside o, then within those the address slabs, then the ports.
-func (b box) minus(o box, out space) space {
+func (b Box) minus(o Box, out Space) Space {
 	if !b.meets(o) {
 		return append(out, b)
 	}
@@ -199,26 +199,26 @@ func (b box) minus(o box, out space) space {
 	return out
 }
 
-func (b box) contains(p point) bool {
-	a := toBoxAddr(p.addr)
-	return b.protoLo <= p.proto && p.proto <= b.protoHi &&
+func (b Box) contains(p Point) bool {
+	a := toBoxAddr(p.Addr)
+	return b.protoLo <= p.Proto && p.Proto <= b.protoHi &&
 		b.addrLo.compare(a) <= 0 && a.compare(b.addrHi) <= 0 &&
-		b.portLo <= p.port && p.port <= b.portHi
+		b.portLo <= p.Port && p.Port <= b.portHi
 }
 
-// spaceOf is the space of one box (empty boxes give the empty space).
-func spaceOf(b box) space {
+// SpaceOf is the space of one box (empty boxes give the empty space).
+func SpaceOf(b Box) Space {
 	if b.empty() {
 		return nil
 	}
-	return space{b}
+	return Space{b}
 }
 
-func (s space) isEmpty() bool { return len(s) == 0 }
+func (s Space) IsEmpty() bool { return len(s) == 0 }
 
-// intersect is s ∩ t.
-func (s space) intersect(t space) space {
-	var out space
+// Intersect is s ∩ t.
+func (s Space) Intersect(t Space) Space {
+	var out Space
 	for _, a := range s {
 		for _, b := range t {
 			if c := a.intersect(b); !c.empty() {
@@ -229,13 +229,13 @@ func (s space) intersect(t space) space {
 	return out
 }
 
-// subtract is s − t. It never writes s; the result is s itself when t
+// Subtract is s − t. It never writes s; the result is s itself when t
 // is empty.
-func (s space) subtract(t space) space {
+func (s Space) Subtract(t Space) Space {
 	out := s
 	// Two buffers take turns holding the pieces left after each box of t:
 	// one allocation each, not one per box.
-	var buf, spare space
+	var buf, spare Space
 	for _, b := range t {
 		if len(out) == 0 {
 			break
@@ -245,7 +245,7 @@ func (s space) subtract(t space) space {
 		}
 		next := spare[:0]
 		if cap(next) < len(out)+2 {
-			next = make(space, 0, 2*len(out)+4)
+			next = make(Space, 0, 2*len(out)+4)
 		}
 		for _, a := range out {
 			next = a.minus(b, next)
@@ -256,7 +256,7 @@ func (s space) subtract(t space) space {
 }
 
 // overlaps reports whether s and b have traffic in common.
-func (s space) overlaps(b box) bool {
+func (s Space) overlaps(b Box) bool {
 	for _, a := range s {
 		if a.meets(b) {
 			return true
@@ -267,7 +267,7 @@ func (s space) overlaps(b box) bool {
 
 // split is s ∩ b (a new space) and s − b, appended to rest[:0] (a buffer
 // the caller no longer needs, or nil), in one walk over s.
-func (s space) split(b box, rest space) (in, out space) {
+func (s Space) split(b Box, rest Space) (in, out Space) {
 	// Count the common pieces first: in is allocated once, at its size.
 	n := 0
 	for _, a := range s {
@@ -276,7 +276,7 @@ func (s space) split(b box, rest space) (in, out space) {
 		}
 	}
 	if n > 0 {
-		in = make(space, 0, n)
+		in = make(Space, 0, n)
 	}
 	out = rest[:0]
 	for _, a := range s {
@@ -290,27 +290,17 @@ func (s space) split(b box, rest space) (in, out space) {
 	return in, out
 }
 
-// without is s − b appended to buf[:0] (a buffer the caller no longer
-// needs, or nil): the rest of split, when the common part is not needed.
-func (s space) without(b box, buf space) space {
-	out := buf[:0]
-	for _, a := range s {
-		out = a.minus(b, out)
-	}
-	return out
-}
-
 // union is s ∪ t, kept disjoint.
-func (s space) union(t space) space {
-	extra := t.subtract(s)
+func (s Space) union(t Space) Space {
+	extra := t.Subtract(s)
 	if len(extra) == 0 {
 		return s
 	}
-	out := make(space, 0, len(s)+len(extra))
+	out := make(Space, 0, len(s)+len(extra))
 	return append(append(out, s...), extra...)
 }
 
-func (s space) contains(p point) bool {
+func (s Space) Contains(p Point) bool {
 	for _, b := range s {
 		if b.contains(p) {
 			return true
@@ -319,32 +309,9 @@ func (s space) contains(p point) bool {
 	return false
 }
 
-// firstPoint is the lexicographically smallest (protocol, address, port)
-// of s: the smallest corner of its boxes.
-func (s space) firstPoint() (point, bool) {
-	var first point
-	for i, b := range s {
-		p := point{b.protoLo, b.addrLo.addr(), b.portLo}
-		if i == 0 || comparePoints(p, first) < 0 {
-			first = p
-		}
-	}
-	return first, len(s) > 0
-}
-
-func comparePoints(a, b point) int {
-	if c := cmp.Compare(a.proto, b.proto); c != 0 {
-		return c
-	}
-	if c := a.addr.Compare(b.addr); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.port, b.port)
-}
-
-// ports is the projection of s on the port dimension: sorted, with
+// Ports is the projection of s on the port dimension: sorted, with
 // overlapping and adjacent intervals merged.
-func (s space) ports() []plan.PortRange {
+func (s Space) Ports() []plan.PortRange {
 	if len(s) == 0 {
 		return nil
 	}
@@ -365,49 +332,49 @@ func (s space) ports() []plan.PortRange {
 	return merged
 }
 
-// addrRange is an inclusive interval of addresses of one family.
-type addrRange struct{ lo, hi netip.Addr }
+// AddrRange is an inclusive interval of addresses of one family.
+type AddrRange struct{ Lo, Hi netip.Addr }
 
-func (r addrRange) contains(a netip.Addr) bool {
-	return r.lo.Compare(a) <= 0 && a.Compare(r.hi) <= 0
+func (r AddrRange) Contains(a netip.Addr) bool {
+	return r.Lo.Compare(a) <= 0 && a.Compare(r.Hi) <= 0
 }
 
 // String is the range as a prefix when it is exactly one, else "lo-hi".
-func (r addrRange) String() string {
-	if p, ok := rangePrefix(r); ok {
+func (r AddrRange) String() string {
+	if p, ok := RangePrefix(r); ok {
 		return p.String()
 	}
-	if r.lo == r.hi {
-		return r.lo.String()
+	if r.Lo == r.Hi {
+		return r.Lo.String()
 	}
-	return r.lo.String() + "-" + r.hi.String()
+	return r.Lo.String() + "-" + r.Hi.String()
 }
 
-// addrRanges is the projection of s on the address dimension: sorted, with
+// AddrRanges is the projection of s on the address dimension: sorted, with
 // overlapping and adjacent intervals merged.
-func (s space) addrRanges() []addrRange {
+func (s Space) AddrRanges() []AddrRange {
 	if len(s) == 0 {
 		return nil
 	}
-	ranges := make([]addrRange, 0, len(s))
+	ranges := make([]AddrRange, 0, len(s))
 	for _, b := range s {
-		ranges = append(ranges, addrRange{b.addrLo.addr(), b.addrHi.addr()})
+		ranges = append(ranges, AddrRange{b.addrLo.addr(), b.addrHi.addr()})
 	}
-	return mergeRanges(ranges)
+	return MergeRanges(ranges)
 }
 
-// mergeRanges sorts ranges (of one family) in place and merges those that
-// overlap or touch: the addresses of their union, as addrRanges gives them.
-func mergeRanges(ranges []addrRange) []addrRange {
+// MergeRanges sorts ranges (of one family) in place and merges those that
+// overlap or touch: the addresses of their union, as AddrRanges gives them.
+func MergeRanges(ranges []AddrRange) []AddrRange {
 	if len(ranges) == 0 {
 		return nil
 	}
-	slices.SortFunc(ranges, func(a, b addrRange) int { return a.lo.Compare(b.lo) })
+	slices.SortFunc(ranges, func(a, b AddrRange) int { return a.Lo.Compare(b.Lo) })
 	merged := ranges[:1]
 	for _, r := range ranges[1:] {
 		last := &merged[len(merged)-1]
-		if next := last.hi.Next(); r.lo.Compare(last.hi) <= 0 || (next.IsValid() && next == r.lo) {
-			last.hi = maxAddr(last.hi, r.hi)
+		if next := last.Hi.Next(); r.Lo.Compare(last.Hi) <= 0 || (next.IsValid() && next == r.Lo) {
+			last.Hi = MaxAddr(last.Hi, r.Hi)
 			continue
 		}
 		merged = append(merged, r)
@@ -415,19 +382,19 @@ func mergeRanges(ranges []addrRange) []addrRange {
 	return merged
 }
 
-// intersectRanges is the addresses in both a and b (each sorted and
-// merged, as addrRanges gives them), sorted and merged: what
-// addrSpace(a...).intersect(addrSpace(b...)).addrRanges() is, in one walk.
-func intersectRanges(a, b []addrRange) []addrRange {
-	var out []addrRange
+// IntersectRanges is the addresses in both a and b (each sorted and
+// merged, as AddrRanges gives them), sorted and merged: what
+// AddrSpace(a...).Intersect(AddrSpace(b...)).AddrRanges() is, in one walk.
+func IntersectRanges(a, b []AddrRange) []AddrRange {
+	var out []AddrRange
 	for i, j := 0, 0; i < len(a) && j < len(b); {
-		lo, hi := maxAddr(a[i].lo, b[j].lo), minAddr(a[i].hi, b[j].hi)
+		lo, hi := MaxAddr(a[i].Lo, b[j].Lo), MinAddr(a[i].Hi, b[j].Hi)
 		if lo.Compare(hi) <= 0 {
 			// Pieces of one range of a (or of b) are separated by gaps of
 			// the other: none touches the previous one.
-			out = append(out, addrRange{lo, hi})
+			out = append(out, AddrRange{lo, hi})
 		}
-		if a[i].hi.Less(b[j].hi) {
+		if a[i].Hi.Less(b[j].Hi) {
 			i++
 		} else {
 			j++
@@ -436,56 +403,56 @@ func intersectRanges(a, b []addrRange) []addrRange {
 	return out
 }
 
-// meetsAny reports whether r has an address in one of ranges.
-func meetsAny(r addrRange, ranges []addrRange) bool {
+// MeetsAny reports whether r has an address in one of ranges.
+func MeetsAny(r AddrRange, ranges []AddrRange) bool {
 	for _, o := range ranges {
-		if r.lo.Compare(o.hi) <= 0 && o.lo.Compare(r.hi) <= 0 {
+		if r.Lo.Compare(o.Hi) <= 0 && o.Lo.Compare(r.Hi) <= 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// subtractRanges is the addresses of a not in b (each sorted and merged),
-// sorted and merged: addrSpace(a...).subtract(addrSpace(b...)).addrRanges(),
+// SubtractRanges is the addresses of a not in b (each sorted and merged),
+// sorted and merged: AddrSpace(a...).Subtract(AddrSpace(b...)).AddrRanges(),
 // in one walk.
-func subtractRanges(a, b []addrRange) []addrRange {
-	var out []addrRange
+func SubtractRanges(a, b []AddrRange) []AddrRange {
+	var out []AddrRange
 	j := 0
 	for _, r := range a {
-		for j < len(b) && b[j].hi.Less(r.lo) {
+		for j < len(b) && b[j].Hi.Less(r.Lo) {
 			j++
 		}
-		lo, covered := r.lo, false
-		for k := j; k < len(b) && b[k].lo.Compare(r.hi) <= 0; k++ {
-			if lo.Less(b[k].lo) {
-				out = append(out, addrRange{lo, b[k].lo.Prev()})
+		lo, covered := r.Lo, false
+		for k := j; k < len(b) && b[k].Lo.Compare(r.Hi) <= 0; k++ {
+			if lo.Less(b[k].Lo) {
+				out = append(out, AddrRange{lo, b[k].Lo.Prev()})
 			}
-			if b[k].hi.Compare(r.hi) >= 0 {
+			if b[k].Hi.Compare(r.Hi) >= 0 {
 				covered = true
 				break
 			}
-			lo = maxAddr(lo, b[k].hi.Next())
+			lo = MaxAddr(lo, b[k].Hi.Next())
 		}
 		if !covered {
-			out = append(out, addrRange{lo, r.hi})
+			out = append(out, AddrRange{lo, r.Hi})
 		}
 	}
 	return out
 }
 
-// atAddr is the part of s whose peer address is a.
-func (s space) atAddr(a netip.Addr) space {
-	return s.intersect(space{addrBox(addrRange{a, a})})
+// AtAddr is the part of s whose peer address is a.
+func (s Space) AtAddr(a netip.Addr) Space {
+	return s.Intersect(Space{addrBox(AddrRange{a, a})})
 }
 
-// prefixRange is the first and last address of a prefix.
-func prefixRange(p netip.Prefix) (addrRange, bool) {
+// PrefixRange is the first and last address of a prefix.
+func PrefixRange(p netip.Prefix) (AddrRange, bool) {
 	if !p.IsValid() {
-		return addrRange{}, false
+		return AddrRange{}, false
 	}
 	p = p.Masked()
-	return addrRange{p.Addr(), lastAddr(p)}, true
+	return AddrRange{p.Addr(), lastAddr(p)}, true
 }
 
 // lastAddr is the highest address of a masked prefix.
@@ -513,72 +480,72 @@ func setHostBits(b []byte, bits int) {
 	}
 }
 
-// rangePrefix is the prefix whose addresses are exactly r, if there is one.
-func rangePrefix(r addrRange) (netip.Prefix, bool) {
-	if !r.lo.IsValid() || !r.hi.IsValid() || r.lo.BitLen() != r.hi.BitLen() {
+// RangePrefix is the prefix whose addresses are exactly r, if there is one.
+func RangePrefix(r AddrRange) (netip.Prefix, bool) {
+	if !r.Lo.IsValid() || !r.Hi.IsValid() || r.Lo.BitLen() != r.Hi.BitLen() {
 		return netip.Prefix{}, false
 	}
-	for bits := 0; bits <= r.lo.BitLen(); bits++ {
-		p := netip.PrefixFrom(r.lo, bits)
-		if p.Masked().Addr() == r.lo && lastAddr(p.Masked()) == r.hi {
+	for bits := 0; bits <= r.Lo.BitLen(); bits++ {
+		p := netip.PrefixFrom(r.Lo, bits)
+		if p.Masked().Addr() == r.Lo && lastAddr(p.Masked()) == r.Hi {
 			return p, true
 		}
 	}
 	return netip.Prefix{}, false
 }
 
-// familyRange is every address of a family.
-func familyRange(f plan.Family) addrRange {
+// FamilyRange is every address of a family.
+func FamilyRange(f plan.Family) AddrRange {
 	if f == plan.IPv6 {
-		return addrRange{netip.IPv6Unspecified(), netip.AddrFrom16([16]byte{
+		return AddrRange{netip.IPv6Unspecified(), netip.AddrFrom16([16]byte{
 			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})}
 	}
-	return addrRange{netip.IPv4Unspecified(), netip.AddrFrom4([4]byte{255, 255, 255, 255})}
+	return AddrRange{netip.IPv4Unspecified(), netip.AddrFrom4([4]byte{255, 255, 255, 255})}
 }
 
 // familySpace is all traffic of one address family.
-func familySpace(f plan.Family) space {
-	return space{addrBox(familyRange(f))}
+func familySpace(f plan.Family) Space {
+	return Space{addrBox(FamilyRange(f))}
 }
 
-// addrSpace is all traffic to or from the given addresses.
-func addrSpace(ranges ...addrRange) space {
+// AddrSpace is all traffic to or from the given addresses.
+func AddrSpace(ranges ...AddrRange) Space {
 	if len(ranges) == 0 {
 		return nil
 	}
 	if disjoint(ranges) {
 		// The union below would keep every box as it is, in this order.
-		out := make(space, 0, len(ranges))
+		out := make(Space, 0, len(ranges))
 		for _, r := range ranges {
 			out = append(out, addrBox(r))
 		}
 		return out
 	}
-	var out space
+	var out Space
 	for _, r := range ranges {
-		out = out.union(spaceOf(addrBox(r)))
+		out = out.union(SpaceOf(addrBox(r)))
 	}
 	return out
 }
 
 // addrBox is all traffic to or from the addresses of r.
-func addrBox(r addrRange) box {
-	return box{protoLo: 0, protoHi: 255, addrLo: toBoxAddr(r.lo), addrHi: toBoxAddr(r.hi), portLo: 0, portHi: 65535}
+func addrBox(r AddrRange) Box {
+	return Box{protoLo: 0, protoHi: 255, addrLo: toBoxAddr(r.Lo), addrHi: toBoxAddr(r.Hi), portLo: 0, portHi: 65535}
 }
 
 // disjoint reports whether ranges are valid, non-empty, of one family
-// and without common addresses: in address order (as addrRanges returns
+// and without common addresses: in address order (as AddrRanges returns
 // them), or a few in any order (the peers exemptPeers lists).
-func disjoint(ranges []addrRange) bool {
+func disjoint(ranges []AddrRange) bool {
 	const fewRanges = 8 // compared pairwise
 	// sorted: so far, in which case a range after the last is after all.
 	sorted := true
 	for i, r := range ranges {
-		if addrBox(r).empty() || r.lo.BitLen() != r.hi.BitLen() || r.lo.BitLen() != ranges[0].lo.BitLen() {
+		if addrBox(r).empty() || r.Lo.BitLen() != r.Hi.BitLen() || r.Lo.BitLen() != ranges[0].Lo.BitLen() {
 			return false
 		}
-		if i == 0 || sorted && ranges[i-1].hi.Less(r.lo) {
+		if i == 0 || sorted && ranges[i-1].Hi.Less(r.Lo) {
 			continue
 		}
 		sorted = false
@@ -586,7 +553,7 @@ func disjoint(ranges []addrRange) bool {
 			return false
 		}
 		for _, o := range ranges[:i] {
-			if r.lo.Compare(o.hi) <= 0 && o.lo.Compare(r.hi) <= 0 {
+			if r.Lo.Compare(o.Hi) <= 0 && o.Lo.Compare(r.Hi) <= 0 {
 				return false
 			}
 		}
@@ -594,17 +561,17 @@ func disjoint(ranges []addrRange) bool {
 	return true
 }
 
-// flowBox is one protocol towards an address range on a port range.
-func flowBox(proto plan.Protocol, peer addrRange, ports plan.PortRange) box {
-	lo, hi, ok := protocolInterval(proto)
+// FlowBox is one protocol towards an address range on a port range.
+func FlowBox(proto plan.Protocol, peer AddrRange, ports plan.PortRange) Box {
+	lo, hi, ok := ProtocolInterval(proto)
 	if !ok {
-		return box{protoLo: 1} // empty
+		return Box{protoLo: 1} // empty
 	}
-	return box{protoLo: lo, protoHi: hi, addrLo: toBoxAddr(peer.lo), addrHi: toBoxAddr(peer.hi), portLo: ports.Lo, portHi: ports.Hi}
+	return Box{protoLo: lo, protoHi: hi, addrLo: toBoxAddr(peer.Lo), addrHi: toBoxAddr(peer.Hi), portLo: ports.Lo, portHi: ports.Hi}
 }
 
-// protocolInterval is the protocol numbers a rule protocol matches.
-func protocolInterval(p plan.Protocol) (lo, hi uint8, ok bool) {
+// ProtocolInterval is the protocol numbers a rule protocol matches.
+func ProtocolInterval(p plan.Protocol) (lo, hi uint8, ok bool) {
 	switch {
 	case p == plan.ProtocolAll:
 		return 0, 255, true
@@ -617,14 +584,14 @@ func protocolInterval(p plan.Protocol) (lo, hi uint8, ok bool) {
 // entryBox is the traffic a NACL entry matches; ok is false for entries
 // that cannot match anything (invalid prefix or values), which the loader
 // reports on its own.
-func entryBox(e plan.Entry) (box, bool) {
-	peer, ok := prefixRange(e.Prefix)
+func entryBox(e plan.Entry) (Box, bool) {
+	peer, ok := PrefixRange(e.Prefix)
 	if !ok {
-		return box{}, false
+		return Box{}, false
 	}
-	protoLo, protoHi, ok := protocolInterval(e.Protocol)
+	protoLo, protoHi, ok := ProtocolInterval(e.Protocol)
 	if !ok {
-		return box{}, false
+		return Box{}, false
 	}
 	ports := plan.AllPorts
 	switch e.Protocol {
@@ -632,10 +599,10 @@ func entryBox(e plan.Entry) (box, bool) {
 		ports = e.Ports
 	case plan.ProtocolICMP, plan.ProtocolICMPv6:
 		if ports, ok = icmpPorts(e.ICMP); !ok {
-			return box{}, false
+			return Box{}, false
 		}
 	}
-	b := box{protoLo: protoLo, protoHi: protoHi, addrLo: toBoxAddr(peer.lo), addrHi: toBoxAddr(peer.hi), portLo: ports.Lo, portHi: ports.Hi}
+	b := Box{protoLo: protoLo, protoHi: protoHi, addrLo: toBoxAddr(peer.Lo), addrHi: toBoxAddr(peer.Hi), portLo: ports.Lo, portHi: ports.Hi}
 	return b, !b.empty()
 }
 
@@ -655,24 +622,30 @@ func icmpPorts(m plan.ICMPMatch) (plan.PortRange, bool) {
 	return plan.PortRange{Lo: v, Hi: v}, true
 }
 
-// addrPlus is a+n, or the invalid Addr when it overflows the family.
-func addrPlus(a netip.Addr, n int) netip.Addr {
+// AddrPlus is a+n, or the invalid Addr when it overflows the family.
+func AddrPlus(a netip.Addr, n int) netip.Addr {
 	for ; n > 0 && a.IsValid(); n-- {
 		a = a.Next()
 	}
 	return a
 }
 
-func minAddr(a, b netip.Addr) netip.Addr {
+func MinAddr(a, b netip.Addr) netip.Addr {
 	if b.Less(a) {
 		return b
 	}
 	return a
 }
 
-func maxAddr(a, b netip.Addr) netip.Addr {
+func MaxAddr(a, b netip.Addr) netip.Addr {
 	if a.Less(b) {
 		return b
 	}
 	return a
 }
+
+// Protocols are the protocol numbers of b.
+func (b Box) Protocols() (lo, hi uint8) { return b.protoLo, b.protoHi }
+
+// Addrs are the peer addresses of b.
+func (b Box) Addrs() AddrRange { return AddrRange{b.addrLo.addr(), b.addrHi.addr()} }

@@ -1,16 +1,16 @@
-package checks
+package nacleval
 
 import (
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
-// deniedPart is a piece of traffic a NACL direction drops, with the rule
+// DeniedPart is a piece of traffic a NACL direction drops, with the rule
 // that drops it.
-type deniedPart struct {
-	space space
-	// by is the deny entry that matched first; nil for the implicit deny
+type DeniedPart struct {
+	Space Space
+	// By is the deny entry that matched first; nil for the implicit deny
 	// at the end of the NACL.
-	by *plan.Entry
+	By *plan.Entry
 }
 
 // inFamily reports whether an entry's prefix belongs to family f; entries
@@ -19,7 +19,7 @@ func inFamily(e plan.Entry, f plan.Family) bool {
 	return e.Prefix.IsValid() && plan.FamilyOf(e.Prefix) == f
 }
 
-// firstMatch walks entries (one NACL direction, sorted by rule number)
+// FirstMatch walks entries (one NACL direction, sorted by rule number)
 // the way AWS evaluates them: the first entry that matches a packet
 // decides it. Starting from traffic (the caller's: never written), it
 // calls decide, in rule order, for each entry of family f that matches
@@ -28,11 +28,11 @@ func inFamily(e plan.Entry, f plan.Family) bool {
 // and returns what is left: the traffic no entry matched, which meets the
 // implicit deny. Entries of the other address family are skipped: IPv4
 // and IPv6 rules are evaluated apart.
-func firstMatch(entries []plan.Entry, f plan.Family, traffic space, decide func(e *plan.Entry, decided space) bool) space {
+func FirstMatch(entries []plan.Entry, f plan.Family, traffic Space, decide func(e *plan.Entry, decided Space) bool) Space {
 	remaining, owned := traffic, false
-	var spare space
+	var spare Space
 	for i := range entries {
-		if remaining.isEmpty() {
+		if remaining.IsEmpty() {
 			break
 		}
 		e := &entries[i]
@@ -58,40 +58,40 @@ func firstMatch(entries []plan.Entry, f plan.Family, traffic space, decide func(
 	return remaining
 }
 
-// denied is the part of need that entries (one NACL direction) drop,
+// Denied is the part of need that entries (one NACL direction) drop,
 // split by the entry that drops it, in rule order with the implicit deny
 // last.
-func denied(entries []plan.Entry, f plan.Family, need space) []deniedPart {
-	var parts []deniedPart
-	rest := firstMatch(entries, f, need, func(e *plan.Entry, decided space) bool {
+func Denied(entries []plan.Entry, f plan.Family, need Space) []DeniedPart {
+	var parts []DeniedPart
+	rest := FirstMatch(entries, f, need, func(e *plan.Entry, decided Space) bool {
 		if !e.Allow {
-			parts = append(parts, deniedPart{space: decided, by: e})
+			parts = append(parts, DeniedPart{Space: decided, By: e})
 		}
 		return true
 	})
-	if !rest.isEmpty() {
-		parts = append(parts, deniedPart{space: rest})
+	if !rest.IsEmpty() {
+		parts = append(parts, DeniedPart{Space: rest})
 	}
 	return parts
 }
 
-// allowsAny reports whether entries (one NACL direction) let some of need
-// through: whether denied(entries, f, need) leaves part of need out. It
+// AllowsAny reports whether entries (one NACL direction) let some of need
+// through: whether Denied(entries, f, need) leaves part of need out. It
 // stops at the first allow entry that decides some of need.
-func allowsAny(entries []plan.Entry, f plan.Family, need space) bool {
+func AllowsAny(entries []plan.Entry, f plan.Family, need Space) bool {
 	allowed := false
-	firstMatch(entries, f, need, func(e *plan.Entry, _ space) bool {
+	FirstMatch(entries, f, need, func(e *plan.Entry, _ Space) bool {
 		allowed = e.Allow
 		return !allowed
 	})
 	return allowed
 }
 
-// firstMatchEach walks entries in rule order and reports, for each entry of
+// Decisions walks entries in rule order and reports, for each entry of
 // family f that decides some traffic, the part of its traffic that no
 // earlier entry matched.
-func firstMatchEach(entries []plan.Entry, f plan.Family, visit func(e *plan.Entry, decided space)) {
-	firstMatch(entries, f, familySpace(f), func(e *plan.Entry, decided space) bool {
+func Decisions(entries []plan.Entry, f plan.Family, visit func(e *plan.Entry, decided Space)) {
+	FirstMatch(entries, f, familySpace(f), func(e *plan.Entry, decided Space) bool {
 		visit(e, decided)
 		return true
 	})

@@ -1,0 +1,47 @@
+package checks
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// Subnets of other VPCs with the same CIDR are not peers inside a VPC's
+// own range; outside it (peering) they are.
+func TestSubnetsOverlappingAcrossVPCs(t *testing.T) {
+	tp := newTopo()
+	other := &plan.VPC{Address: "aws_vpc.other", IPv4: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")}}
+	own := tp.Subnet("own", "10.0.1.0/24", nil, nil)
+	twin := &plan.Subnet{Address: "aws_subnet.twin", VPC: other, IPv4: netip.MustParsePrefix("10.0.1.0/24")}
+	peered := &plan.Subnet{Address: "aws_subnet.peered", VPC: other, IPv4: netip.MustParsePrefix("10.1.5.0/24")}
+	wide := &plan.Subnet{Address: "aws_subnet.wide", VPC: other, IPv4: netip.MustParsePrefix("10.0.0.0/20")}
+	tp.Net.Subnets = append(tp.Net.Subnets, twin, peered, wide)
+	f := newFacts(tp.Net, DefaultConfig())
+	names := func(vpc *plan.VPC, cidr string) []string {
+		r, _ := nacleval.PrefixRange(netip.MustParsePrefix(cidr))
+		var out []string
+		for _, e := range f.subnets().overlapping(vpc, plan.IPv4, r) {
+			out = append(out, string(e.subnet.Address))
+		}
+		slices.Sort(out)
+		return out
+	}
+	wantLines(t, names(tp.VPC, "10.0.1.128/25"), "aws_subnet.own")
+	wantLines(t, names(tp.VPC, "10.1.0.0/16"), "aws_subnet.peered")
+	wantLines(t, names(nil, "10.0.1.0/24"), "aws_subnet.own", "aws_subnet.twin", "aws_subnet.wide")
+	wantLines(t, names(other, "10.0.8.0/24"), "aws_subnet.wide")
+	_ = own
+}
+
+// overlapping lists what eachOverlapping visits.
+func (x *subnetIndex) overlapping(vpc *plan.VPC, fam plan.Family, r nacleval.AddrRange) []indexedSubnet {
+	var out []indexedSubnet
+	x.eachOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
+		out = append(out, e)
+		return true
+	})
+	return out
+}
