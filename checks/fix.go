@@ -49,7 +49,8 @@ type Fix struct {
 	// no number below Before is free: the rules must be renumbered first.
 	Number int
 	// Name is the resource name of a standalone aws_network_acl_rule, set
-	// by Run; "" for an inline fix.
+	// by Run and unique among the fixes of one module (a second fix of the
+	// same name gets "_2"); "" for an inline fix.
 	Name string
 	// nameBase is Name before Run makes it unique.
 	nameBase string
@@ -98,8 +99,8 @@ func newFix(n *plan.NACL, dir plan.Direction, fam plan.Family, proto plan.Protoc
 // check has run: by rule ID, then in the order each rule found them, so
 // that the result does not depend on the order the checks run in. Fixes
 // of one NACL direction get different numbers (both families share a
-// direction's numbers), so that applying every fix of a report makes no
-// duplicate.
+// direction's numbers) and standalone rules of one module different
+// names, so that applying every fix of a report makes no duplicate.
 func numberFixes(findings []Finding) {
 	var order []int
 	for i := range findings {
@@ -109,6 +110,7 @@ func numberFixes(findings []Finding) {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(findings[a].Rule, findings[b].Rule) })
 	taken := map[intentKey]map[int]bool{}
+	names := map[string]bool{} // module path and name
 	for _, i := range order {
 		fix := *findings[i].Fix // the checks' copy stays as it was
 		key := intentKey{nacl: fix.NACL, dir: fix.Direction}
@@ -120,7 +122,12 @@ func numberFixes(findings []Finding) {
 			taken[key][number] = true
 		}
 		if !fix.Inline {
+			module := strings.TrimSuffix(string(fix.NACL.Address), moduleRelative(fix.NACL.Address))
 			fix.Name = fix.nameBase
+			for k := 2; names[module+" "+fix.Name]; k++ {
+				fix.Name = fix.nameBase + "_" + strconv.Itoa(k)
+			}
+			names[module+" "+fix.Name] = true
 		}
 		findings[i].Fix = &fix
 		if findings[i].Flow != nil {

@@ -100,3 +100,20 @@ func TestFixesOfOneNACLDoNotShareNumbers(t *testing.T) {
 	}
 	wantLines(t, numbers, "rule_no    = 110", "rule_no    = 120")
 }
+
+// Two standalone fixes for one NACL get different resource names, so that
+// applying both is valid Terraform.
+func TestFixesOfOneModuleDoNotShareNames(t *testing.T) {
+	n := network([]string{"10.0.1.0/24"},
+		[]plan.Entry{
+			standalone(rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 443, 443), "aws_network_acl_rule.https_in"),
+			standalone(rule(110, true, plan.ProtocolUDP, "0.0.0.0/0", 53, 53), "aws_network_acl_rule.dns_in"),
+		}, nil)
+	var names []string
+	for _, f := range runPlanned(n) {
+		if f.Fix != nil {
+			names = append(names, f.Fix.Name)
+		}
+	}
+	wantLines(t, names, "public_egress_ephemeral", "public_egress_ephemeral_2")
+}
