@@ -410,9 +410,10 @@ type actionMetadata struct {
 	} `yaml:"runs"`
 }
 
-// TestActionMetadata keeps action.yml, its scripts and the README in step:
-// every input reaches a script, every script exists, and the README's
-// action tables list every input (with its default) and output.
+// TestActionMetadata keeps action.yml, its scripts and its page
+// (docs/github-action.md) in step: every input reaches a script, every
+// script exists, and the page's tables list every input (with its default)
+// and output.
 func TestActionMetadata(t *testing.T) {
 	data, err := os.ReadFile("action.yml")
 	if err != nil {
@@ -442,7 +443,7 @@ func TestActionMetadata(t *testing.T) {
 			}
 		}
 	}
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile("docs/github-action.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,14 +459,14 @@ func TestActionMetadata(t *testing.T) {
 		m := row.FindSubmatch(readme)
 		switch {
 		case m == nil:
-			t.Errorf("README's action inputs table lacks %s", name)
+			t.Errorf("docs/github-action.md's inputs table lacks %s", name)
 		case in.Default != "" && !strings.Contains(string(m[1]), in.Default):
-			t.Errorf("README gives %s the default %q; action.yml %q", name, m[1], in.Default)
+			t.Errorf("docs/github-action.md gives %s the default %q; action.yml %q", name, m[1], in.Default)
 		}
 	}
 	for name, out := range action.Outputs {
 		if out.Description == "" || !regexp.MustCompile("(?m)^\\| `"+regexp.QuoteMeta(name)+"` \\|").Match(readme) {
-			t.Errorf("output %s: undocumented in action.yml or the README", name)
+			t.Errorf("output %s: undocumented in action.yml or docs/github-action.md", name)
 		}
 	}
 }

@@ -371,14 +371,14 @@ func TestCommentHelp(t *testing.T) {
 	if !strings.Contains(r.stdout, "returnpath comment [flags] PLAN") {
 		t.Errorf("help lacks comment:\n%s", r.stdout)
 	}
-	data, err := os.ReadFile("../README.md")
+	data, err := os.ReadFile("../docs/pr-comment.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fs, _ := commentFlags()
 	fs.VisitAll(func(f *flag.Flag) {
 		if !strings.Contains(string(data), "`--"+f.Name) {
-			t.Errorf("README does not document comment --%s", f.Name)
+			t.Errorf("docs/pr-comment.md does not document comment --%s", f.Name)
 		}
 	})
 }

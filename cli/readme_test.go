@@ -37,28 +37,6 @@ func TestREADME(t *testing.T) {
 	}
 }
 
-// TestCommandDocs checks that the pages of comment and serve document
-// every flag of their command.
-func TestCommandDocs(t *testing.T) {
-	for _, c := range []struct {
-		page  string
-		flags func() *flag.FlagSet
-	}{
-		{"../docs/pr-comment.md", func() *flag.FlagSet { fs, _ := commentFlags(); return fs }},
-		{"../docs/run-task.md", func() *flag.FlagSet { fs, _ := serveFlags(); return fs }},
-	} {
-		data, err := os.ReadFile(c.page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.flags().VisitAll(func(f *flag.Flag) {
-			if !strings.Contains(string(data), "`--"+f.Name) {
-				t.Errorf("%s does not document --%s", c.page, f.Name)
-			}
-		})
-	}
-}
-
 // TestDocsIndex keeps the rule table of docs/README.md true to the code.
 func TestDocsIndex(t *testing.T) {
 	data, err := os.ReadFile("../docs/README.md")

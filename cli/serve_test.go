@@ -92,21 +92,21 @@ func TestByteSizeFlag(t *testing.T) {
 	}
 }
 
-// TestServeREADME keeps the README's serve section true to the flags.
+// TestServeREADME keeps the serve page, docs/run-task.md, true to the flags.
 func TestServeREADME(t *testing.T) {
-	data, err := os.ReadFile("../README.md")
+	data, err := os.ReadFile("../docs/run-task.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fs, _ := serveFlags()
 	fs.VisitAll(func(f *flag.Flag) {
 		if !strings.Contains(string(data), "`--"+f.Name) {
-			t.Errorf("README does not document serve --%s", f.Name)
+			t.Errorf("docs/run-task.md does not document serve --%s", f.Name)
 		}
 	})
 	for _, want := range []string{"returnpath serve", HMACKeyEnv, "/healthz"} {
 		if !strings.Contains(string(data), want) {
-			t.Errorf("README does not mention %s", want)
+			t.Errorf("docs/run-task.md does not mention %s", want)
 		}
 	}
 }

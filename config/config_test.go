@@ -242,34 +242,43 @@ func TestFind(t *testing.T) {
 	}
 }
 
-// The README's example is a valid configuration that means what the README
-// says.
+// The example of the README's Configuration section and of
+// docs/configuration.md is a valid configuration that means what they say.
 func TestREADMEExample(t *testing.T) {
-	data, err := os.ReadFile("../README.md")
+	for _, doc := range []struct{ file, section string }{
+		{"../README.md", "\n## Configuration\n"},
+		{"../docs/configuration.md", "\n"},
+	} {
+		t.Run(doc.file, func(t *testing.T) { testConfigExample(t, doc.file, doc.section) })
+	}
+}
+
+func testConfigExample(t *testing.T, file, heading string) {
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(data), "\n## Configuration (.returnpath.hcl)\n")
+	_, section, ok := strings.Cut(string(data), heading)
 	if !ok {
-		t.Fatal("README has no Configuration section")
+		t.Fatalf("%s has no section %q", file, strings.TrimSpace(heading))
 	}
 	_, example, ok := strings.Cut(section, "```hcl\n")
 	example, _, closed := strings.Cut(example, "```")
 	if !ok || !closed {
-		t.Fatal("the Configuration section has no hcl example")
+		t.Fatalf("%s: the section has no hcl example", file)
 	}
-	cfg, diags := Parse([]byte(example), "README.md")
+	cfg, diags := Parse([]byte(example), file)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
 	if cfg.Checks.HostClients != plan.HostEphemeral || cfg.Checks.UnknownClients != plan.BroadEphemeral ||
 		cfg.Checks.Severity["RP005"] != checks.Notice || cfg.FailOn != "error" || len(cfg.Ignores) != 1 ||
 		cfg.Ignores[0].Expires != time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC) {
-		t.Errorf("README example reads as %+v", cfg)
+		t.Errorf("%s: the example reads as %+v", file, cfg)
 	}
 	// The defaults the README's table gives are the defaults.
 	if d := checks.DefaultConfig(); cfg.Checks.HostClients != d.HostClients || cfg.Checks.UnknownClients != d.UnknownClients {
-		t.Errorf("README example client ranges %v %v are not the defaults %v %v",
+		t.Errorf("%s: the example's client ranges %v %v are not the defaults %v %v", file,
 			cfg.Checks.HostClients, cfg.Checks.UnknownClients, d.HostClients, d.UnknownClients)
 	}
 }
