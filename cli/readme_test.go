@@ -37,6 +37,30 @@ func TestREADME(t *testing.T) {
 	}
 }
 
+// TestREADMEExample runs the README's example command and wants the output
+// the README shows, and the exit code it names.
+func TestREADMEExample(t *testing.T) {
+	t.Chdir("..")
+	data, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prompt = "$ go run . check "
+	_, example, ok := strings.Cut(string(data), "\n"+prompt)
+	example, rest, closed := strings.Cut(example, "\n```\n")
+	if !ok || !closed {
+		t.Fatalf("README has no example block starting %q", prompt)
+	}
+	planArg, want, _ := strings.Cut(example, "\n")
+	r := run(testOptions, "", "check", "--no-color", planArg)
+	if r.stdout != want+"\n" {
+		t.Errorf("README's example differs from what check prints on %s:\n%s", planArg, r.stdout)
+	}
+	if wantCode := fmt.Sprintf("The exit code is %d", r.code); !strings.Contains(rest, wantCode) {
+		t.Errorf("README does not say %q after the example", wantCode)
+	}
+}
+
 // TestDocsIndex keeps the rule table of docs/README.md true to the code.
 func TestDocsIndex(t *testing.T) {
 	data, err := os.ReadFile("../docs/README.md")
