@@ -154,9 +154,13 @@ func rulePage(t *testing.T, c *checks.Check, ex ruleExample) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!-- Generated from checks.All() and fixtures/ by TestRuleDocs (cli/ruledocs_test.go): edit those, then run go test ./... -update. -->\n\n")
 	fmt.Fprintf(&b, "# %s: %s\n\n", c.ID, c.Title)
+	other := checks.Notice // a severity to show in the example, not the default
+	if c.Severity == checks.Notice {
+		other = checks.Warning
+	}
 	fmt.Fprintf(&b, "Default severity: **%s**. A `.returnpath.hcl` can change it "+
-		"(`rule \"%s\" { severity = \"notice\" }`) or turn the rule off "+
-		"(`rule \"%s\" { enabled = false }`); see [configuration](../configuration.md).\n\n", c.Severity, c.ID, c.ID)
+		"(`rule \"%s\" { severity = \"%s\" }`) or turn the rule off "+
+		"(`rule \"%s\" { enabled = false }`); see [configuration](../configuration.md).\n\n", c.Severity, c.ID, other, c.ID)
 	if src, _ := filepath.Glob("checks/" + strings.ToLower(c.ID) + "_*.go"); len(src) > 0 {
 		var links []string
 		for _, s := range src {
