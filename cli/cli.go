@@ -118,6 +118,8 @@ func (o Options) dispatch(args []string, stdin io.Reader, stdout, stderr io.Writ
 		return explain(rest, stdout)
 	case "comment":
 		return o.comment(rest, stdin, stdout)
+	case "fix":
+		return o.fix(rest, stdin, stdout, stderr)
 	case "serve":
 		return o.serve(rest, stdout, stderr)
 	case "version", "--version", "-version":
@@ -149,6 +151,9 @@ func help(args []string, stdout io.Writer) (int, error) {
 	case len(args) == 1 && args[0] == "comment":
 		fs, _ := commentFlags()
 		printCommentUsage(stdout, fs)
+	case len(args) == 1 && args[0] == "fix":
+		fs, _ := fixFlags()
+		printFixUsage(stdout, fs)
 	case len(args) == 1 && args[0] == "serve":
 		fs, _ := serveFlags()
 		printServeUsage(stdout, fs)
@@ -167,11 +172,12 @@ rule on the client's ephemeral ports).
 Usage:
   returnpath check [flags] PLAN   check a plan (terraform show -json output, a binary plan, or - for stdin)
   returnpath comment [flags] PLAN check a plan and post the report as a GitHub pull-request comment
+  returnpath fix [flags] PLAN     write the fixes of error findings into the Terraform configuration
   returnpath serve [flags]        run the HCP Terraform / Terraform Enterprise run task server
   returnpath rules                list the rules with their severity and what they find
   returnpath explain RULE         explain a rule at length, with an example fix
   returnpath version              print the version
-  returnpath help [COMMAND]       print this help, or the help of check, comment, serve, rules or explain
+  returnpath help [COMMAND]       print this help, or the help of check, comment, fix, serve, rules or explain
 
 Configuration: .returnpath.hcl in the configuration directory or a parent up to
 the repository root (or --config FILE) sets client ranges, rule severities,

@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/returnpath-dev/returnpath/checks"
+	"github.com/returnpath-dev/returnpath/fix"
+	"github.com/returnpath-dev/returnpath/plan"
+	"github.com/returnpath-dev/returnpath/source"
+)
+
+// fixConfig is what the fix command was asked to do.
+type fixConfig struct {
+	DryRun    bool
+	Chdir     string
+	Config    string
+	NoIgnores bool
+}
+
+func fixFlags() (*flag.FlagSet, *fixConfig) {
+	cfg := &fixConfig{}
+	fs := flag.NewFlagSet("fix", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&cfg.DryRun, "dry-run", false, "print the edits as a unified diff (paths relative to the repository root) and change nothing")
+	fs.StringVar(&cfg.Chdir, "chdir", "", "the Terraform configuration `DIR` to edit (default: the plan file's directory when it holds .tf files, else the current directory)")
+	fs.StringVar(&cfg.Config, "config", "", "read the returnpath configuration from `FILE` (severities and ignores decide which findings are errors)")
+	fs.BoolVar(&cfg.NoIgnores, "no-ignores", false, "fix suppressed findings too")
+	return fs, cfg
+}
+
+func printFixUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, `Usage: returnpath fix [flags] PLAN
+
+Writes the fix of every error finding of PLAN into the Terraform
+configuration: an ingress/egress block in a NACL with inline rules, an
+aws_network_acl_rule next to the NACL's other standalone rules, or an entry
+in the literal list or map its rules are made from (for_each, count, dynamic
+blocks, a module input). Files are written atomically; only files inside the
+repository and outside .terraform/ are edited. What cannot be edited is
+listed with the HCL to add by hand.
+
+Flags:
+`)
+	printFlags(w, fs)
+	fmt.Fprint(w, `
+Exit codes: 0 every error finding fixed (or none), 1 some left unfixed (listed), 2 usage or input error.
+`)
+}
+
+func (o Options) fix(args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	fs, cfg := fixFlags()
+	positional, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		printFixUsage(stdout, fs)
+		return ExitOK, nil
+	}
+	if err != nil {
+		return 0, usagef("fix: %v (run 'returnpath fix --help')", err)
+	}
+	name, err := onePlan("fix", positional)
+	if err != nil {
+		return 0, usagef("fix: %v", err)
+	}
+	a, err := o.prepare(fs, analysisFlags{FailOn: defaultFailOn, Chdir: cfg.Chdir, Config: cfg.Config, NoIgnores: cfg.NoIgnores}, name)
+	if err != nil {
+		return 0, err
+	}
+	m, err := o.load(name, stdin)
+	if err != nil {
+		msg := err.Error()
+		if name != "-" && !strings.Contains(msg, name) {
+			msg = name + ": " + msg
+		}
+		return 0, errors.New(msg)
+	}
+	r := o.review(m, name, a)
+	nacls := map[plan.Address]*plan.NACL{}
+	var all []*plan.NACL
+	if m.Planned != nil {
+		all = m.Planned.NACLs
+		for _, n := range all {
+			nacls[n.Address] = n
+		}
+	}
+	findings := make([]checks.Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		findings[i] = f.Finding
+	}
+	requests := fix.Requests(findings, nacls)
+	if len(requests) == 0 {
+		fmt.Fprintln(stdout, "nothing to fix: no error finding")
+		return ExitOK, nil
+	}
+	dir := source.ConfigDir(cfg.Chdir, name)
+	res, err := fix.Apply(requests, all, fix.Options{Dir: dir, Root: a.root})
+	if err != nil {
+		return 0, err
+	}
+
+	summary := stdout
+	if cfg.DryRun {
+		summary = stderr // stdout is the patch alone
+		if _, err := io.WriteString(stdout, res.Diff()); err != nil {
+			return 0, fmt.Errorf("writing the diff: %v", err)
+		}
+	} else if err := res.Write(); err != nil {
+		return 0, err
+	}
+	for _, f := range res.Fixed {
+		fmt.Fprintf(summary, "fixed %s %s: %s, %s\n", f.Finding.Rule, f.Finding.Resource, f.What, f.At)
+	}
+	if !cfg.DryRun {
+		for _, c := range res.Changes {
+			fmt.Fprintf(summary, "wrote %s\n", c.Rel)
+		}
+	}
+	for _, u := range res.Unfixed {
+		fmt.Fprintf(summary, "not fixed %s %s: %s\n", u.Finding.Rule, u.Finding.Resource, u.Reason)
+		if u.HCL != "" {
+			fmt.Fprintf(summary, "  add by hand:\n%s\n", indentLines(u.HCL, "    "))
+		}
+	}
+	verb := "fixed"
+	if cfg.DryRun {
+		verb = "would be fixed"
+	}
+	fmt.Fprintf(summary, "%d %s, %d not fixed\n", len(res.Fixed), verb, len(res.Unfixed))
+	if len(res.Unfixed) > 0 {
+		return ExitFindings, nil
+	}
+	return ExitOK, nil
+}
+
+func indentLines(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}

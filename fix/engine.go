@@ -1,0 +1,366 @@
+package fix
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/returnpath-dev/returnpath/checks"
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// Options say where the configuration is.
+type Options struct {
+	// Dir is the root module's directory.
+	Dir string
+	// Root is the repository root: no file outside it is edited, and
+	// paths are shown relative to it.
+	Root string
+}
+
+// Result is what applying the fixes did, before anything is written.
+type Result struct {
+	Fixed   []Fixed
+	Unfixed []Unfixed
+	// Changes are the edited files, in the order first edited.
+	Changes []Change
+	root    string
+}
+
+// Fixed is a finding whose fix is in the configuration now.
+type Fixed struct {
+	Finding checks.Finding
+	// What says what was added where, e.g. "egress rule 110 in
+	// aws_network_acl.public".
+	What string
+	// At is the file and line of the new text, relative to the root.
+	At string
+}
+
+// Unfixed is a finding that still needs a fix by hand.
+type Unfixed struct {
+	Finding checks.Finding
+	Reason  string
+	// HCL is what to add by hand ("" when no rule can be suggested).
+	HCL string
+}
+
+// Change is one edited file.
+type Change struct {
+	Path   string // as read
+	Rel    string // relative to the root, with forward slashes
+	Before []byte
+	After  []byte
+}
+
+// Apply works out every fix in memory: Result.Write puts the edits on
+// disk, Result.Diff shows them. nacls are every NACL of the planned
+// network, to tell which other instances an edit of a shared block
+// reaches. An error is an input error: a .tf file that does not parse, a
+// directory without configuration.
+func Apply(requests []Request, nacls []*plan.NACL, opts Options) (*Result, error) {
+	cfg, err := loadConfig(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{cfg: cfg, root: opts.Root, nacls: nacls, done: map[string]string{}, edited: map[*file]bool{}}
+	res := &Result{root: opts.Root}
+	for _, req := range requests {
+		if req.Rule == nil {
+			res.Unfixed = append(res.Unfixed, Unfixed{Finding: req.Finding, Reason: req.Reason})
+			continue
+		}
+		what, at, err := e.fix(req.Rule, requests)
+		if err != nil {
+			res.Unfixed = append(res.Unfixed, Unfixed{Finding: req.Finding, Reason: err.Error(), HCL: err.hcl})
+			continue
+		}
+		res.Fixed = append(res.Fixed, Fixed{Finding: req.Finding, What: what, At: at})
+	}
+	for _, f := range e.order {
+		after := f.src
+		if formatted(f.orig) {
+			after = hclwrite.Format(after)
+		}
+		if bytes.Equal(after, f.orig) {
+			continue
+		}
+		res.Changes = append(res.Changes, Change{Path: f.path, Rel: e.rel(f.path), Before: f.orig, After: after})
+	}
+	return res, nil
+}
+
+// formatted reports whether a file is as hclwrite (and so terraform fmt)
+// formats it: only then is the edited file formatted as a whole, so that
+// a file kept unformatted on purpose keeps its own layout.
+func formatted(src []byte) bool { return bytes.Equal(hclwrite.Format(src), src) }
+
+type engine struct {
+	cfg   *config
+	root  string
+	nacls []*plan.NACL
+	// done maps an edit already made (its place and rule) to where, so
+	// that the instances sharing a block are fixed by one edit.
+	done   map[string]string
+	edited map[*file]bool
+	order  []*file
+}
+
+// unfixable says why a fix is not written, with the HCL to add by hand.
+type unfixable struct {
+	reason string
+	hcl    string
+}
+
+func (u *unfixable) Error() string { return u.reason }
+
+func notFixable(hcl, format string, args ...any) *unfixable {
+	return &unfixable{reason: fmt.Sprintf(format, args...), hcl: hcl}
+}
+
+// edit is one planned change: where it goes, which NACL instances it
+// reaches, and how to make it.
+type edit struct {
+	// place identifies the edited spot, so that instances fixed by the
+	// same edit are not edited twice.
+	place string
+	// depth and anyKey say which instances of the NACL the edit reaches:
+	// module keys above depth may differ, and with anyKey the NACL's own
+	// key.
+	depth  int
+	anyKey bool
+	apply  func() (what, at string, err *unfixable)
+}
+
+func (e *engine) fix(r *Rule, all []Request) (string, string, *unfixable) {
+	addr, err := parseAddress(r.NACL.Address)
+	if err != nil {
+		return "", "", notFixable(r.HCL, "%v", err)
+	}
+	// Two findings may need the same traffic allowed (replies of two
+	// services): the rule written for the first fixes the second.
+	same := string(r.NACL.Address) + "|" + trafficKey(r)
+	if at, ok := e.done[same]; ok {
+		return "the rule written for another finding of this NACL", at, nil
+	}
+	var ed *edit
+	var u *unfixable
+	if r.Inline {
+		ed, u = e.inline(r, addr)
+	} else {
+		ed, u = e.standalone(r, addr)
+	}
+	if u != nil {
+		return "", "", u
+	}
+	if u := e.shared(r, addr, ed, all); u != nil {
+		return "", "", u
+	}
+	key := ed.place + "|" + ruleKey(r)
+	if at, ok := e.done[key]; ok {
+		return "the same edit as the other instances", at, nil
+	}
+	what, at, u := ed.apply()
+	if u != nil {
+		return "", "", u
+	}
+	e.done[key] = at
+	e.done[same] = at
+	return what, at, nil
+}
+
+// trafficKey is what a rule allows, without its number.
+func trafficKey(r *Rule) string {
+	return fmt.Sprintf("%s %s %s %s %s", r.Direction, r.Family, r.Protocol, r.Prefix, r.Ports)
+}
+
+// ruleKey is the content of a rule, to compare the fixes of instances.
+func ruleKey(r *Rule) string {
+	return fmt.Sprintf("%s %s %s %s %s %d", r.Direction, r.Family, r.Protocol, r.Prefix, r.Ports, r.Number)
+}
+
+// shared refuses an edit of a block that several NACL instances share
+// unless every one of them needs exactly this fix: adding a rule to an
+// instance that does not need it is a guess.
+func (e *engine) shared(r *Rule, addr address, ed *edit, all []Request) *unfixable {
+	var others []string
+	for _, n := range e.nacls {
+		if n.Address == r.NACL.Address {
+			continue
+		}
+		other, err := parseAddress(n.Address)
+		if err != nil || !addr.sameBlock(other, ed.depth, ed.anyKey) {
+			continue
+		}
+		needs := false
+		for _, req := range all {
+			if req.Rule != nil && req.Rule.NACL.Address == n.Address && ruleKey(req.Rule) == ruleKey(r) {
+				needs = true
+			}
+		}
+		if !needs {
+			others = append(others, string(n.Address))
+		}
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	return notFixable(r.HCL, "the edit would also reach %s, which does not need this rule (one block writes several instances): add the rule for %s by hand",
+		strings.Join(others, ", "), r.NACL.Address)
+}
+
+// module is the module of an address, or why it cannot be read.
+func (e *engine) module(r *Rule, addr address) (*module, *unfixable) {
+	path := addr.modulePath()
+	if m := e.cfg.modules[path]; m != nil {
+		return m, nil
+	}
+	for p, source := range e.cfg.missing {
+		if p == path || strings.HasPrefix(path, p+".") {
+			return nil, notFixable(r.HCL, "%s comes from %q, which is not on disk (run terraform init so that returnpath can read it)", p, source)
+		}
+	}
+	return nil, notFixable(r.HCL, "no configuration of %s in %s", path, e.rel(e.cfg.rootDir))
+}
+
+// editable says why a file must not be edited: outside the repository, in
+// .terraform/, or part of a module terraform init downloaded.
+func (e *engine) editable(f *file) error {
+	_, err := safePath(e.root, f.path)
+	return err
+}
+
+// insert puts text into a file at a byte offset and re-parses it; an edit
+// that would not parse is undone.
+func (e *engine) insert(f *file, at int, text string) *unfixable {
+	return e.replace(f, at, at, text)
+}
+
+// replace puts text in place of the bytes start:end.
+func (e *engine) replace(f *file, start, end int, text string) *unfixable {
+	before := f.src
+	src := make([]byte, 0, len(before)+len(text))
+	src = append(src, before[:start]...)
+	src = append(src, text...)
+	src = append(src, before[end:]...)
+	f.src = src
+	if err := f.parse(); err != nil {
+		f.src = before
+		_ = f.parse()
+		return notFixable("", "the edit of %s would not parse: %v", e.rel(f.path), err)
+	}
+	if !e.edited[f] {
+		e.edited[f] = true
+		e.order = append(e.order, f)
+	}
+	return nil
+}
+
+// lineAt is the 1-based line of a byte offset.
+func lineAt(src []byte, offset int) int { return bytes.Count(src[:offset], []byte("\n")) + 1 }
+
+// rel is a path relative to the root, with forward slashes.
+func (e *engine) rel(path string) string {
+	absRoot, err1 := filepath.Abs(e.root)
+	abs, err2 := filepath.Abs(path)
+	if err1 == nil && err2 == nil {
+		if rel, err := filepath.Rel(absRoot, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(path)
+}
+
+func (e *engine) location(f *file, offset int) string {
+	return fmt.Sprintf("%s:%d", e.rel(f.path), lineAt(f.src, offset))
+}
+
+// afterLine is the offset just past the line on which offset lies (past
+// its newline), so that text inserted there starts on a line of its own
+// and a comment after a closing brace stays with it.
+func afterLine(src []byte, offset int) (int, bool) {
+	i := bytes.IndexByte(src[offset:], '\n')
+	if i < 0 {
+		return len(src), false
+	}
+	return offset + i + 1, true
+}
+
+// indentOf is the whitespace that starts the line holding offset.
+func indentOf(src []byte, offset int) string {
+	start := bytes.LastIndexByte(src[:offset], '\n') + 1
+	end := start
+	for end < len(src) && (src[end] == ' ' || src[end] == '\t') {
+		end++
+	}
+	return string(src[start:end])
+}
+
+// blankBefore reports whether the line above the one holding offset is
+// blank: blocks written with blank lines between them get one more.
+func blankBefore(src []byte, offset int) bool {
+	start := bytes.LastIndexByte(src[:offset], '\n')
+	if start <= 0 {
+		return false
+	}
+	prev := bytes.LastIndexByte(src[:start], '\n') + 1
+	return len(bytes.TrimSpace(src[prev:start])) == 0
+}
+
+// indent prefixes every non-empty line of text.
+func indent(text, prefix string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// blockAfter inserts a block after block b of file f, on its own lines,
+// indented like b and separated from it as b is from what precedes it.
+func (e *engine) blockAfter(f *file, b *hclsyntax.Block, text string, forceBlank bool) (string, *unfixable) {
+	at, newline := afterLine(f.src, b.Range().End.Byte)
+	prefix := ""
+	if !newline {
+		prefix = "\n"
+	}
+	if forceBlank || blankBefore(f.src, b.Range().Start.Byte) {
+		prefix += "\n"
+	}
+	ind := indentOf(f.src, b.Range().Start.Byte)
+	if u := e.insert(f, at, prefix+indent(text, ind)+"\n"); u != nil {
+		return "", u
+	}
+	return e.location(f, at+len(prefix)), nil
+}
+
+// orderLike orders attribute names as a model block writes them, the rest
+// in the default order after them.
+func orderLike(model *hclsyntax.Body, defaults []string, have map[string]bool) []string {
+	var out []string
+	if model != nil {
+		attrs := make([]*hclsyntax.Attribute, 0, len(model.Attributes))
+		for _, a := range model.Attributes {
+			attrs = append(attrs, a)
+		}
+		slices.SortFunc(attrs, func(a, b *hclsyntax.Attribute) int { return a.SrcRange.Start.Byte - b.SrcRange.Start.Byte })
+		for _, a := range attrs {
+			if have[a.Name] {
+				out = append(out, a.Name)
+			}
+		}
+	}
+	for _, name := range defaults {
+		if have[name] && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}

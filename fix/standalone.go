@@ -1,0 +1,259 @@
+package fix
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
+
+// sibling is a standalone rule of the NACL: one instance, its block.
+type sibling struct {
+	addr  address
+	dir   plan.Direction
+	m     *module
+	f     *file
+	block *hclsyntax.Block
+}
+
+// siblings are the NACL's standalone rules, one instance per resource
+// block, those of the fix's direction first.
+func (e *engine) siblings(r *Rule) []sibling {
+	var out []sibling
+	seen := map[string]bool{}
+	for _, dir := range []plan.Direction{r.Direction, r.Direction.Opposite()} {
+		for _, entry := range r.NACL.Entries(dir) {
+			if entry.Inline {
+				continue
+			}
+			a, err := parseAddress(entry.Source)
+			if err != nil || a.typ != "aws_network_acl_rule" {
+				continue
+			}
+			block := a.modulePath() + "|" + a.name
+			if seen[block] {
+				continue
+			}
+			seen[block] = true
+			m := e.cfg.modules[a.modulePath()]
+			if m == nil {
+				continue
+			}
+			f, b := m.resource(a.typ, a.name)
+			if b == nil {
+				continue
+			}
+			out = append(out, sibling{addr: a, dir: dir, m: m, f: f, block: b})
+		}
+	}
+	return out
+}
+
+// standalone plans the fix of a NACL whose rules are aws_network_acl_rule
+// resources: an entry in the collection its rules of that direction are
+// made from, else a new resource after its other standalone rules.
+func (e *engine) standalone(r *Rule, addr address) (*edit, *unfixable) {
+	sibs := e.siblings(r)
+	want := r.values(false)
+	for _, s := range sibs {
+		root, coll, ok := collectionOf(s)
+		if !ok {
+			continue
+		}
+		ent, fits := elementFields(s.f, s.block.Body, root, standaloneAttrs, want)
+		if !fits {
+			continue
+		}
+		if refersTo(s.block.Body.Attributes["network_acl_id"].Expr, "each", "count") {
+			return nil, notFixable(r.HCL, "%s makes the rules of several NACLs from one collection: add the rule by hand", s.addr.typ+"."+s.addr.name)
+		}
+		return e.collectionEdit(r, s.m, s.f, coll, ent, len(s.addr.modules), false,
+			fmt.Sprintf("%s.%s", s.addr.typ, s.addr.name))
+	}
+
+	// A plain resource: after the last rule of the same direction in the
+	// file of the first sibling, else after the NACL itself.
+	var anchor *sibling
+	for i := range sibs {
+		s := &sibs[i]
+		if anchor == nil {
+			anchor = s
+			continue
+		}
+		if s.f == anchor.f && s.dir == anchor.dir && s.block.Range().Start.Byte > anchor.block.Range().Start.Byte {
+			anchor = s
+		}
+	}
+	var (
+		m       *module
+		f       *file
+		after   *hclsyntax.Block
+		model   *hclsyntax.Body
+		aclID   string
+		scope   address // where the new resource lives
+		keySafe = sanitize(addr.key)
+	)
+	if anchor != nil {
+		m, f, after, model, scope = anchor.m, anchor.f, anchor.block, anchor.block.Body, anchor.addr
+		aclID = e.siblingReference(anchor)
+	}
+	if aclID == "" {
+		// No sibling, or one whose reference cannot be written for this
+		// instance: reference the NACL from its own module.
+		nm, u := e.module(r, addr)
+		if u != nil {
+			return nil, u
+		}
+		if anchor != nil && anchor.addr.keyedModule() != addr.keyedModule() {
+			return nil, notFixable(r.HCL, "%s's network_acl_id cannot be written for %s alone: add the rule by hand", anchor.addr.typ+"."+anchor.addr.name, r.NACL.Address)
+		}
+		if anchor == nil {
+			nf, nb := nm.resource(addr.typ, addr.name)
+			if nb == nil {
+				return nil, notFixable(r.HCL, "no resource block %s in %s", addr.local(), e.rel(nm.dir))
+			}
+			m, f, after, scope = nm, nf, nb, addr
+		}
+		aclID = addr.local() + ".id"
+	}
+
+	name := r.Name
+	if keySafe != "" && !strings.HasSuffix(name, "_"+keySafe) {
+		name += "_" + keySafe
+	}
+	name = uniqueName(m.resourceNames("aws_network_acl_rule"), name)
+	have := map[string]bool{"network_acl_id": true}
+	for k := range want {
+		have[k] = true
+	}
+	text, err := renderBlock("resource", []string{"aws_network_acl_rule", name}, orderLike(model, standaloneAttrs, have), want, map[string]string{"network_acl_id": aclID})
+	if err != nil {
+		return nil, notFixable(r.HCL, "%v", err)
+	}
+	what := fmt.Sprintf("aws_network_acl_rule.%s (%s rule %d of %s)", name, r.Direction, r.Number, r.NACL.Address)
+	if m.path != "" {
+		what = fmt.Sprintf("aws_network_acl_rule.%s in %s (%s rule %d of %s)", name, m.path, r.Direction, r.Number, r.NACL.Address)
+	}
+	return &edit{
+		place: "standalone|" + m.path + "|" + aclID,
+		depth: len(scope.modules),
+		apply: func() (string, string, *unfixable) {
+			if u := e.writable(f, r); u != nil {
+				return "", "", u
+			}
+			at, u := e.blockAfter(f, after, text, true)
+			return what, at, u
+		},
+	}, nil
+}
+
+// siblingReference is the sibling's network_acl_id written for its own
+// instance: each.key and count.index replaced by the instance's key, so
+// that the new rule is for this NACL only. "" when it reads anything else
+// per instance (each.value).
+func (e *engine) siblingReference(s *sibling) string {
+	a := s.block.Body.Attributes["network_acl_id"]
+	if a == nil {
+		return ""
+	}
+	text := s.f.text(a.Expr.Range())
+	base := a.Expr.Range().Start.Byte
+	type cut struct{ start, end int }
+	var cuts []cut
+	ok := true
+	hclsyntax.VisitAll(a.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
+		t, isTraversal := n.(*hclsyntax.ScopeTraversalExpr)
+		if !isTraversal {
+			return nil
+		}
+		switch root := t.Traversal.RootName(); {
+		case root == "each" && isEachKey(t), root == "count":
+			if s.addr.key == "" {
+				ok = false
+			}
+			cuts = append(cuts, cut{t.Range().Start.Byte - base, t.Range().End.Byte - base})
+		case root == "each":
+			ok = false
+		}
+		return nil
+	})
+	if !ok {
+		return ""
+	}
+	slices.SortFunc(cuts, func(a, b cut) int { return b.start - a.start })
+	for _, c := range cuts {
+		text = text[:c.start] + s.addr.key + text[c.end:]
+	}
+	return text
+}
+
+func isEachKey(t *hclsyntax.ScopeTraversalExpr) bool {
+	if len(t.Traversal) != 2 {
+		return false
+	}
+	attr, ok := t.Traversal[1].(hcl.TraverseAttr)
+	return ok && attr.Name == "key"
+}
+
+// collectionOf finds what a rule resource is made from: the element root
+// its attributes read and the collection expression, for a rule written
+// with for_each (each.value) or count (COLLECTION[count.index]).
+func collectionOf(s sibling) (root string, coll hclsyntax.Expression, ok bool) {
+	body := s.block.Body
+	if fe := body.Attributes["for_each"]; fe != nil {
+		if !drivenBy(s.f, body, "rule_number", "each.value") {
+			return "", nil, false
+		}
+		return "each.value", fe.Expr, true
+	}
+	count := body.Attributes["count"]
+	number := body.Attributes["rule_number"]
+	if count == nil || number == nil {
+		return "", nil, false
+	}
+	acc, found := elementAccess(s.f, number.Expr)
+	if !found || !strings.HasSuffix(acc.root, "[count.index]") {
+		return "", nil, false
+	}
+	collText := strings.TrimSuffix(acc.root, "[count.index]")
+	// count must be the collection's length, or every element is not a rule.
+	if !strings.Contains(compact(s.f.text(count.Expr.Range())), "length("+collText+")") {
+		return "", nil, false
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(collText), s.f.path, hclPos)
+	if diags.HasErrors() {
+		return "", nil, false
+	}
+	if _, isTraversal := expr.(*hclsyntax.ScopeTraversalExpr); !isTraversal {
+		return "", nil, false
+	}
+	return acc.root, expr, true
+}
+
+// uniqueName is base, or base_2, base_3... when taken.
+func uniqueName(taken map[string]bool, base string) string {
+	name := base
+	for i := 2; taken[name]; i++ {
+		name = base + "_" + strconv.Itoa(i)
+	}
+	return name
+}
+
+// sanitize makes an instance key part of a resource name: "a-b" → a_b.
+func sanitize(key string) string {
+	key = strings.Trim(key, `"`)
+	var b strings.Builder
+	for _, c := range key {
+		if c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return strings.ReplaceAll(b.String(), "-", "_")
+}
