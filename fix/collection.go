@@ -303,15 +303,16 @@ func (e *engine) appendItem(f *file, rng hcl.Range, items []itemSpan, text strin
 	} else {
 		line += "\n"
 	}
-	if u := e.insert(f, at, line); u != nil {
-		return "", u
-	}
 	if !trailing && isList {
-		// A list needs a comma between elements; a map does not.
-		if u := e.insert(f, last.end, ","); u != nil {
+		// A list needs a comma between elements (a map does not): one
+		// edit, so that each step parses.
+		if u := e.replace(f, last.end, at, ","+string(src[last.end:at])+line); u != nil {
 			return "", u
 		}
-		at++
+		return e.location(f, at+1), nil
+	}
+	if u := e.insert(f, at, line); u != nil {
+		return "", u
 	}
 	return e.location(f, at), nil
 }
