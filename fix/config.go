@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	udiff "github.com/aymanbagabas/go-udiff"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -21,6 +22,21 @@ type file struct {
 	orig []byte
 	src  []byte
 	body *hclsyntax.Body
+	// edits are the replacements made so far, in offsets of orig, so that
+	// the diff shows exactly them.
+	edits []udiff.Edit
+}
+
+// record notes a replacement of current bytes start:end, mapped back to
+// offsets of the original text (edits never overlap).
+func (f *file) record(start, end int, text string) {
+	shift := 0
+	for _, e := range f.edits {
+		if e.Start < start-shift || (e.Start == start-shift && e.End == e.Start) {
+			shift += len(e.New) - (e.End - e.Start)
+		}
+	}
+	f.edits = append(f.edits, udiff.Edit{Start: start - shift, End: end - shift, New: text})
 }
 
 func (f *file) parse() error {

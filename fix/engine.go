@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	udiff "github.com/aymanbagabas/go-udiff"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
@@ -56,6 +57,10 @@ type Change struct {
 	Rel    string // relative to the root, with forward slashes
 	Before []byte
 	After  []byte
+	// edits are the insertions that make After of Before, when they are
+	// all that changed: the diff shows them as made rather than as a line
+	// diff algorithm would align them.
+	edits []udiff.Edit
 }
 
 // Apply works out every fix in memory: Result.Write puts the edits on
@@ -90,7 +95,11 @@ func Apply(requests []Request, nacls []*plan.NACL, opts Options) (*Result, error
 		if bytes.Equal(after, f.orig) {
 			continue
 		}
-		res.Changes = append(res.Changes, Change{Path: f.path, Rel: e.rel(f.path), Before: f.orig, After: after})
+		c := Change{Path: f.path, Rel: e.rel(f.path), Before: f.orig, After: after}
+		if bytes.Equal(after, f.src) {
+			c.edits = f.edits // formatting changed nothing else
+		}
+		res.Changes = append(res.Changes, c)
 	}
 	return res, nil
 }
@@ -254,6 +263,7 @@ func (e *engine) replace(f *file, start, end int, text string) *unfixable {
 		_ = f.parse()
 		return notFixable("", "the edit of %s would not parse: %v", e.rel(f.path), err)
 	}
+	f.record(start, end, text)
 	if !e.edited[f] {
 		e.edited[f] = true
 		e.order = append(e.order, f)

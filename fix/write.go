@@ -124,7 +124,26 @@ func writeAtomic(root string, c Change) error {
 func (r *Result) Diff() string {
 	var b strings.Builder
 	for _, c := range r.Changes {
-		b.WriteString(udiff.Unified("a/"+c.Rel, "b/"+c.Rel, string(c.Before), string(c.After)))
+		b.WriteString(c.diff())
 	}
 	return b.String()
+}
+
+func (c Change) diff() string {
+	before, after := string(c.Before), string(c.After)
+	if c.edits != nil {
+		edits := slices.Clone(c.edits)
+		udiff.SortEdits(edits)
+		if applied, err := udiff.Apply(before, edits); err == nil && applied == after {
+			if text, err := udiff.ToUnified("a/"+c.Rel, "b/"+c.Rel, before, edits, udiff.DefaultContextLines); err == nil {
+				return text
+			}
+		}
+	}
+	text, err := udiff.ToUnified("a/"+c.Rel, "b/"+c.Rel, before, udiff.Lines(before, after), udiff.DefaultContextLines)
+	if err != nil {
+		// Line edits of the two texts are consistent by construction.
+		panic("fix: line diff: " + err.Error())
+	}
+	return text
 }
