@@ -302,11 +302,15 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 		return 0, err
 	}
 
-	r, err := o.analyse(name, stdin, a)
+	m, r, err := o.analyseModel(name, stdin, a)
 	if err != nil {
 		return 0, err
 	}
 	locate(r, name, a)
+	if format.Name == "sarif" {
+		// SARIF results carry the edit returnpath fix would make.
+		attachPatches(m, r, source.ConfigDir(cfg.Chdir, name), a.root)
+	}
 	color := !cfg.NoColor && isTerminal(stdout) && o.Getenv("NO_COLOR") == "" && o.Getenv("TERM") != "dumb"
 	var out bytes.Buffer
 	if err := format.New(report.Options{Color: color, MarkdownHeader: prcomment.Marker + "\n"}).Format(&out, r); err != nil {
@@ -407,15 +411,21 @@ func isSet(fs *flag.FlagSet, name string) bool {
 // as configured, apply the ignores, keep only new findings when asked, and
 // build the report.
 func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Report, error) {
+	_, r, err := o.analyseModel(name, stdin, a)
+	return r, err
+}
+
+// analyseModel is analyse that also returns the loaded plan's model.
+func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.Model, *report.Report, error) {
 	m, err := o.load(name, stdin)
 	if err != nil {
 		msg := err.Error()
 		if name != "-" && !strings.Contains(msg, name) {
 			msg = name + ": " + msg
 		}
-		return nil, errors.New(msg)
+		return nil, nil, errors.New(msg)
 	}
-	return o.review(m, name, a), nil
+	return m, o.review(m, name, a), nil
 }
 
 // review runs the checks on a loaded plan, applies the ignores, keeps only

@@ -10,6 +10,7 @@ import (
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/fix"
 	"github.com/returnpath-dev/returnpath/plan"
+	"github.com/returnpath-dev/returnpath/report"
 	"github.com/returnpath-dev/returnpath/source"
 )
 
@@ -69,36 +70,17 @@ func (o Options) fix(args []string, stdin io.Reader, stdout, stderr io.Writer) (
 	if err != nil {
 		return 0, err
 	}
-	m, err := o.load(name, stdin)
-	if err != nil {
-		msg := err.Error()
-		if name != "-" && !strings.Contains(msg, name) {
-			msg = name + ": " + msg
-		}
-		return 0, errors.New(msg)
-	}
-	r := o.review(m, name, a)
-	nacls := map[plan.Address]*plan.NACL{}
-	var all []*plan.NACL
-	if m.Planned != nil {
-		all = m.Planned.NACLs
-		for _, n := range all {
-			nacls[n.Address] = n
-		}
-	}
-	findings := make([]checks.Finding, len(r.Findings))
-	for i, f := range r.Findings {
-		findings[i] = f.Finding
-	}
-	requests := fix.Requests(findings, nacls)
-	if len(requests) == 0 {
-		fmt.Fprintln(stdout, "nothing to fix: no error finding")
-		return ExitOK, nil
-	}
-	dir := source.ConfigDir(cfg.Chdir, name)
-	res, err := fix.Apply(requests, all, fix.Options{Dir: dir, Root: a.root})
+	m, r, err := o.analyseModel(name, stdin, a)
 	if err != nil {
 		return 0, err
+	}
+	res, n, err := fixes(m, r, source.ConfigDir(cfg.Chdir, name), a.root)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		fmt.Fprintln(stdout, "nothing to fix: no error finding")
+		return ExitOK, nil
 	}
 
 	summary := stdout
@@ -133,6 +115,53 @@ func (o Options) fix(args []string, stdin io.Reader, stdout, stderr io.Writer) (
 		return ExitFindings, nil
 	}
 	return ExitOK, nil
+}
+
+// fixes works out the fixes of a report's error findings in memory: the
+// edits of the configuration in dir, inside the repository root. n is the
+// number of error findings considered.
+func fixes(m *plan.Model, r *report.Report, dir, root string) (*fix.Result, int, error) {
+	nacls := map[plan.Address]*plan.NACL{}
+	var all []*plan.NACL
+	if m.Planned != nil {
+		all = m.Planned.NACLs
+		for _, n := range all {
+			nacls[n.Address] = n
+		}
+	}
+	findings := make([]checks.Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		findings[i] = f.Finding
+	}
+	requests := fix.Requests(findings, nacls)
+	if len(requests) == 0 {
+		return &fix.Result{}, 0, nil
+	}
+	res, err := fix.Apply(requests, all, fix.Options{Dir: dir, Root: root})
+	return res, len(requests), err
+}
+
+// attachPatches gives each finding of r that fix can fix its edits, for
+// the formats that offer fixes (SARIF). A configuration that cannot be
+// read only means no patches: check reports findings without it.
+func attachPatches(m *plan.Model, r *report.Report, dir, root string) {
+	res, _, err := fixes(m, r, dir, root)
+	if err != nil || res == nil {
+		return
+	}
+	for _, f := range res.Fixed {
+		if len(f.Edits) == 0 || f.Index < 0 || f.Index >= len(r.Findings) {
+			continue
+		}
+		p := &report.Patch{Description: "add " + f.What}
+		for _, e := range f.Edits {
+			p.Edits = append(p.Edits, report.PatchEdit{
+				File: e.File, StartLine: e.Start.Line, StartColumn: e.Start.Column, EndLine: e.End.Line, EndColumn: e.End.Column,
+				StartByte: e.Start.Byte, EndByte: e.End.Byte, Text: e.Text,
+			})
+		}
+		r.Findings[f.Index].Patch = p
+	}
 }
 
 func indentLines(s, prefix string) string {

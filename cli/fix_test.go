@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -80,4 +82,67 @@ func TestFixInputErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantOneLineError(t, run(fixOptions, "", "fix", filepath.Join(dir, "plan.json")), "broken.tf")
+}
+
+// TestSARIFFixesAreTheFixEdits applies the fixes of the SARIF results of a
+// fixture to its main.tf, as a SARIF viewer would: the result must be the
+// file `returnpath fix` writes.
+func TestSARIFFixesAreTheFixEdits(t *testing.T) {
+	dir := copyFixture(t, "web-missing-return")
+	planFile := filepath.Join(dir, "plan.json")
+	r := run(fixOptions, "", "check", "--format", "sarif", planFile)
+	if r.code != ExitFindings {
+		t.Fatalf("check: exit %d: %s", r.code, r.stderr)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Fixes []struct {
+					ArtifactChanges []struct {
+						ArtifactLocation struct{ URI string }
+						Replacements     []struct {
+							DeletedRegion   struct{ ByteOffset, ByteLength int }
+							InsertedContent struct{ Text string }
+						}
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &log); err != nil {
+		t.Fatal(err)
+	}
+	type replacement struct {
+		offset, length int
+		text           string
+	}
+	var reps []replacement
+	for _, res := range log.Runs[0].Results {
+		for _, f := range res.Fixes {
+			for _, c := range f.ArtifactChanges {
+				if c.ArtifactLocation.URI != "main.tf" {
+					t.Errorf("fix of %s", c.ArtifactLocation.URI)
+				}
+				for _, rp := range c.Replacements {
+					reps = append(reps, replacement{rp.DeletedRegion.ByteOffset, rp.DeletedRegion.ByteLength, rp.InsertedContent.Text})
+				}
+			}
+		}
+	}
+	if len(reps) != 2 {
+		t.Fatalf("%d replacements, want 2 (RP001 and RP002)", len(reps))
+	}
+	slices.SortFunc(reps, func(a, b replacement) int { return b.offset - a.offset })
+	src, _ := os.ReadFile(filepath.Join(dir, "main.tf"))
+	text := string(src)
+	for _, rp := range reps {
+		text = text[:rp.offset] + rp.text + text[rp.offset+rp.length:]
+	}
+	if fx := run(fixOptions, "", "fix", planFile); fx.code != ExitOK {
+		t.Fatalf("fix: exit %d: %s", fx.code, fx.stderr)
+	}
+	written, _ := os.ReadFile(filepath.Join(dir, "main.tf"))
+	if text != string(written) {
+		t.Errorf("SARIF fixes give:\n%s\nfix wrote:\n%s", text, written)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,18 +26,32 @@ type file struct {
 	// edits are the replacements made so far, in offsets of orig, so that
 	// the diff shows exactly them.
 	edits []udiff.Edit
+	// mapped is false once an edit could not be placed in the original.
+	mapped bool
 }
 
 // record notes a replacement of current bytes start:end, mapped back to
-// offsets of the original text (edits never overlap).
-func (f *file) record(start, end int, text string) {
+// offsets of the original text. ok is false when it falls inside text an
+// earlier edit inserted: it has no place in the original then.
+func (f *file) record(start, end int, text string) (udiff.Edit, bool) {
+	sorted := slices.Clone(f.edits)
+	udiff.SortEdits(sorted)
 	shift := 0
-	for _, e := range f.edits {
-		if e.Start < start-shift || (e.Start == start-shift && e.End == e.Start) {
-			shift += len(e.New) - (e.End - e.Start)
+	for _, e := range sorted {
+		curStart, curEnd := e.Start+shift, e.Start+shift+len(e.New)
+		if end <= curStart {
+			break
 		}
+		if start >= curEnd {
+			shift += len(e.New) - (e.End - e.Start)
+			continue
+		}
+		f.mapped = false
+		return udiff.Edit{}, false
 	}
-	f.edits = append(f.edits, udiff.Edit{Start: start - shift, End: end - shift, New: text})
+	edit := udiff.Edit{Start: start - shift, End: end - shift, New: text}
+	f.edits = append(f.edits, edit)
+	return edit, true
 }
 
 func (f *file) parse() error {
@@ -123,7 +138,7 @@ func (c *config) load(dir, path string, installed map[string]string, remote bool
 		if err != nil {
 			return fmt.Errorf("%s: %v", name, unwrap(err))
 		}
-		f := &file{path: name, orig: src, src: src}
+		f := &file{path: name, orig: src, src: src, mapped: true}
 		if err := f.parse(); err != nil {
 			return err
 		}

@@ -36,16 +36,21 @@ type Result struct {
 // Fixed is a finding whose fix is in the configuration now.
 type Fixed struct {
 	Finding checks.Finding
+	Index   int // Request.Index
 	// What says what was added where, e.g. "egress rule 110 in
 	// aws_network_acl.public".
 	What string
 	// At is the file and line of the new text, relative to the root.
 	At string
+	// Edits make this fix alone in the files as they were read (nil when
+	// it builds on another fix's text and cannot be applied alone).
+	Edits []Edit
 }
 
 // Unfixed is a finding that still needs a fix by hand.
 type Unfixed struct {
 	Finding checks.Finding
+	Index   int // Request.Index
 	Reason  string
 	// HCL is what to add by hand ("" when no rule can be suggested).
 	HCL string
@@ -73,19 +78,19 @@ func Apply(requests []Request, nacls []*plan.NACL, opts Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{cfg: cfg, root: opts.Root, nacls: nacls, done: map[string]string{}, edited: map[*file]bool{}}
+	e := &engine{cfg: cfg, root: opts.Root, nacls: nacls, done: map[string]doneEdit{}, edited: map[*file]bool{}}
 	res := &Result{root: opts.Root}
 	for _, req := range requests {
 		if req.Rule == nil {
-			res.Unfixed = append(res.Unfixed, Unfixed{Finding: req.Finding, Reason: req.Reason})
+			res.Unfixed = append(res.Unfixed, Unfixed{Finding: req.Finding, Index: req.Index, Reason: req.Reason})
 			continue
 		}
-		what, at, err := e.fix(req.Rule, requests)
+		what, at, edits, err := e.fix(req.Rule, requests)
 		if err != nil {
-			res.Unfixed = append(res.Unfixed, Unfixed{Finding: req.Finding, Reason: err.Error(), HCL: err.hcl})
+			res.Unfixed = append(res.Unfixed, Unfixed{Finding: req.Finding, Index: req.Index, Reason: err.Error(), HCL: err.hcl})
 			continue
 		}
-		res.Fixed = append(res.Fixed, Fixed{Finding: req.Finding, What: what, At: at})
+		res.Fixed = append(res.Fixed, Fixed{Finding: req.Finding, Index: req.Index, What: what, At: at, Edits: edits})
 	}
 	for _, f := range e.order {
 		after := f.src
@@ -96,7 +101,7 @@ func Apply(requests []Request, nacls []*plan.NACL, opts Options) (*Result, error
 			continue
 		}
 		c := Change{Path: f.path, Rel: e.rel(f.path), Before: f.orig, After: after}
-		if bytes.Equal(after, f.src) {
+		if bytes.Equal(after, f.src) && f.mapped {
 			c.edits = f.edits // formatting changed nothing else
 		}
 		res.Changes = append(res.Changes, c)
@@ -115,9 +120,44 @@ type engine struct {
 	nacls []*plan.NACL
 	// done maps an edit already made (its place and rule) to where, so
 	// that the instances sharing a block are fixed by one edit.
-	done   map[string]string
+	done   map[string]doneEdit
 	edited map[*file]bool
 	order  []*file
+	// current collects the edits of the fix being made; unplaced is set
+	// when one has no place in the original text.
+	current  *[]placed
+	unplaced bool
+}
+
+// placed is one edit of a file, in offsets of its original text.
+type placed struct {
+	f    *file
+	edit udiff.Edit
+}
+
+type doneEdit struct {
+	at    string
+	edits []Edit
+}
+
+// Edit is one replacement of a fix in a file as it was read: a SARIF fix
+// or a review suggestion applies each fix on its own. Start and End are
+// 1-based line and column (in bytes) of the replaced text; equal for an
+// insertion.
+type Edit struct {
+	File       string // relative to the root, with forward slashes
+	Start, End Pos
+	Text       string
+}
+
+// Pos is a place in a file: 1-based line and byte column, and the byte
+// offset.
+type Pos struct{ Line, Column, Byte int }
+
+func posAt(src []byte, offset int) Pos {
+	line := lineAt(src, offset)
+	col := offset - (bytes.LastIndexByte(src[:offset], '\n') + 1) + 1
+	return Pos{Line: line, Column: col, Byte: offset}
 }
 
 // unfixable says why a fix is not written, with the HCL to add by hand.
@@ -146,16 +186,16 @@ type edit struct {
 	apply  func() (what, at string, err *unfixable)
 }
 
-func (e *engine) fix(r *Rule, all []Request) (string, string, *unfixable) {
+func (e *engine) fix(r *Rule, all []Request) (string, string, []Edit, *unfixable) {
 	addr, err := parseAddress(r.NACL.Address)
 	if err != nil {
-		return "", "", notFixable(r.HCL, "%v", err)
+		return "", "", nil, notFixable(r.HCL, "%v", err)
 	}
 	// Two findings may need the same traffic allowed (replies of two
 	// services): the rule written for the first fixes the second.
 	same := string(r.NACL.Address) + "|" + trafficKey(r)
-	if at, ok := e.done[same]; ok {
-		return "the rule written for another finding of this NACL", at, nil
+	if d, ok := e.done[same]; ok {
+		return "the rule written for another finding of this NACL", d.at, d.edits, nil
 	}
 	var ed *edit
 	var u *unfixable
@@ -165,22 +205,31 @@ func (e *engine) fix(r *Rule, all []Request) (string, string, *unfixable) {
 		ed, u = e.standalone(r, addr)
 	}
 	if u != nil {
-		return "", "", u
+		return "", "", nil, u
 	}
 	if u := e.shared(r, addr, ed, all); u != nil {
-		return "", "", u
+		return "", "", nil, u
 	}
 	key := ed.place + "|" + ruleKey(r)
-	if at, ok := e.done[key]; ok {
-		return "the same edit as the other instances", at, nil
+	if d, ok := e.done[key]; ok {
+		return "the same edit as the other instances", d.at, d.edits, nil
 	}
+	var made []placed
+	e.current, e.unplaced = &made, false
 	what, at, u := ed.apply()
+	e.current = nil
 	if u != nil {
-		return "", "", u
+		return "", "", nil, u
 	}
-	e.done[key] = at
-	e.done[same] = at
-	return what, at, nil
+	var edits []Edit
+	if !e.unplaced {
+		for _, p := range made {
+			edits = append(edits, Edit{File: e.rel(p.f.path), Start: posAt(p.f.orig, p.edit.Start), End: posAt(p.f.orig, p.edit.End), Text: p.edit.New})
+		}
+	}
+	e.done[key] = doneEdit{at, edits}
+	e.done[same] = doneEdit{at, edits}
+	return what, at, edits, nil
 }
 
 // trafficKey is what a rule allows, without its number.
@@ -263,7 +312,11 @@ func (e *engine) replace(f *file, start, end int, text string) *unfixable {
 		_ = f.parse()
 		return notFixable("", "the edit of %s would not parse: %v", e.rel(f.path), err)
 	}
-	f.record(start, end, text)
+	if edit, ok := f.record(start, end, text); ok && e.current != nil {
+		*e.current = append(*e.current, placed{f, edit})
+	} else if e.current != nil {
+		e.unplaced = true
+	}
 	if !e.edited[f] {
 		e.edited[f] = true
 		e.order = append(e.order, f)

@@ -145,6 +145,43 @@ func TestInlineBlockAfterItsDirection(t *testing.T) {
 	if len(res.Fixed) != 1 || res.Fixed[0].At != "main.tf:23" {
 		t.Errorf("fixed = %+v, want one at main.tf:23", res.Fixed)
 	}
+	wantAlone(t, res, 0)
+}
+
+// wantAlone checks that the edits of fix i, applied alone to the files as
+// they were read, give the files as Apply changed them (one fix, nothing
+// else reformatted).
+func wantAlone(t *testing.T, res *Result, i int) {
+	t.Helper()
+	edits := res.Fixed[i].Edits
+	if len(edits) == 0 {
+		t.Fatalf("fix %d has no edits", i)
+	}
+	for _, c := range res.Changes {
+		src := string(c.Before)
+		// Apply from the last edit back, so offsets stay true.
+		for j := len(edits) - 1; j >= 0; j-- {
+			e := edits[j]
+			if e.File != c.Rel {
+				continue
+			}
+			lines := strings.SplitAfter(src, "\n")
+			off := func(p Pos) int {
+				n := 0
+				for _, l := range lines[:p.Line-1] {
+					n += len(l)
+				}
+				return n + p.Column - 1
+			}
+			if off(e.Start) != e.Start.Byte || off(e.End) != e.End.Byte {
+				t.Errorf("edit %+v: line/column and byte offset disagree", e)
+			}
+			src = src[:e.Start.Byte] + e.Text + src[e.End.Byte:]
+		}
+		if src != string(c.After) {
+			t.Errorf("%s with fix %d's edits alone:\n%s\nwant:\n%s", c.Rel, i, src, c.After)
+		}
+	}
 }
 
 func TestStandaloneAfterSiblingsWithTheirReference(t *testing.T) {
@@ -316,6 +353,7 @@ func TestModuleInputListGetsAnElement(t *testing.T) {
 	if len(res.Changes) != 1 {
 		t.Errorf("changed %d files, want only main.tf", len(res.Changes))
 	}
+	wantAlone(t, res, 0) // the comma and the element: one edit
 }
 
 func TestVariableWithoutLiteralIsNotFixable(t *testing.T) {

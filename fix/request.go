@@ -39,8 +39,10 @@ type Rule struct {
 // Reason says why).
 type Request struct {
 	Finding checks.Finding
-	Rule    *Rule
-	Reason  string
+	// Index is the finding's position in the list Requests was given.
+	Index  int
+	Rule   *Rule
+	Reason string
 }
 
 // Requests lists the error findings of a report that a fix could address:
@@ -48,25 +50,25 @@ type Request struct {
 // planned network by address.
 func Requests(findings []checks.Finding, nacls map[plan.Address]*plan.NACL) []Request {
 	var out []Request
-	for _, f := range findings {
+	for i, f := range findings {
 		if f.Severity != checks.Error || f.Suppression != nil {
 			continue
 		}
 		if f.Flow == nil {
-			out = append(out, Request{Finding: f, Reason: "the finding has no fix"})
+			out = append(out, Request{Finding: f, Index: i, Reason: "the finding has no fix"})
 			continue
 		}
 		n := nacls[f.Resource]
 		if n == nil {
-			out = append(out, Request{Finding: f, Reason: string(f.Resource) + " is not a NACL of the plan"})
+			out = append(out, Request{Finding: f, Index: i, Reason: string(f.Resource) + " is not a NACL of the plan"})
 			continue
 		}
 		rule, err := parseSuggestion(n, f.Flow.Suggestion)
 		if err != nil {
-			out = append(out, Request{Finding: f, Reason: err.Error()})
+			out = append(out, Request{Finding: f, Index: i, Reason: err.Error()})
 			continue
 		}
-		out = append(out, Request{Finding: f, Rule: rule})
+		out = append(out, Request{Finding: f, Index: i, Rule: rule})
 	}
 	return out
 }

@@ -27,6 +27,27 @@ type Finding struct {
 	// Location is set by Locate; the zero value when the configuration
 	// does not say.
 	Location source.Location
+	// Patch is the edit of the configuration that fixes the finding, as
+	// `returnpath fix` would make it; set by the caller, nil when there is
+	// none. SARIF offers it as the result's fix.
+	Patch *Patch
+}
+
+// Patch is a fix as edits of the configuration files as they are.
+type Patch struct {
+	Description string // what it adds where
+	Edits       []PatchEdit
+}
+
+// PatchEdit replaces the text between two places of a file (the same
+// place for an insertion) by Text. Lines and columns are 1-based, columns
+// and offsets in bytes.
+type PatchEdit struct {
+	File                   string // relative to the repository root, forward slashes
+	StartLine, StartColumn int
+	EndLine, EndColumn     int
+	StartByte, EndByte     int
+	Text                   string
 }
 
 // Plan describes the plan that was checked.

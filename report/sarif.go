@@ -95,7 +95,40 @@ type sarifResult struct {
 	Locations           []sarifLocation    `json:"locations"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Fixes               []sarifFix         `json:"fixes,omitempty"`
 	Properties          sarifResultProps   `json:"properties"`
+}
+
+// sarifFix is the edit that fixes a result (what returnpath fix writes),
+// for viewers that apply fixes.
+type sarifFix struct {
+	Description     sarifMessage          `json:"description"`
+	ArtifactChanges []sarifArtifactChange `json:"artifactChanges"`
+}
+
+type sarifArtifactChange struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Replacements     []sarifReplacement    `json:"replacements"`
+}
+
+type sarifReplacement struct {
+	DeletedRegion   sarifEditRegion   `json:"deletedRegion"`
+	InsertedContent sarifInsertedText `json:"insertedContent"`
+}
+
+// sarifEditRegion is a region by line and column and by byte offset (the
+// columns count bytes: exact for the ASCII of HCL keywords and numbers).
+type sarifEditRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn"`
+	EndLine     int `json:"endLine"`
+	EndColumn   int `json:"endColumn"`
+	ByteOffset  int `json:"byteOffset"`
+	ByteLength  int `json:"byteLength"`
+}
+
+type sarifInsertedText struct {
+	Text string `json:"text"`
 }
 
 type sarifResultProps struct {
@@ -181,6 +214,9 @@ func (SARIF) Format(w io.Writer, r *Report) error {
 			PartialFingerprints: map[string]string{FingerprintKey: fingerprint(f.Finding)},
 			Properties:          sarifResultProps{Status: string(status)},
 		}
+		if f.Patch != nil {
+			result.Fixes = []sarifFix{sarifFixOf(f.Patch)}
+		}
 		if s := f.Suppression; s != nil {
 			if s.Kind != checks.InSource && s.Kind != checks.External {
 				return fmt.Errorf("finding %d (%s %s): invalid suppression kind %d", i+1, f.Rule, f.Resource, s.Kind)
@@ -193,6 +229,29 @@ func (SARIF) Format(w io.Writer, r *Report) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}})
+}
+
+// sarifFixOf is a patch as a SARIF fix: one artifactChange per file, in
+// the order the files are first edited.
+func sarifFixOf(p *Patch) sarifFix {
+	fix := sarifFix{Description: sarifMessage{p.Description}}
+	index := map[string]int{}
+	for _, e := range p.Edits {
+		i, ok := index[e.File]
+		if !ok {
+			i = len(fix.ArtifactChanges)
+			index[e.File] = i
+			fix.ArtifactChanges = append(fix.ArtifactChanges, sarifArtifactChange{ArtifactLocation: artifactLocation(e.File)})
+		}
+		fix.ArtifactChanges[i].Replacements = append(fix.ArtifactChanges[i].Replacements, sarifReplacement{
+			DeletedRegion: sarifEditRegion{
+				StartLine: e.StartLine, StartColumn: e.StartColumn, EndLine: e.EndLine, EndColumn: e.EndColumn,
+				ByteOffset: e.StartByte, ByteLength: e.EndByte - e.StartByte,
+			},
+			InsertedContent: sarifInsertedText{e.Text},
+		})
+	}
+	return fix
 }
 
 // sarifLevel maps a severity to a SARIF level (notice is "note").
