@@ -78,14 +78,14 @@ func Apply(requests []Request, nacls []*plan.NACL, opts Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{cfg: cfg, root: opts.Root, nacls: nacls, done: map[string]doneEdit{}, edited: map[*file]bool{}}
+	e := &engine{cfg: cfg, root: opts.Root, nacls: nacls, all: requests, done: map[string]doneEdit{}, edited: map[*file]bool{}}
 	res := &Result{root: opts.Root}
 	for _, req := range requests {
 		if req.Rule == nil {
 			res.Unfixed = append(res.Unfixed, Unfixed{Finding: req.Finding, Index: req.Index, Reason: req.Reason})
 			continue
 		}
-		what, at, edits, err := e.fix(req.Rule, requests)
+		what, at, edits, err := e.fix(req.Rule)
 		if err != nil {
 			res.Unfixed = append(res.Unfixed, Unfixed{Finding: req.Finding, Index: req.Index, Reason: err.Error(), HCL: err.hcl})
 			continue
@@ -118,6 +118,7 @@ type engine struct {
 	cfg   *config
 	root  string
 	nacls []*plan.NACL
+	all   []Request
 	// done maps an edit already made (its place and rule) to where, so
 	// that the instances sharing a block are fixed by one edit.
 	done   map[string]doneEdit
@@ -186,7 +187,7 @@ type edit struct {
 	apply  func() (what, at string, err *unfixable)
 }
 
-func (e *engine) fix(r *Rule, all []Request) (string, string, []Edit, *unfixable) {
+func (e *engine) fix(r *Rule) (string, string, []Edit, *unfixable) {
 	addr, err := parseAddress(r.NACL.Address)
 	if err != nil {
 		return "", "", nil, notFixable(r.HCL, "%v", err)
@@ -207,7 +208,7 @@ func (e *engine) fix(r *Rule, all []Request) (string, string, []Edit, *unfixable
 	if u != nil {
 		return "", "", nil, u
 	}
-	if u := e.shared(r, addr, ed, all); u != nil {
+	if u := e.shared(r, addr, ed, e.all); u != nil {
 		return "", "", nil, u
 	}
 	key := ed.place + "|" + ruleKey(r)

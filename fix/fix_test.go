@@ -604,3 +604,42 @@ func TestBadConfigurationIsAnInputError(t *testing.T) {
 		t.Errorf("err = %v, want one naming main.tf", err)
 	}
 }
+
+func TestStandaloneCopiesTheSiblingsIterationWhenEveryNACLNeedsIt(t *testing.T) {
+	files := map[string]string{"main.tf": `resource "aws_network_acl" "this" {
+  for_each = toset(["a", "b"])
+  vpc_id   = "vpc-1"
+}
+
+resource "aws_network_acl_rule" "https_in" {
+  for_each = toset(["a", "b"])
+
+  network_acl_id = aws_network_acl.this[each.key].id
+  rule_number    = 100
+  egress         = false
+  protocol       = "tcp"
+  rule_action    = "allow"
+  cidr_block     = "0.0.0.0/0"
+  from_port      = 443
+  to_port        = 443
+}
+`}
+	na := nacl(`aws_network_acl.this["a"]`, false, `aws_network_acl_rule.https_in["a"]`)
+	nb := nacl(`aws_network_acl.this["b"]`, false, `aws_network_acl_rule.https_in["b"]`)
+
+	res := applyAll(t, repo(t, files), []Request{egressFix(na, 110, "this_egress_ephemeral"), egressFix(nb, 110, "this_egress_ephemeral")}, na, nb)
+	want := `resource "aws_network_acl_rule" "this_egress_ephemeral" {
+  for_each       = toset(["a", "b"])
+  network_acl_id = aws_network_acl.this[each.key].id
+  rule_number    = 110
+`
+	got := after(t, res, "main.tf")
+	if !strings.Contains(got, want) || strings.Count(got, "rule_number    = 110") != 1 || len(res.Fixed) != 2 {
+		t.Errorf("both need it: fixed %d\n%s\nwant one resource like:\n%s", len(res.Fixed), got, want)
+	}
+
+	res = applyAll(t, repo(t, files), []Request{egressFix(nb, 110, "this_egress_ephemeral")}, na, nb)
+	if got := after(t, res, "main.tf"); !strings.Contains(got, `network_acl_id = aws_network_acl.this["b"].id`) || strings.Contains(got, "for_each       = toset") {
+		t.Errorf("only b needs it:\n%s", got)
+	}
+}

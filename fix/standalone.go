@@ -98,9 +98,17 @@ func (e *engine) standalone(r *Rule, addr address) (*edit, *unfixable) {
 		scope   address // where the new resource lives
 		keySafe = sanitize(addr.key)
 	)
+	var meta, metaText string // count or for_each copied from the sibling
 	if anchor != nil {
 		m, f, after, model, scope = anchor.m, anchor.f, anchor.block, anchor.block.Body, anchor.addr
-		aclID = e.siblingReference(anchor)
+		if meta, metaText = e.sameIteration(r, anchor); meta != "" {
+			// Every NACL the sibling iterates over needs this rule: one
+			// resource written the sibling's way serves them all.
+			aclID = exprText(anchor.f, anchor.block.Body.Attributes["network_acl_id"])
+			keySafe = ""
+		} else {
+			aclID = e.siblingReference(anchor)
+		}
 	}
 	if aclID == "" {
 		// No sibling, or one whose reference cannot be written for this
@@ -131,7 +139,15 @@ func (e *engine) standalone(r *Rule, addr address) (*edit, *unfixable) {
 	for k := range want {
 		have[k] = true
 	}
-	text, err := renderBlock("resource", []string{"aws_network_acl_rule", name}, orderLike(model, standaloneAttrs, have), want, map[string]string{"network_acl_id": aclID})
+	order := orderLike(model, standaloneAttrs, have)
+	raw := map[string]string{"network_acl_id": aclID}
+	place := "standalone|" + m.path + "|" + aclID
+	if meta != "" {
+		order = append([]string{meta}, order...)
+		raw[meta] = metaText
+		place = "iteration|" + m.path + "|" + anchor.addr.name
+	}
+	text, err := renderBlock("resource", []string{"aws_network_acl_rule", name}, order, want, raw)
 	if err != nil {
 		return nil, notFixable(r.HCL, "%v", err)
 	}
@@ -140,7 +156,7 @@ func (e *engine) standalone(r *Rule, addr address) (*edit, *unfixable) {
 		what = fmt.Sprintf("aws_network_acl_rule.%s in %s (%s rule %d of %s)", name, m.path, r.Direction, r.Number, r.NACL.Address)
 	}
 	return &edit{
-		place: "standalone|" + m.path + "|" + aclID,
+		place: place,
 		depth: len(scope.modules),
 		apply: func() (string, string, *unfixable) {
 			if u := e.writable(f, r); u != nil {
@@ -151,6 +167,67 @@ func (e *engine) standalone(r *Rule, addr address) (*edit, *unfixable) {
 		},
 	}, nil
 }
+
+// sameIteration is the sibling's count or for_each (name and text) when
+// the sibling makes one rule per NACL (its network_acl_id reads count.index
+// or each.key) and every NACL it iterates over needs exactly this rule;
+// "" otherwise.
+func (e *engine) sameIteration(r *Rule, s *sibling) (meta, text string) {
+	for _, name := range []string{"count", "for_each"} {
+		if a := s.block.Body.Attributes[name]; a != nil {
+			meta, text = name, s.f.text(a.Expr.Range())
+		}
+	}
+	id := s.block.Body.Attributes["network_acl_id"]
+	if meta == "" || id == nil || !refersTo(id.Expr, "each", "count") || refersTo(id.Expr, "each") && !onlyEachKey(id.Expr) {
+		return "", ""
+	}
+	served := map[plan.Address]bool{}
+	for _, n := range e.nacls {
+		for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
+			for _, entry := range n.Entries(dir) {
+				a, err := parseAddress(entry.Source)
+				if err == nil && !entry.Inline && a.typ == s.addr.typ && a.name == s.addr.name && a.keyedModule() == s.addr.keyedModule() {
+					served[n.Address] = true
+				}
+			}
+		}
+	}
+	if len(served) < 2 {
+		return "", ""
+	}
+	for n := range served {
+		needs := false
+		for _, req := range e.all {
+			if req.Rule != nil && req.Rule.NACL.Address == n && !req.Rule.Inline && ruleKey(req.Rule) == ruleKey(r) {
+				needs = true
+			}
+		}
+		if !needs {
+			return "", ""
+		}
+	}
+	return meta, text
+}
+
+// onlyEachKey reports whether the only each.* an expression reads is
+// each.key.
+func onlyEachKey(expr hclsyntax.Expression) bool {
+	for _, t := range expr.Variables() {
+		if t.RootName() == "each" {
+			if len(t) != 2 {
+				return false
+			}
+			if attr, ok := t[1].(hcl.TraverseAttr); !ok || attr.Name != "key" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// exprText is the source of an attribute's expression.
+func exprText(f *file, a *hclsyntax.Attribute) string { return f.text(a.Expr.Range()) }
 
 // siblingReference is the sibling's network_acl_id written for its own
 // instance: each.key and count.index replaced by the instance's key, so
