@@ -158,6 +158,7 @@ func attachPatches(m *plan.Model, r *report.Report, dir, root string) {
 			p.Edits = append(p.Edits, report.PatchEdit{
 				File: e.File, StartLine: e.Start.Line, StartColumn: e.Start.Column, EndLine: e.End.Line, EndColumn: e.End.Column,
 				StartByte: e.Start.Byte, EndByte: e.End.Byte, Text: e.Text,
+				FromLine: e.From, ToLine: e.To, Lines: e.Lines,
 			})
 		}
 		r.Findings[f.Index].Patch = p

@@ -149,6 +149,44 @@ type Edit struct {
 	File       string // relative to the root, with forward slashes
 	Start, End Pos
 	Text       string
+	// The same edit as whole lines, as a review suggestion replaces them:
+	// lines From to To (1-based, inclusive) of the file become Lines (no
+	// final newline). An insertion at the start of a line is shown on the
+	// line above it (the closing brace or element it follows).
+	From, To int
+	Lines    string
+}
+
+// wholeLines sets From, To and Lines of an edit of src.
+func (e *Edit) wholeLines(src []byte) {
+	start, end := e.Start.Byte, e.End.Byte
+	from, to := e.Start.Line, e.End.Line
+	if e.End.Column == 1 && end > start {
+		to-- // ends at the start of a line: that line is untouched
+	}
+	if start == end && e.Start.Column == 1 && from > 1 {
+		from, to = from-1, from-1 // an insertion between lines: show it after the line above
+	}
+	to = max(to, from)
+	lineStart := func(line int) int {
+		off := 0
+		for l := 1; l < line && off < len(src); l++ {
+			i := bytes.IndexByte(src[off:], '\n')
+			if i < 0 {
+				return len(src)
+			}
+			off += i + 1
+		}
+		return off
+	}
+	a := lineStart(from)
+	b := lineStart(to + 1)
+	if b > 0 && b <= len(src) && b > a && src[b-1] == '\n' {
+		b--
+	}
+	b = max(b, end)
+	text := string(src[a:start]) + e.Text + string(src[end:b])
+	e.From, e.To, e.Lines = from, to, strings.TrimSuffix(text, "\n")
 }
 
 // Pos is a place in a file: 1-based line and byte column, and the byte
@@ -225,7 +263,9 @@ func (e *engine) fix(r *Rule) (string, string, []Edit, *unfixable) {
 	var edits []Edit
 	if !e.unplaced {
 		for _, p := range made {
-			edits = append(edits, Edit{File: e.rel(p.f.path), Start: posAt(p.f.orig, p.edit.Start), End: posAt(p.f.orig, p.edit.End), Text: p.edit.New})
+			ed := Edit{File: e.rel(p.f.path), Start: posAt(p.f.orig, p.edit.Start), End: posAt(p.f.orig, p.edit.End), Text: p.edit.New}
+			ed.wholeLines(p.f.orig)
+			edits = append(edits, ed)
 		}
 	}
 	e.done[key] = doneEdit{at, edits}

@@ -643,3 +643,22 @@ resource "aws_network_acl_rule" "https_in" {
 		t.Errorf("only b needs it:\n%s", got)
 	}
 }
+
+func TestEditAsWholeLines(t *testing.T) {
+	src := []byte("a {\n  x = [\n    1\n  ]\n}\n")
+	for _, c := range []struct {
+		name     string
+		e        Edit
+		from, to int
+		lines    string
+	}{
+		{"insertion between lines shows on the line above", Edit{Start: posAt(src, 18), End: posAt(src, 18), Text: "    2\n"}, 3, 3, "    1\n    2"},
+		{"insertion at the top", Edit{Start: posAt(src, 0), End: posAt(src, 0), Text: "# c\n"}, 1, 1, "# c\na {"},
+		{"a comma and a line", Edit{Start: posAt(src, 17), End: posAt(src, 18), Text: ",\n    2\n"}, 3, 3, "    1,\n    2"},
+	} {
+		c.e.wholeLines(src)
+		if c.e.From != c.from || c.e.To != c.to || c.e.Lines != c.lines {
+			t.Errorf("%s: lines %d-%d %q, want %d-%d %q", c.name, c.e.From, c.e.To, c.e.Lines, c.from, c.to, c.lines)
+		}
+	}
+}

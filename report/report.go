@@ -48,6 +48,10 @@ type PatchEdit struct {
 	EndLine, EndColumn     int
 	StartByte, EndByte     int
 	Text                   string
+	// The same edit as whole lines, as a review suggestion writes it:
+	// lines FromLine to ToLine become Lines (no final newline).
+	FromLine, ToLine int
+	Lines            string
 }
 
 // Plan describes the plan that was checked.
