@@ -248,6 +248,14 @@ func testActionComment(t *testing.T) {
 			t.Errorf("exit %d, returnpath called with %q", r.code, args)
 		}
 	})
+	t.Run("review", func(t *testing.T) {
+		fake, argsFile := fakeReturnpath(t, "0")
+		r := runScript(t, []string{"RETURNPATH=" + fake, "INPUT_PLAN=plan.json", "INPUT_REVIEW=true", "PR_NUMBER=42", "GITHUB_REPOSITORY=acme/infra", "GITHUB_TOKEN=t"}, "action/comment.sh")
+		args, _ := os.ReadFile(argsFile)
+		if r.code != 0 || string(args) != "comment\n--repo\nacme/infra\n--pr\n42\n--review\n--\nplan.json\n" {
+			t.Errorf("exit %d, returnpath called with %q", r.code, args)
+		}
+	})
 	t.Run("comment fails", func(t *testing.T) {
 		fake, _ := fakeReturnpath(t, "2")
 		r := runScript(t, []string{"RETURNPATH=" + fake, "INPUT_PLAN=plan.json", "PR_NUMBER=42", "GITHUB_REPOSITORY=acme/infra"}, "action/comment.sh")

@@ -5,8 +5,9 @@
 # without pull-requests: write, as on pull requests from forks) is a
 # warning: the check's verdict, not the comment, decides the job.
 #
-# Environment: RETURNPATH (the binary), INPUT_PLAN, PR_NUMBER (empty
-# outside pull requests), GITHUB_REPOSITORY, GITHUB_TOKEN.
+# Environment: RETURNPATH (the binary), INPUT_PLAN, INPUT_REVIEW ("true":
+# also post the fixes as review suggestions), PR_NUMBER (empty outside pull
+# requests), GITHUB_REPOSITORY, GITHUB_TOKEN.
 set -uo pipefail
 
 : "${RETURNPATH:?RETURNPATH is not set}"
@@ -15,7 +16,11 @@ if [ -z "${PR_NUMBER:-}" ]; then
   exit 0
 fi
 code=0
-"$RETURNPATH" comment --repo "$GITHUB_REPOSITORY" --pr "$PR_NUMBER" -- "$INPUT_PLAN" || code=$?
+review=()
+if [ "${INPUT_REVIEW:-false}" = "true" ]; then
+  review=(--review)
+fi
+"$RETURNPATH" comment --repo "$GITHUB_REPOSITORY" --pr "$PR_NUMBER" "${review[@]}" -- "$INPUT_PLAN" || code=$?
 if [ "$code" -ge 2 ]; then
   echo "::warning title=returnpath::the pull-request comment was not posted (exit $code, the message is above); the token needs pull-requests: write"
 fi

@@ -8,8 +8,10 @@ import (
 	"io"
 
 	"github.com/returnpath-dev/returnpath/internal/redact"
+	"github.com/returnpath-dev/returnpath/plan"
 	"github.com/returnpath-dev/returnpath/prcomment"
 	"github.com/returnpath-dev/returnpath/report"
+	"github.com/returnpath-dev/returnpath/source"
 )
 
 // commentConfig is what the comment command was asked to do.
@@ -19,6 +21,7 @@ type commentConfig struct {
 	Key             string
 	SHA             string
 	DeleteWhenClean bool
+	Review          bool
 	analysisFlags
 }
 
@@ -32,6 +35,7 @@ func commentFlags() (*flag.FlagSet, *commentConfig) {
 	fs.StringVar(&cfg.SHA, "sha", "", "the checked `COMMIT`, recorded in the comment (default: the pull request's head from the event, else GITHUB_SHA)")
 	cfg.analysisFlags.register(fs)
 	fs.BoolVar(&cfg.DeleteWhenClean, "delete-when-clean", false, "delete the earlier comment, and post none, when there are no findings")
+	fs.BoolVar(&cfg.Review, "review", false, "also post the fixes of error findings as suggestions on the changed lines (a pull-request review; fixes outside the diff stay in the comment); earlier suggestions are kept or marked outdated, not repeated")
 	return fs, cfg
 }
 
@@ -98,18 +102,25 @@ func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int,
 		return 0, fmt.Errorf("comment: %v", err)
 	}
 
-	r, err := o.analyse(name, stdin, a)
+	m, r, err := o.analyseModel(name, stdin, a)
 	if err != nil {
 		return 0, err
 	}
 	locate(r, name, a)
+	ctx := context.Background()
+	if cfg.Review {
+		line, err := o.postReview(ctx, client, target, m, r, source.ConfigDir(cfg.Chdir, name), a.root)
+		if err != nil {
+			return 0, err
+		}
+		fmt.Fprintln(stdout, line)
+	}
 	meta := prcomment.CommentMeta{Key: cfg.Key, HeadSHA: target.HeadSHA, RunID: target.RunID}
 	header, err := meta.Header()
 	if err != nil {
 		return 0, fmt.Errorf("comment: %v", err)
 	}
 	md := report.Markdown{Header: header, Key: meta.Key, Commit: meta.HeadSHA, FullReportURL: target.RunURL}
-	ctx := context.Background()
 	var result prcomment.Result
 	if cfg.DeleteWhenClean && len(r.Shown()) == 0 {
 		result, err = client.Withdraw(ctx, target.PullRequest, meta)
@@ -125,6 +136,27 @@ func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int,
 	}
 	fmt.Fprintf(stdout, "returnpath: %s — %s\n", r.Tally(), outcome(target.PullRequest, result))
 	return exitCode(r, a.failOn), nil
+}
+
+// postReview posts the fixes that land on changed lines as suggestions, and
+// says in one line what it did.
+func (o Options) postReview(ctx context.Context, client *prcomment.Client, target prcomment.Target, m *plan.Model, r *report.Report, dir, root string) (string, error) {
+	attachPatches(m, r, dir, root)
+	hunks, err := client.Hunks(ctx, target.PullRequest)
+	if err != nil {
+		return "", err
+	}
+	suggestions, outside := prcomment.Suggestions(r, hunks)
+	res, err := client.Review(ctx, target.PullRequest, target.HeadSHA, suggestions)
+	if err != nil {
+		return "", err
+	}
+	line := fmt.Sprintf("returnpath: review — %d suggestion(s) posted, %d kept, %d marked outdated, %d fix(es) outside the diff (in the comment)",
+		res.Posted, res.Kept, res.Outdated, len(outside))
+	if res.URL != "" {
+		line += ": " + res.URL
+	}
+	return line, nil
 }
 
 // commentBody is the markdown report for the comment. When it had to be

@@ -302,7 +302,12 @@ func artifactLocation(file string) sarifArtifactLocation {
 // flow the intent it is about (direction, family, protocol, peer, service
 // ports and the rule that states it); for other findings their message.
 // Whether the finding is new or existing does not change it.
-func fingerprint(f checks.Finding) string {
+func fingerprint(f checks.Finding) string { return Fingerprint(f) }
+
+// Fingerprint identifies a finding across runs (SARIF's
+// partialFingerprints, review suggestions): its rule, resource and flow,
+// not its wording or line.
+func Fingerprint(f checks.Finding) string {
 	parts := []string{f.Rule, string(f.Resource)}
 	if fl := f.Flow; fl != nil {
 		parts = append(parts,

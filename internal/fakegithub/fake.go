@@ -73,6 +73,7 @@ type Server struct {
 	comments []*Comment // by id
 	requests []Request
 	failures []Failure
+	rv       reviewState
 }
 
 // Identity is who the token is: Viewer is GraphQL's viewer.login, Login
@@ -110,6 +111,7 @@ func Start(t testing.TB, token, prefix string, pageSize int) *Server {
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/comments", s.create)
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.edit)
 	mux.HandleFunc("DELETE /repos/{owner}/{repo}/issues/comments/{id}", s.remove)
+	s.routeReviews(mux)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
