@@ -134,7 +134,7 @@ func (c *config) load(dir, path string, installed map[string]string, remote bool
 	names, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
 	sort.Strings(names)
 	for _, name := range names {
-		src, err := os.ReadFile(name)
+		src, err := readFile(name)
 		if err != nil {
 			return fmt.Errorf("%s: %v", name, unwrap(err))
 		}

@@ -20,7 +20,7 @@ func readFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	if info.Size() > maxFileSize {
-		return nil, fmt.Errorf("%s: larger than %d MiB", path, maxFileSize>>20)
+		return nil, fmt.Errorf("larger than %d MiB: not read", maxFileSize>>20)
 	}
 	return os.ReadFile(path)
 }
