@@ -159,7 +159,7 @@ func cutLine(s string) (string, string, bool) {
 // ourReviewComments lists the pull request's review comments that are
 // returnpath's suggestions written by this token's identity.
 func (c *Client) ourReviewComments(ctx context.Context, pr PullRequest) ([]*github.PullRequestComment, error) {
-	viewer, err := c.reviewIdentity(ctx)
+	viewer, err := c.identity(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (c *Client) ourReviewComments(ctx context.Context, pr PullRequest) ([]*gith
 			return nil, err
 		}
 		for _, comment := range page {
-			if _, ok := suggestionFingerprint(comment.GetBody()); ok && reviewWroteBy(comment.GetUser(), viewer) {
+			if _, ok := suggestionFingerprint(comment.GetBody()); ok && wroteBy(comment.GetUser(), viewer) {
 				ours = append(ours, comment)
 			}
 		}

@@ -85,3 +85,25 @@ func TestReviewNeedsTheHeadCommit(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestReviewTouchesOnlyItsOwnIdentity: with a user's token, the user's own
+// suggestions are returnpath's; the Actions bot's, marker or not, are not.
+func TestReviewTouchesOnlyItsOwnIdentity(t *testing.T) {
+	c, fake, _ := newClient(t, "", 10)
+	fake.SetIdentity(fakegithub.Identity{Viewer: "octocat", Login: "octocat", UserEndpoint: true})
+	fake.SetFiles("acme", "infra", 7, fakegithub.File{Filename: "main.tf", Status: "modified", Patch: "@@ -1,30 +1,30 @@\n x"})
+	botID := fake.AddReviewComment("acme", "infra", 7, fakegithub.BotLogin, "main.tf", 3, SuggestionMarker+"fingerprint=old -->\nthe bot's")
+	r := &report.Report{Findings: []report.Finding{finding("a", 10, 10, "one")}}
+	in, _ := Suggestions(r, Hunks{"main.tf": {{1, 30}}})
+	for run := 1; run <= 2; run++ {
+		res, err := c.Review(context.Background(), pr, "abc", in)
+		if err != nil || res.Outdated != 0 || (run == 1) != (res.Posted == 1) || (run == 2) != (res.Kept == 1) {
+			t.Errorf("run %d: %+v, %v", run, res, err)
+		}
+	}
+	for _, rc := range fake.ReviewComments("acme", "infra", 7) {
+		if rc.ID == botID && rc.Body != SuggestionMarker+"fingerprint=old -->\nthe bot's" {
+			t.Errorf("the bot's comment changed: %q", rc.Body)
+		}
+	}
+}

@@ -59,13 +59,6 @@ func (s *Server) routeReviews(mux *http.ServeMux) {
 	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls/{number}/comments", s.listReviewComments)
 	mux.HandleFunc("POST /repos/{owner}/{repo}/pulls/{number}/reviews", s.createReview)
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/pulls/comments/{id}", s.editReviewComment)
-	mux.HandleFunc("POST /graphql", s.viewer)
-}
-
-// viewer answers GraphQL's query { viewer { login } } for the Actions
-// token: the github-actions app, whose comments show as BotLogin.
-func (s *Server) viewer(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"viewer": map[string]any{"login": strings.TrimSuffix(BotLogin, "[bot]")}}})
 }
 
 // SetFiles sets the diff of pull request owner/repo#number.
@@ -197,11 +190,11 @@ func (s *Server) createReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.nextID++
-	rv := &Review{ID: s.nextID, Number: number, Author: BotLogin, CommitID: in.CommitID, Body: in.Body, Event: in.Event, Payload: body}
+	rv := &Review{ID: s.nextID, Number: number, Author: s.identity.Login, CommitID: in.CommitID, Body: in.Body, Event: in.Event, Payload: body}
 	s.rv.reviews = append(s.rv.reviews, rv)
 	for _, c := range in.Comments {
 		s.nextID++
-		s.rv.comments = append(s.rv.comments, &ReviewComment{ID: s.nextID, Owner: owner, Repo: repo, Number: number, Author: BotLogin, Path: c.Path, StartLine: c.StartLine, Line: c.Line, Body: c.Body})
+		s.rv.comments = append(s.rv.comments, &ReviewComment{ID: s.nextID, Owner: owner, Repo: repo, Number: number, Author: s.identity.Login, Path: c.Path, StartLine: c.StartLine, Line: c.Line, Body: c.Body})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id": rv.ID, "body": rv.Body, "state": "COMMENTED", "commit_id": rv.CommitID,
@@ -225,7 +218,7 @@ func (s *Server) editReviewComment(w http.ResponseWriter, r *http.Request) {
 		if c.ID != id || c.Owner != r.PathValue("owner") || c.Repo != r.PathValue("repo") {
 			continue
 		}
-		if c.Author != BotLogin {
+		if c.Author != s.identity.Login {
 			writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by integration"})
 			return
 		}
