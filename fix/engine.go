@@ -78,7 +78,7 @@ func Apply(requests []Request, nacls []*plan.NACL, opts Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	e := &engine{cfg: cfg, root: opts.Root, nacls: nacls, all: requests, done: map[string]doneEdit{}, edited: map[*file]bool{}}
+	e := &engine{cfg: cfg, root: opts.Root, nacls: nacls, all: requests, addrs: map[plan.Address]parsed{}, done: map[string]doneEdit{}, edited: map[*file]bool{}}
 	res := &Result{root: opts.Root}
 	for _, req := range requests {
 		if req.Rule == nil {
@@ -119,6 +119,9 @@ type engine struct {
 	root  string
 	nacls []*plan.NACL
 	all   []Request
+	addrs map[plan.Address]parsed
+	// wanted is, by NACL, the rules requests ask for (ruleKey).
+	wanted map[plan.Address]map[string]bool
 	// done maps an edit already made (its place and rule) to where, so
 	// that the instances sharing a block are fixed by one edit.
 	done   map[string]doneEdit
@@ -226,7 +229,7 @@ type edit struct {
 }
 
 func (e *engine) fix(r *Rule) (string, string, []Edit, *unfixable) {
-	addr, err := parseAddress(r.NACL.Address)
+	addr, err := e.parse(r.NACL.Address)
 	if err != nil {
 		return "", "", nil, notFixable(r.HCL, "%v", err)
 	}
@@ -246,7 +249,7 @@ func (e *engine) fix(r *Rule) (string, string, []Edit, *unfixable) {
 	if u != nil {
 		return "", "", nil, u
 	}
-	if u := e.shared(r, addr, ed, e.all); u != nil {
+	if u := e.shared(r, addr, ed); u != nil {
 		return "", "", nil, u
 	}
 	key := ed.place + "|" + ruleKey(r)
@@ -278,6 +281,32 @@ func trafficKey(r *Rule) string {
 	return fmt.Sprintf("%s %s %s %s %s", r.Direction, r.Family, r.Protocol, r.Prefix, r.Ports)
 }
 
+// needs reports whether a request asks NACL n for the same rule as r (a
+// standalone one when standalone is set).
+func (e *engine) needs(n plan.Address, r *Rule, standalone bool) bool {
+	if e.wanted == nil {
+		e.wanted = map[plan.Address]map[string]bool{}
+		for _, req := range e.all {
+			if req.Rule == nil {
+				continue
+			}
+			a := req.Rule.NACL.Address
+			if e.wanted[a] == nil {
+				e.wanted[a] = map[string]bool{}
+			}
+			e.wanted[a][ruleKey(req.Rule)] = true
+			if !req.Rule.Inline {
+				e.wanted[a]["standalone "+ruleKey(req.Rule)] = true
+			}
+		}
+	}
+	key := ruleKey(r)
+	if standalone {
+		key = "standalone " + key
+	}
+	return e.wanted[n][key]
+}
+
 // ruleKey is the content of a rule, to compare the fixes of instances.
 func ruleKey(r *Rule) string {
 	return fmt.Sprintf("%s %s %s %s %s %d", r.Direction, r.Family, r.Protocol, r.Prefix, r.Ports, r.Number)
@@ -286,23 +315,17 @@ func ruleKey(r *Rule) string {
 // shared refuses an edit of a block that several NACL instances share
 // unless every one of them needs exactly this fix: adding a rule to an
 // instance that does not need it is a guess.
-func (e *engine) shared(r *Rule, addr address, ed *edit, all []Request) *unfixable {
+func (e *engine) shared(r *Rule, addr address, ed *edit) *unfixable {
 	var others []string
 	for _, n := range e.nacls {
 		if n.Address == r.NACL.Address {
 			continue
 		}
-		other, err := parseAddress(n.Address)
+		other, err := e.parse(n.Address)
 		if err != nil || !addr.sameBlock(other, ed.depth, ed.anyKey) {
 			continue
 		}
-		needs := false
-		for _, req := range all {
-			if req.Rule != nil && req.Rule.NACL.Address == n.Address && ruleKey(req.Rule) == ruleKey(r) {
-				needs = true
-			}
-		}
-		if !needs {
+		if !e.needs(n.Address, r, false) {
 			others = append(others, string(n.Address))
 		}
 	}

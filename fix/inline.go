@@ -18,7 +18,7 @@ func (e *engine) inline(r *Rule, addr address) (*edit, *unfixable) {
 	if u != nil {
 		return nil, u
 	}
-	f, b := m.resource(addr.typ, addr.name)
+	f, b := m.resource(addr.Type, addr.Name)
 	if b == nil {
 		return nil, notFixable(r.HCL, "no resource block %s in %s", addr.local(), e.rel(m.dir))
 	}
@@ -38,7 +38,7 @@ func (e *engine) inline(r *Rule, addr address) (*edit, *unfixable) {
 			}
 		}
 	}
-	depth := len(addr.modules)
+	depth := len(addr.Module)
 	if len(static) == 0 {
 		for _, d := range dynamic {
 			if ed, u, ok := e.dynamicEntry(r, m, f, d, depth); ok {
@@ -70,7 +70,7 @@ func (e *engine) inline(r *Rule, addr address) (*edit, *unfixable) {
 	}
 	what := fmt.Sprintf("%s rule %d in %s (inline block)", dir, r.Number, r.NACL.Address)
 	return &edit{
-		place: "inline|" + f.path + "|" + addr.modulePath() + "|" + addr.typ + "." + addr.name,
+		place: "inline|" + f.path + "|" + addr.modulePath() + "|" + addr.Type + "." + addr.Name,
 		depth: depth, anyKey: true,
 		apply: func() (string, string, *unfixable) {
 			if u := e.writable(f, r); u != nil {

@@ -31,11 +31,11 @@ func (e *engine) siblings(r *Rule) []sibling {
 			if entry.Inline {
 				continue
 			}
-			a, err := parseAddress(entry.Source)
-			if err != nil || a.typ != "aws_network_acl_rule" {
+			a, err := e.parse(entry.Source)
+			if err != nil || a.Type != "aws_network_acl_rule" {
 				continue
 			}
-			block := a.modulePath() + "|" + a.name
+			block := a.modulePath() + "|" + a.Name
 			if seen[block] {
 				continue
 			}
@@ -44,7 +44,7 @@ func (e *engine) siblings(r *Rule) []sibling {
 			if m == nil {
 				continue
 			}
-			f, b := m.resource(a.typ, a.name)
+			f, b := m.resource(a.Type, a.Name)
 			if b == nil {
 				continue
 			}
@@ -70,10 +70,10 @@ func (e *engine) standalone(r *Rule, addr address) (*edit, *unfixable) {
 			continue
 		}
 		if refersTo(s.block.Body.Attributes["network_acl_id"].Expr, "each", "count") {
-			return nil, notFixable(r.HCL, "%s makes the rules of several NACLs from one collection: add the rule by hand", s.addr.typ+"."+s.addr.name)
+			return nil, notFixable(r.HCL, "%s makes the rules of several NACLs from one collection: add the rule by hand", s.addr.Type+"."+s.addr.Name)
 		}
-		return e.collectionEdit(r, s.m, s.f, coll, ent, len(s.addr.modules), false,
-			fmt.Sprintf("%s.%s", s.addr.typ, s.addr.name))
+		return e.collectionEdit(r, s.m, s.f, coll, ent, len(s.addr.Module), false,
+			fmt.Sprintf("%s.%s", s.addr.Type, s.addr.Name))
 	}
 
 	// A plain resource: after the last rule of the same direction in the
@@ -96,7 +96,7 @@ func (e *engine) standalone(r *Rule, addr address) (*edit, *unfixable) {
 		model   *hclsyntax.Body
 		aclID   string
 		scope   address // where the new resource lives
-		keySafe = sanitize(addr.key)
+		keySafe = sanitize(addr.Key)
 	)
 	var meta, metaText string // count or for_each copied from the sibling
 	if anchor != nil {
@@ -118,10 +118,10 @@ func (e *engine) standalone(r *Rule, addr address) (*edit, *unfixable) {
 			return nil, u
 		}
 		if anchor != nil && anchor.addr.keyedModule() != addr.keyedModule() {
-			return nil, notFixable(r.HCL, "%s's network_acl_id cannot be written for %s alone: add the rule by hand", anchor.addr.typ+"."+anchor.addr.name, r.NACL.Address)
+			return nil, notFixable(r.HCL, "%s's network_acl_id cannot be written for %s alone: add the rule by hand", anchor.addr.Type+"."+anchor.addr.Name, r.NACL.Address)
 		}
 		if anchor == nil {
-			nf, nb := nm.resource(addr.typ, addr.name)
+			nf, nb := nm.resource(addr.Type, addr.Name)
 			if nb == nil {
 				return nil, notFixable(r.HCL, "no resource block %s in %s", addr.local(), e.rel(nm.dir))
 			}
@@ -145,7 +145,7 @@ func (e *engine) standalone(r *Rule, addr address) (*edit, *unfixable) {
 	if meta != "" {
 		order = append([]string{meta}, order...)
 		raw[meta] = metaText
-		place = "iteration|" + m.path + "|" + anchor.addr.name
+		place = "iteration|" + m.path + "|" + anchor.addr.Name
 	}
 	text, err := renderBlock("resource", []string{"aws_network_acl_rule", name}, order, want, raw)
 	if err != nil {
@@ -157,7 +157,7 @@ func (e *engine) standalone(r *Rule, addr address) (*edit, *unfixable) {
 	}
 	return &edit{
 		place: place,
-		depth: len(scope.modules),
+		depth: len(scope.Module),
 		apply: func() (string, string, *unfixable) {
 			if u := e.writable(f, r); u != nil {
 				return "", "", u
@@ -186,8 +186,8 @@ func (e *engine) sameIteration(r *Rule, s *sibling) (meta, text string) {
 	for _, n := range e.nacls {
 		for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {
 			for _, entry := range n.Entries(dir) {
-				a, err := parseAddress(entry.Source)
-				if err == nil && !entry.Inline && a.typ == s.addr.typ && a.name == s.addr.name && a.keyedModule() == s.addr.keyedModule() {
+				a, err := e.parse(entry.Source)
+				if err == nil && !entry.Inline && a.Type == s.addr.Type && a.Name == s.addr.Name && a.keyedModule() == s.addr.keyedModule() {
 					served[n.Address] = true
 				}
 			}
@@ -197,13 +197,7 @@ func (e *engine) sameIteration(r *Rule, s *sibling) (meta, text string) {
 		return "", ""
 	}
 	for n := range served {
-		needs := false
-		for _, req := range e.all {
-			if req.Rule != nil && req.Rule.NACL.Address == n && !req.Rule.Inline && ruleKey(req.Rule) == ruleKey(r) {
-				needs = true
-			}
-		}
-		if !needs {
+		if !e.needs(n, r, true) {
 			return "", ""
 		}
 	}
@@ -250,7 +244,7 @@ func (e *engine) siblingReference(s *sibling) string {
 		}
 		switch root := t.Traversal.RootName(); {
 		case root == "each" && isEachKey(t), root == "count":
-			if s.addr.key == "" {
+			if s.addr.Key == "" {
 				ok = false
 			}
 			cuts = append(cuts, cut{t.Range().Start.Byte - base, t.Range().End.Byte - base})
@@ -264,7 +258,7 @@ func (e *engine) siblingReference(s *sibling) string {
 	}
 	slices.SortFunc(cuts, func(a, b cut) int { return b.start - a.start })
 	for _, c := range cuts {
-		text = text[:c.start] + s.addr.key + text[c.end:]
+		text = text[:c.start] + s.addr.Key + text[c.end:]
 	}
 	return text
 }
