@@ -121,19 +121,15 @@ func (o Options) fix(args []string, stdin io.Reader, stdout, stderr io.Writer) (
 // edits of the configuration in dir, inside the repository root. n is the
 // number of error findings considered.
 func fixes(m *plan.Model, r *report.Report, dir, root string) (*fix.Result, int, error) {
-	nacls := map[plan.Address]*plan.NACL{}
 	var all []*plan.NACL
 	if m.Planned != nil {
 		all = m.Planned.NACLs
-		for _, n := range all {
-			nacls[n.Address] = n
-		}
 	}
 	findings := make([]checks.Finding, len(r.Findings))
 	for i, f := range r.Findings {
 		findings[i] = f.Finding
 	}
-	requests := fix.Requests(findings, nacls)
+	requests := fix.Requests(findings)
 	if len(requests) == 0 {
 		return &fix.Result{}, 0, nil
 	}

@@ -580,20 +580,32 @@ func TestWriteAndDiff(t *testing.T) {
 	}
 }
 
-func TestParseSuggestion(t *testing.T) {
+func TestRequests(t *testing.T) {
 	n := nacl("aws_network_acl.web", true)
-	r, err := parseSuggestion(n, "# add to aws_network_acl.web, next to its other egress blocks\negress {\n  rule_no = 110\n  protocol = \"tcp\"\n  action = \"allow\"\n  ipv6_cidr_block = \"::/0\"\n  from_port = 1024\n  to_port = 65535\n}")
-	if err != nil {
-		t.Fatal(err)
+	fx := func(number int) *checks.Fix {
+		return &checks.Fix{NACL: n, Direction: plan.Egress, Family: plan.IPv6, Inline: true, Protocol: plan.ProtocolTCP,
+			Prefix: netip.MustParsePrefix("::/0"), Peer: netip.MustParsePrefix("::/0"), Ports: plan.PortRange{Lo: 1024, Hi: 65535}, Before: 1, Number: number}
 	}
-	if !r.Inline || r.Direction != plan.Egress || r.Number != 110 || r.Family != plan.IPv6 || r.Ports != (plan.PortRange{Lo: 1024, Hi: 65535}) {
+	findings := []checks.Finding{
+		{Rule: "RP001", Severity: checks.Error, Resource: n.Address, Fix: fx(110)},
+		{Rule: "RP001", Severity: checks.Warning, Resource: n.Address, Fix: fx(120)},
+		{Rule: "RP001", Severity: checks.Error, Resource: n.Address, Fix: fx(130), Suppression: &checks.Suppression{Kind: checks.External}},
+		{Rule: "RP001", Severity: checks.Error, Resource: n.Address, Fix: fx(0)},
+		{Rule: "RP009", Severity: checks.Error, Resource: n.Address},
+	}
+	reqs := Requests(findings)
+	if len(reqs) != 3 || reqs[0].Index != 0 || reqs[1].Index != 3 || reqs[2].Index != 4 {
+		t.Fatalf("requests: %+v", reqs)
+	}
+	r := reqs[0].Rule
+	if r == nil || !r.Inline || r.Direction != plan.Egress || r.Number != 110 || r.Family != plan.IPv6 || r.Ports != (plan.PortRange{Lo: 1024, Hi: 65535}) || r.Name != "egress_fix" || !strings.Contains(r.HCL, "rule_no") {
 		t.Errorf("rule = %+v", r)
 	}
-	if _, err := parseSuggestion(n, "# egress rule 1 drops this traffic and no rule number below it is free:\n# renumber the rules"); err == nil || !strings.Contains(err.Error(), "renumber") {
-		t.Errorf("comment only: %v", err)
+	if reqs[1].Rule != nil || !strings.Contains(reqs[1].Reason, "renumber") {
+		t.Errorf("no free number: %+v", reqs[1])
 	}
-	if _, err := parseSuggestion(n, "egress {\n  rule_no = 32767\n  protocol = \"tcp\"\n  cidr_block = \"0.0.0.0/0\"\n  from_port = 1\n  to_port = 2\n}"); err == nil || !strings.Contains(err.Error(), "32766") {
-		t.Errorf("rule 32767: %v", err)
+	if reqs[2].Rule != nil || reqs[2].Reason != "the finding has no fix" {
+		t.Errorf("no fix: %+v", reqs[2])
 	}
 }
 

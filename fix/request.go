@@ -1,14 +1,8 @@
 package fix
 
 import (
-	"fmt"
-	"math/big"
 	"net/netip"
 	"strings"
-
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/plan"
@@ -46,100 +40,34 @@ type Request struct {
 }
 
 // Requests lists the error findings of a report that a fix could address:
-// every unsuppressed error finding about a flow. nacls finds a NACL of the
-// planned network by address.
-func Requests(findings []checks.Finding, nacls map[plan.Address]*plan.NACL) []Request {
+// every unsuppressed error finding, with the rule of its checks.Fix (Rule
+// nil and a Reason when it has none, or no free rule number).
+func Requests(findings []checks.Finding) []Request {
 	var out []Request
 	for i, f := range findings {
 		if f.Severity != checks.Error || f.Suppression != nil {
 			continue
 		}
-		if f.Flow == nil {
+		fx := f.Fix
+		switch {
+		case fx == nil || fx.NACL == nil:
 			out = append(out, Request{Finding: f, Index: i, Reason: "the finding has no fix"})
 			continue
-		}
-		n := nacls[f.Resource]
-		if n == nil {
-			out = append(out, Request{Finding: f, Index: i, Reason: string(f.Resource) + " is not a NACL of the plan"})
+		case fx.Number < 1 || fx.Number > maxRuleNumber:
+			out = append(out, Request{Finding: f, Index: i, Reason: "no fix can be written: " + commentText(fx.HCL())})
 			continue
 		}
-		rule, err := parseSuggestion(n, f.Flow.Suggestion)
-		if err != nil {
-			out = append(out, Request{Finding: f, Index: i, Reason: err.Error()})
-			continue
+		name := fx.Name
+		if name == "" {
+			name = fx.Direction.String() + "_fix" // an inline fix: the key of a map entry
 		}
-		out = append(out, Request{Finding: f, Index: i, Rule: rule})
+		out = append(out, Request{Finding: f, Index: i, Rule: &Rule{
+			NACL: fx.NACL, Direction: fx.Direction, Family: fx.Family, Inline: fx.Inline,
+			Protocol: fx.Protocol, Prefix: fx.Prefix, Ports: fx.Ports, Number: fx.Number,
+			Name: name, HCL: fx.HCL(),
+		}})
 	}
 	return out
-}
-
-// parseSuggestion reads the rule a finding's suggestion writes: an inline
-// ingress/egress block or a resource "aws_network_acl_rule" block.
-//
-// The checks render the fix as HCL; reading it back keeps one source of
-// truth for the rule number until they hand the fix over as data.
-func parseSuggestion(n *plan.NACL, text string) (*Rule, error) {
-	f, diags := hclsyntax.ParseConfig([]byte(text), "suggestion.tf", hcl.InitialPos)
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("the suggested fix does not parse: %s", diags.Error())
-	}
-	body := f.Body.(*hclsyntax.Body)
-	if len(body.Blocks) != 1 {
-		// A comment only: no rule number is free below the deny.
-		return nil, fmt.Errorf("no fix can be written: %s", commentText(text))
-	}
-	b := body.Blocks[0]
-	r := &Rule{NACL: n, HCL: strings.TrimRight(text, "\n")}
-	attrs := map[string]cty.Value{}
-	for name, a := range b.Body.Attributes {
-		v, diags := a.Expr.Value(nil)
-		if diags.HasErrors() {
-			if name == "network_acl_id" {
-				continue
-			}
-			return nil, fmt.Errorf("the suggested fix's %s is not a literal", name)
-		}
-		attrs[name] = v
-	}
-	switch {
-	case (b.Type == "ingress" || b.Type == "egress") && len(b.Labels) == 0:
-		r.Inline = true
-		r.Direction = plan.Ingress
-		if b.Type == "egress" {
-			r.Direction = plan.Egress
-		}
-		r.Number = intAttr(attrs, "rule_no")
-	case b.Type == "resource" && len(b.Labels) == 2 && b.Labels[0] == "aws_network_acl_rule":
-		r.Name = b.Labels[1]
-		r.Direction = plan.Ingress
-		if v, ok := attrs["egress"]; ok && v.Type() == cty.Bool && v.True() {
-			r.Direction = plan.Egress
-		}
-		r.Number = intAttr(attrs, "rule_number")
-	default:
-		return nil, fmt.Errorf("the suggested fix is not a NACL rule")
-	}
-	proto, err := plan.ParseProtocol(stringAttr(attrs, "protocol"))
-	if err != nil {
-		return nil, fmt.Errorf("the suggested fix: %v", err)
-	}
-	r.Protocol = proto
-	cidr := stringAttr(attrs, "cidr_block")
-	if cidr == "" {
-		cidr = stringAttr(attrs, "ipv6_cidr_block")
-	}
-	if r.Prefix, err = netip.ParsePrefix(cidr); err != nil {
-		return nil, fmt.Errorf("the suggested fix's CIDR: %v", err)
-	}
-	r.Family = plan.FamilyOf(r.Prefix)
-	r.Ports = plan.PortRange{Lo: uint16(intAttr(attrs, "from_port")), Hi: uint16(intAttr(attrs, "to_port"))}
-	if r.Number < 1 || r.Number > maxRuleNumber {
-		return nil, fmt.Errorf("the suggested rule number %d is outside 1-%d", r.Number, maxRuleNumber)
-	}
-	if r.Inline && r.Name == "" {
-		r.Name = r.Direction.String() + "_fix"
-	}
-	return r, nil
 }
 
 // maxRuleNumber is the highest number a NACL rule may have (32767 is
@@ -154,24 +82,4 @@ func commentText(text string) string {
 		}
 	}
 	return strings.Join(lines, " ")
-}
-
-func intAttr(attrs map[string]cty.Value, name string) int {
-	v, ok := attrs[name]
-	if !ok || v.IsNull() || v.Type() != cty.Number {
-		return 0
-	}
-	n, acc := v.AsBigFloat().Int64()
-	if acc != big.Exact {
-		return 0
-	}
-	return int(n)
-}
-
-func stringAttr(attrs map[string]cty.Value, name string) string {
-	v, ok := attrs[name]
-	if !ok || v.IsNull() || v.Type() != cty.String {
-		return ""
-	}
-	return v.AsString()
 }
