@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -145,4 +146,24 @@ func TestSARIFFixesAreTheFixEdits(t *testing.T) {
 	if text != string(written) {
 		t.Errorf("SARIF fixes give:\n%s\nfix wrote:\n%s", text, written)
 	}
+}
+
+// TestFixHelp: the help of fix, and docs/fix.md documents every flag.
+func TestFixHelp(t *testing.T) {
+	for _, args := range [][]string{{"help", "fix"}, {"fix", "--help"}} {
+		r := run(fixOptions, "", args...)
+		if r.code != ExitOK || !strings.HasPrefix(r.stdout, "Usage: returnpath fix [flags] PLAN") {
+			t.Errorf("%v: exit %d, stdout %q", args, r.code, r.stdout)
+		}
+	}
+	data, err := os.ReadFile("../docs/fix.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := fixFlags()
+	fs.VisitAll(func(f *flag.Flag) {
+		if !strings.Contains(string(data), "--"+f.Name) {
+			t.Errorf("docs/fix.md does not document fix --%s", f.Name)
+		}
+	})
 }
