@@ -674,3 +674,35 @@ func TestEditAsWholeLines(t *testing.T) {
 		}
 	}
 }
+
+// TestDownloadedModuleInputListGetsAnElement is the registry module's
+// case (terraform-aws-modules/vpc's *_outbound_acl_rules): the module is
+// read from .terraform/modules (never edited), the literal list is in the
+// root module's call, and that is what changes.
+func TestDownloadedModuleInputListGetsAnElement(t *testing.T) {
+	root := repo(t, map[string]string{
+		"main.tf": `module "vpc" {
+  source  = "example/vpc/aws"
+  version = "5.0.0"
+
+  outbound_acl_rules = [
+    { rule_number = 100, rule_action = "allow", protocol = "tcp", from_port = 443, to_port = 443, cidr_block = "0.0.0.0/0" },
+  ]
+}
+`,
+		".terraform/modules/modules.json": `{"Modules":[{"Key":"","Source":"","Dir":"."},{"Key":"vpc","Source":"registry.terraform.io/example/vpc/aws","Version":"5.0.0","Dir":".terraform/modules/vpc"}]}`,
+		".terraform/modules/vpc/main.tf":  vpcModule,
+	})
+	n := nacl("module.vpc.aws_network_acl.private[0]", false)
+	n.Egress = []plan.Entry{{Number: 100, Direction: plan.Egress, Allow: true, Source: "module.vpc.aws_network_acl_rule.outbound[0]"}}
+	res := applyAll(t, root, []Request{egressFix(n, 110, "private_egress_ephemeral")}, n)
+	want := `    { rule_number = 100, rule_action = "allow", protocol = "tcp", from_port = 443, to_port = 443, cidr_block = "0.0.0.0/0" },
+    { rule_number = 110, rule_action = "allow", protocol = "tcp", from_port = 1024, to_port = 65535, cidr_block = "0.0.0.0/0" },
+  ]`
+	if got := after(t, res, "main.tf"); !strings.Contains(got, want) {
+		t.Errorf("main.tf:\n%s\nwant it to contain:\n%s", got, want)
+	}
+	if len(res.Changes) != 1 {
+		t.Errorf("changed %v, want only main.tf", res.Changes)
+	}
+}
