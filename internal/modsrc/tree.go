@@ -1,0 +1,204 @@
+package modsrc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// MaxFileSize bounds a .tf file read for its locals: a module's source is
+// small, and a larger file is not read at all (the local stays unresolved,
+// with that reason).
+const MaxFileSize = 4 << 20
+
+// manifestFile is where terraform init lists the installed modules,
+// relative to the root configuration.
+var manifestFile = filepath.Join(".terraform", "modules", "modules.json")
+
+// Call is one step of a module path: the module block's name and its
+// source as the plan's configuration records it.
+type Call struct{ Name, Source string }
+
+// Tree finds and reads module sources under one root configuration.
+type Tree struct {
+	root string
+	// manifest maps module keys ("vpc", "db.db_subnet_group") to
+	// directories, nil when there is no modules.json.
+	manifest    map[string]string
+	manifestErr error
+	read        bool
+	dirs        map[string]*Module
+}
+
+// NewTree reads modules under the root configuration directory root; ""
+// means no sources are available (every lookup says so).
+func NewTree(root string) *Tree {
+	return &Tree{root: root, dirs: map[string]*Module{}}
+}
+
+// Module is the part of one module directory's sources that modsrc reads.
+type Module struct {
+	Dir string
+	// Locals are the expressions of the module's locals by name.
+	Locals map[string]hclsyntax.Expression
+	// Defaults are the variables' default values (cty.NilVal: no default).
+	Defaults map[string]cty.Value
+	// Variables lists every declared variable, sorted.
+	Variables []string
+	// err says why the directory could not be read; the other fields are
+	// then empty.
+	err error
+}
+
+func (t *Tree) readManifest() {
+	if t.read {
+		return
+	}
+	t.read = true
+	if t.root == "" {
+		return
+	}
+	f, err := os.Open(filepath.Join(t.root, manifestFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		t.manifestErr = err
+		return
+	}
+	defer f.Close()
+	var doc struct {
+		Modules []struct{ Key, Source, Dir string }
+	}
+	if err := json.NewDecoder(io.LimitReader(f, MaxFileSize)).Decode(&doc); err != nil {
+		t.manifestErr = fmt.Errorf("%s: %v", manifestFile, err)
+		return
+	}
+	t.manifest = map[string]string{}
+	for _, m := range doc.Modules {
+		t.manifest[m.Key] = m.Dir
+	}
+}
+
+// Dir is the directory of the module at a call path (empty: the root).
+func (t *Tree) Dir(calls []Call) (string, error) {
+	if t.root == "" {
+		return "", errors.New("no configuration directory was given to read module sources from")
+	}
+	if len(calls) == 0 {
+		return t.root, nil
+	}
+	t.readManifest()
+	names := make([]string, len(calls))
+	for i, c := range calls {
+		names[i] = c.Name
+	}
+	key := strings.Join(names, ".")
+	if dir, ok := t.manifest[key]; ok {
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(t.root, dir)
+		}
+		return dir, nil
+	}
+	last := calls[len(calls)-1]
+	if isLocalSource(last.Source) {
+		parent, err := t.Dir(calls[:len(calls)-1])
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(parent, filepath.FromSlash(last.Source)), nil
+	}
+	if t.manifestErr != nil {
+		return "", fmt.Errorf("module.%s comes from %q and %v", strings.Join(names, ".module."), last.Source, t.manifestErr)
+	}
+	return "", fmt.Errorf("module.%s comes from %q, and %s (written by terraform init) does not list it", strings.Join(names, ".module."), last.Source, filepath.ToSlash(manifestFile))
+}
+
+func isLocalSource(s string) bool {
+	return strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") || s == "." || s == ".."
+}
+
+// Module reads the module at a call path, once per directory.
+func (t *Tree) Module(calls []Call) (*Module, error) {
+	dir, err := t.Dir(calls)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := t.dirs[dir]
+	if !ok {
+		m = readModule(dir)
+		t.dirs[dir] = m
+	}
+	return m, m.err
+}
+
+// readModule parses the .tf files of one directory for locals and variable
+// defaults.
+func readModule(dir string) *Module {
+	m := &Module{Dir: dir, Locals: map[string]hclsyntax.Expression{}, Defaults: map[string]cty.Value{}}
+	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+	if err != nil || len(files) == 0 {
+		m.err = fmt.Errorf("the module's source is not in %s", filepath.ToSlash(dir))
+		return m
+	}
+	sort.Strings(files)
+	for _, name := range files {
+		if err := m.readFile(name); err != nil {
+			m.Locals, m.Defaults, m.Variables = map[string]hclsyntax.Expression{}, map[string]cty.Value{}, nil
+			m.err = err
+			return m
+		}
+	}
+	sort.Strings(m.Variables)
+	return m
+}
+
+func (m *Module) readFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return err
+	}
+	if len(src) > MaxFileSize {
+		return fmt.Errorf("%s is larger than %d bytes", filepath.ToSlash(name), MaxFileSize)
+	}
+	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	if diags.HasErrors() {
+		return fmt.Errorf("%s does not parse: %s", filepath.ToSlash(name), diags[0].Summary)
+	}
+	body, ok := file.Body.(*hclsyntax.Body)
+	if !ok {
+		return nil
+	}
+	for _, b := range body.Blocks {
+		switch {
+		case b.Type == "locals":
+			for name, a := range b.Body.Attributes {
+				m.Locals[name] = a.Expr
+			}
+		case b.Type == "variable" && len(b.Labels) == 1:
+			v := b.Labels[0]
+			m.Variables = append(m.Variables, v)
+			m.Defaults[v] = cty.NilVal
+			if a, ok := b.Body.Attributes["default"]; ok {
+				if val, diags := a.Expr.Value(nil); !diags.HasErrors() {
+					m.Defaults[v] = val
+				}
+			}
+		}
+	}
+	return nil
+}
