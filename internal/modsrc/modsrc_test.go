@@ -96,7 +96,7 @@ func TestDirFromManifest(t *testing.T) {
 		".terraform/modules/modules.json": `{"Modules":[{"Key":"","Source":"","Dir":"."},
 			{"Key":"db","Source":"registry.terraform.io/acme/rds/aws","Version":"1.0.0","Dir":".terraform/modules/db"},
 			{"Key":"db.group","Source":"./modules/group","Dir":".terraform/modules/db/modules/group"}]}`,
-		".terraform/modules/db/main.tf":                `locals { name = module.group.id }`,
+		".terraform/modules/db/main.tf":               `locals { name = module.group.id }`,
 		".terraform/modules/db/modules/group/main.tf": `locals { id = aws_db_subnet_group.this[0].id }`,
 	})
 	tree := NewTree(dir)
