@@ -43,7 +43,7 @@ type Options struct {
 	Now func() time.Time
 
 	// load and run replace plan.Load and checks.Run in tests.
-	load func(name string, stdin io.Reader) (*plan.Model, error)
+	load func(name string, stdin io.Reader, dir string) (*plan.Model, error)
 	run  func(*plan.Model, checks.Config) []checks.Finding
 	// repoRoot replaces source.RepoRoot in tests, so that report paths do
 	// not depend on where the checkout is.
@@ -85,7 +85,7 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 		o.Now = time.Now
 	}
 	if o.load == nil {
-		o.load = plan.Load
+		o.load = plan.LoadIn
 	}
 	if o.run == nil {
 		o.run = checks.Run
@@ -336,6 +336,9 @@ type analysis struct {
 	// holds it, the base of the paths.
 	sources *source.Index
 	root    string
+	// dir is the Terraform configuration directory, whose module sources
+	// resolve locals.
+	dir string
 }
 
 // prepare checks the analysis flags of fs (parsed into flags) and reads
@@ -356,7 +359,7 @@ func (o Options) prepare(fs *flag.FlagSet, flags analysisFlags, planName string)
 	if !isSet(fs, "fail-on") && cfg.FailOn != "" {
 		failOn = cfg.FailOn
 	}
-	a := analysis{config: cfg, onlyNew: flags.OnlyNew}
+	a := analysis{config: cfg, onlyNew: flags.OnlyNew, dir: dir}
 	if a.failOn, err = parseFailOn(failOn); err != nil {
 		return analysis{}, usagef("%s: %v", fs.Name(), err)
 	}
@@ -417,7 +420,7 @@ func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Repo
 
 // analyseModel is analyse that also returns the loaded plan's model.
 func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.Model, *report.Report, error) {
-	m, err := o.load(name, stdin)
+	m, err := o.load(name, stdin, a.dir)
 	if err != nil {
 		msg := err.Error()
 		if name != "-" && !strings.Contains(msg, name) {

@@ -58,7 +58,7 @@ func wantOneLineError(t *testing.T, r result, contains string) {
 // fake replaces plan.Load and checks.Run.
 func fake(findings ...checks.Finding) Options {
 	o := testOptions
-	o.load = func(name string, stdin io.Reader) (*plan.Model, error) {
+	o.load = func(name string, stdin io.Reader, dir string) (*plan.Model, error) {
 		return &plan.Model{
 			Info:    plan.Info{FormatVersion: "1.2", TerraformVersion: "1.11.4", Resources: 3},
 			Planned: &plan.Network{NACLs: []*plan.NACL{{Address: "aws_network_acl.a"}}},
@@ -108,7 +108,7 @@ func TestVersion(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	o := testOptions
-	o.load = func(string, io.Reader) (*plan.Model, error) {
+	o.load = func(string, io.Reader, string) (*plan.Model, error) {
 		t.Error("a usage error loaded the plan")
 		return nil, errors.New("unreachable")
 	}
@@ -187,10 +187,10 @@ func TestArguments(t *testing.T) {
 	var loaded []string
 	o := fake()
 	load := o.load
-	o.load = func(name string, stdin io.Reader) (*plan.Model, error) {
+	o.load = func(name string, stdin io.Reader, dir string) (*plan.Model, error) {
 		b, _ := io.ReadAll(stdin)
 		loaded = append(loaded, name+"|"+string(b))
-		return load(name, stdin)
+		return load(name, stdin, dir)
 	}
 	for _, args := range [][]string{
 		{"check", "p.json", "--format", "json", "--no-color"},
@@ -235,7 +235,7 @@ func TestColor(t *testing.T) {
 
 func TestInternalError(t *testing.T) {
 	o := testOptions
-	o.load = func(string, io.Reader) (*plan.Model, error) { panic("boom\nsecond line") }
+	o.load = func(string, io.Reader, string) (*plan.Model, error) { panic("boom\nsecond line") }
 	wantOneLineError(t, run(o, "", "check", "plan.json"), "internal error: boom; second line")
 
 	o = fake(checks.Finding{Rule: "RP001", Resource: "aws_network_acl.a"}) // no severity: JSON refuses it
@@ -245,7 +245,7 @@ func TestInternalError(t *testing.T) {
 
 func TestLoadErrorNamesFile(t *testing.T) {
 	o := testOptions
-	o.load = func(string, io.Reader) (*plan.Model, error) { return nil, errors.New("not JSON\nat offset 3") }
+	o.load = func(string, io.Reader, string) (*plan.Model, error) { return nil, errors.New("not JSON\nat offset 3") }
 	wantOneLineError(t, run(o, "", "check", "p.json"), "p.json: not JSON; at offset 3")
 }
 

@@ -42,8 +42,8 @@ type instance struct {
 	Config  *tfjson.ConfigResource // nil when the plan has no configuration for it
 }
 
-func build(file string, doc *planjson.Plan, dec *planjson.Decoder) (*Model, error) {
-	cfg := newConfigIndex(doc.Configuration)
+func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string) (*Model, error) {
+	cfg := newConfigIndex(doc.Configuration, dir)
 	model := &Model{Info: Info{
 		FormatVersion:    *doc.FormatVersion,
 		TerraformVersion: doc.TerraformVersion,

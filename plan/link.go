@@ -19,13 +19,15 @@ type configIndex struct {
 	// the blocks of one module.
 	resources map[*tfjson.ConfigModule]map[string]*tfjson.ConfigResource
 	paths     modulePaths
+	// sources reads locals from the configuration's .tf files.
+	sources *moduleSources
 }
 
-func newConfigIndex(c *tfjson.Config) *configIndex {
+func newConfigIndex(c *tfjson.Config, dir string) *configIndex {
 	if c == nil || c.RootModule == nil {
 		return nil
 	}
-	return &configIndex{root: c.RootModule, resources: map[*tfjson.ConfigModule]map[string]*tfjson.ConfigResource{}, paths: modulePaths{}}
+	return &configIndex{root: c.RootModule, resources: map[*tfjson.ConfigModule]map[string]*tfjson.ConfigResource{}, paths: modulePaths{}, sources: newModuleSources(dir)}
 }
 
 // modulePaths caches parseModulePath: every instance of a module instance
@@ -325,7 +327,8 @@ func (l *linker) resolve(steps []ModuleStep, refs []string, from origin, pair st
 		case refData:
 			errs = append(errs, fmt.Errorf("it comes from a data source (%s), known only at apply", g.name))
 		case refLocal:
-			errs = append(errs, fmt.Errorf("it comes from local.%s, and locals are not in the plan JSON", g.name))
+			got, err := l.resolveLocal(steps, g.name, from, pair, depth)
+			found, errs = append(found, got...), appendErr(errs, err)
 		}
 	}
 	if len(found) > 0 {

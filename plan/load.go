@@ -39,6 +39,12 @@ const terraformShowTimeout = 5 * time.Minute
 // `terraform show -json`, or a binary plan file, which it converts with
 // terraform. It returns the model or an *InputError.
 func Load(name string, stdin io.Reader) (*Model, error) {
+	return LoadIn(name, stdin, "")
+}
+
+// LoadIn is Load with the root configuration directory dir, whose module
+// sources resolve the locals that references go through ("": none).
+func LoadIn(name string, stdin io.Reader, dir string) (*Model, error) {
 	data, display, err := read(name, stdin)
 	if err != nil {
 		return nil, err
@@ -49,7 +55,7 @@ func Load(name string, stdin io.Reader) (*Model, error) {
 			return nil, err
 		}
 	}
-	return Parse(display, data)
+	return ParseIn(display, data, dir)
 }
 
 func read(name string, stdin io.Reader) ([]byte, string, error) {
@@ -149,6 +155,11 @@ func firstLine(s string) string {
 // Parse reads the JSON of `terraform show -json` (name is only used in
 // messages) and builds the model.
 func Parse(name string, data []byte) (*Model, error) {
+	return ParseIn(name, data, "")
+}
+
+// ParseIn is Parse with the root configuration directory dir (see LoadIn).
+func ParseIn(name string, data []byte, dir string) (*Model, error) {
 	dec := planjson.NewDecoder(modelled)
 	doc, err := decode(name, data, dec)
 	if err != nil {
@@ -163,7 +174,7 @@ func Parse(name string, data []byte) (*Model, error) {
 		data = nil
 		runtime.GC()
 	}
-	return build(name, doc, dec)
+	return build(name, doc, dec, dir)
 }
 
 // collectAfter is the input size from which Parse collects the input

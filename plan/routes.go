@@ -13,20 +13,28 @@ const (
 	typeRouteTable       = "aws_route_table"
 	typeRoute            = "aws_route"
 	typeRouteAssociation = "aws_route_table_association"
+	// The VPC's main route table: the default one, or another made main.
+	typeDefaultRouteTable    = "aws_default_route_table"
+	typeMainRouteAssociation = "aws_main_route_table_association"
 )
 
 func routeModelled(typ string) bool {
-	return typ == typeRouteTable || typ == typeRoute || typ == typeRouteAssociation
+	switch typ {
+	case typeRouteTable, typeRoute, typeRouteAssociation, typeDefaultRouteTable, typeMainRouteAssociation:
+		return true
+	}
+	return false
 }
 
 // addRoutes gives subnets the routes of their route table: inline route
 // blocks and aws_route resources, through aws_route_table_association.
 // Only which destinations go to a NAT gateway of the plan matters to the
-// checks; a subnet without an association (the VPC's main route table)
-// keeps no routes.
+// checks. A subnet without an association uses its VPC's main route table:
+// aws_default_route_table, or the table aws_main_route_table_association
+// makes main; when the plan manages neither, the subnet keeps no routes.
 func (b *builder) addRoutes() error {
 	tables := map[*instance]*[]Route{}
-	for _, inst := range b.ofType(typeRouteTable) {
+	for _, inst := range b.ofType(typeRouteTable, typeDefaultRouteTable) {
 		var v planjson.RouteTableValues
 		if err := b.decode(inst, &v); err != nil {
 			return err
@@ -40,7 +48,7 @@ func (b *builder) addRoutes() error {
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
-		found, err := b.linker.link(inst, "route_table_id", v.RouteTableID, typeRouteTable)
+		found, err := b.linker.link(inst, "route_table_id", v.RouteTableID, typeRouteTable, typeDefaultRouteTable)
 		if err != nil || len(found) != 1 {
 			b.unresolved(inst.Address, "cannot be linked to a route table: %s", orNoMatch(err, found))
 			continue
@@ -100,7 +108,92 @@ func (b *builder) addRoutes() error {
 			s.Routes = []Route{}
 		}
 	}
+	mains, err := b.mainRouteTables(tables)
+	if err != nil {
+		return err
+	}
+	for _, s := range b.net.Subnets {
+		if _, ok := assigned[s]; ok || s.VPC == nil || mains[s.VPC] == nil {
+			continue
+		}
+		s.Routes = *mains[s.VPC]
+		if s.Routes == nil {
+			s.Routes = []Route{}
+		}
+	}
 	return nil
+}
+
+// mainRouteTables finds each VPC's main route table among the tables of
+// the plan: the one an aws_main_route_table_association names, else its
+// aws_default_route_table.
+func (b *builder) mainRouteTables(tables map[*instance]*[]Route) (map[*VPC]*[]Route, error) {
+	mains := map[*VPC]*[]Route{}
+	for _, inst := range b.ofType(typeDefaultRouteTable) {
+		var v planjson.DefaultRouteTableValues
+		if err := b.decode(inst, &v); err != nil {
+			return nil, err
+		}
+		vpc, err := b.vpcOfDefaultRouteTable(inst, v.DefaultRouteTableID)
+		if err != nil {
+			b.unresolved(inst.Address, "cannot be linked to its VPC: %v", err)
+			continue
+		}
+		if vpc != nil {
+			mains[vpc] = tables[inst]
+		}
+	}
+	for _, inst := range b.ofType(typeMainRouteAssociation) {
+		var v planjson.MainRouteAssociationValues
+		if err := b.decode(inst, &v); err != nil {
+			return nil, err
+		}
+		vpcs, err := b.linker.link(inst, "vpc_id", v.VPCID, typeVPC)
+		if err != nil || len(vpcs) != 1 {
+			if deref(v.VPCID) != "" {
+				continue // a VPC this plan does not manage
+			}
+			b.unresolved(inst.Address, "vpc_id cannot be linked to a VPC: %s", orNoMatch(err, vpcs))
+			continue
+		}
+		found, err := b.linker.link(inst, "route_table_id", v.RouteTableID, typeRouteTable, typeDefaultRouteTable)
+		if err != nil || len(found) != 1 {
+			if deref(v.RouteTableID) != "" {
+				continue // a route table this plan does not manage
+			}
+			b.unresolved(inst.Address, "route_table_id cannot be linked to a route table: %s", orNoMatch(err, found))
+			continue
+		}
+		if vpc := b.vpcs[vpcs[0]]; vpc != nil {
+			mains[vpc] = tables[found[0]]
+		}
+	}
+	return mains, nil
+}
+
+// vpcOfDefaultRouteTable links an aws_default_route_table to its VPC: by
+// the VPC's default_route_table_id when it is known, else through the
+// configuration (default_route_table_id = aws_vpc.main.default_route_table_id).
+// nil and no error: a VPC this plan does not manage.
+func (b *builder) vpcOfDefaultRouteTable(inst *instance, id *string) (*VPC, error) {
+	if deref(id) != "" {
+		for vi, vpc := range b.vpcs {
+			var v struct {
+				DefaultRouteTableID *string `json:"default_route_table_id"`
+				MainRouteTableID    *string `json:"main_route_table_id"`
+			}
+			if b.dec.Values(string(vi.Address), vi.Values, &v) == nil && (deref(v.DefaultRouteTableID) == *id || deref(v.MainRouteTableID) == *id) {
+				return vpc, nil
+			}
+		}
+		return nil, nil
+	}
+	found, err := b.linker.follow(inst, "default_route_table_id")
+	found = ofTypes(found, []string{typeVPC})
+	if len(found) != 1 {
+		return nil, fmt.Errorf("%s", orNoMatch(err, found))
+	}
+	return b.vpcs[found[0]], nil
 }
 
 // addInlineRoutes reads the route blocks of a route table. As for

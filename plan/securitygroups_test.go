@@ -317,7 +317,7 @@ func TestKnownInputsDoNotBreakLinks(t *testing.T) {
 			}}},
 		},
 	}}
-	cfg := newConfigIndex(&tfjson.Config{RootModule: root})
+	cfg := newConfigIndex(&tfjson.Config{RootModule: root}, "")
 	var instances []*instance
 	for i := range 2 {
 		instances = append(instances, &instance{

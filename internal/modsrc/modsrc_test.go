@@ -121,7 +121,7 @@ func TestDirErrors(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, map[string]string{"main.tf": `module "sg" { source = "acme/sg/aws" }`})
 	_, err := NewTree(dir).Module([]Call{{"sg", "acme/sg/aws"}})
-	if err == nil || !strings.Contains(err.Error(), `module.sg comes from "acme/sg/aws", and .terraform/modules/modules.json (written by terraform init) does not list it`) {
+	if err == nil || !strings.Contains(err.Error(), `module.sg comes from "acme/sg/aws", which .terraform/modules/modules.json does not list`) {
 		t.Errorf("registry module without a manifest: %v", err)
 	}
 	_, err = NewTree(dir).Module([]Call{{"x", "./missing"}})

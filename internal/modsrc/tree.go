@@ -120,7 +120,7 @@ func (t *Tree) Dir(calls []Call) (string, error) {
 	if t.manifestErr != nil {
 		return "", fmt.Errorf("module.%s comes from %q and %v", strings.Join(names, ".module."), last.Source, t.manifestErr)
 	}
-	return "", fmt.Errorf("module.%s comes from %q, and %s (written by terraform init) does not list it", strings.Join(names, ".module."), last.Source, filepath.ToSlash(manifestFile))
+	return "", fmt.Errorf("module.%s comes from %q, which %s does not list (run terraform init in the configuration directory, or point --chdir at it)", strings.Join(names, ".module."), last.Source, filepath.ToSlash(manifestFile))
 }
 
 func isLocalSource(s string) bool {

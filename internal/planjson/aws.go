@@ -178,3 +178,16 @@ type RouteAssociationValues struct {
 	SubnetID     *string `json:"subnet_id"`
 	RouteTableID *string `json:"route_table_id"`
 }
+
+// DefaultRouteTableValues is an aws_default_route_table: the VPC's main
+// route table as created with the VPC.
+type DefaultRouteTableValues struct {
+	DefaultRouteTableID *string       `json:"default_route_table_id"`
+	Route               []InlineRoute `json:"route"`
+}
+
+// MainRouteAssociationValues is an aws_main_route_table_association.
+type MainRouteAssociationValues struct {
+	VPCID        *string `json:"vpc_id"`
+	RouteTableID *string `json:"route_table_id"`
+}

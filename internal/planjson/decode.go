@@ -506,6 +506,14 @@ func (s *scanner) moduleCall(call *tfjson.ModuleCall) error {
 			return s.expression(&call.CountExpression)
 		case "for_each_expression":
 			return s.expression(&call.ForEachExpression)
+		case "source":
+			// where the module's .tf files are, for its locals
+			if s.null() {
+				return nil
+			}
+			src, err := s.str()
+			call.Source = src
+			return err
 		case "module":
 			call.Module = nil
 			if s.null() {

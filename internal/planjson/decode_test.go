@@ -188,7 +188,7 @@ func filterConfig(m *tfjson.ConfigModule) {
 			continue
 		}
 		m.ModuleCalls[name] = &tfjson.ModuleCall{
-			Expressions: call.Expressions, CountExpression: call.CountExpression,
+			Source: call.Source, Expressions: call.Expressions, CountExpression: call.CountExpression,
 			ForEachExpression: call.ForEachExpression, Module: call.Module,
 		}
 		if call.Module != nil {

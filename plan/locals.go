@@ -1,0 +1,117 @@
+package plan
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/returnpath-dev/returnpath/internal/modsrc"
+)
+
+// moduleSources reads locals from the configuration's .tf files: the plan
+// JSON records local.NAME and nothing of its expression.
+type moduleSources struct {
+	tree *modsrc.Tree
+	// scopes caches the evaluation scope of each module instance path.
+	scopes map[string]scopeResult
+}
+
+type scopeResult struct {
+	scope *modsrc.Scope
+	err   error
+}
+
+func newModuleSources(dir string) *moduleSources {
+	return &moduleSources{tree: modsrc.NewTree(dir), scopes: map[string]scopeResult{}}
+}
+
+// scope is the evaluation scope of the module instance at steps: its
+// source, and the inputs its call sets to values known at plan time.
+func (l *linker) scope(steps []ModuleStep) (*modsrc.Scope, error) {
+	if l.cfg == nil || l.cfg.sources == nil {
+		return nil, errors.New("no configuration directory to read module sources from")
+	}
+	src := l.cfg.sources
+	if src == nil {
+		return nil, errors.New("no configuration directory to read module sources from")
+	}
+	key := ModulePath(steps).String()
+	if r, ok := src.scopes[key]; ok {
+		return r.scope, r.err
+	}
+	scope, err := l.newScope(src, steps)
+	src.scopes[key] = scopeResult{scope, err}
+	return scope, err
+}
+
+func (l *linker) newScope(src *moduleSources, steps []ModuleStep) (*modsrc.Scope, error) {
+	calls := make([]modsrc.Call, 0, len(steps))
+	m := l.cfg.root
+	var set map[string]bool
+	vars := map[string]cty.Value{}
+	for _, s := range steps {
+		call := m.ModuleCalls[s.Name]
+		if call == nil || call.Module == nil {
+			return nil, fmt.Errorf("the configuration of module %s is not in the plan", s.Name)
+		}
+		calls = append(calls, modsrc.Call{Name: s.Name, Source: call.Source})
+		set, vars = map[string]bool{}, map[string]cty.Value{}
+		for name, expr := range call.Expressions {
+			set[name] = true
+			if expr == nil || expr.ExpressionData == nil || len(expr.References) > 0 || expr.ConstantValue == nil {
+				continue
+			}
+			if v, err := ctyValue(expr.ConstantValue); err == nil {
+				vars[name] = v
+			}
+		}
+		m = call.Module
+	}
+	mod, err := src.tree.Module(calls)
+	if err != nil {
+		return nil, err
+	}
+	isSet := func(name string) bool { return set == nil || set[name] } // root variables: set by the run, values not read
+	return mod.Scope(vars, isSet), nil
+}
+
+// ctyValue converts a constant of the plan's configuration.
+func ctyValue(v any) (cty.Value, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	t, err := ctyjson.ImpliedType(data)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	return ctyjson.Unmarshal(data, t)
+}
+
+// resolveLocal follows local.NAME through the module's source: the first
+// of its alternatives that names resources of the plan.
+func (l *linker) resolveLocal(steps []ModuleStep, name string, from origin, pair string, depth int) ([]*instance, error) {
+	scope, err := l.scope(steps)
+	if err != nil {
+		return nil, fmt.Errorf("it comes from local.%s, which the plan JSON does not hold, and %v", name, err)
+	}
+	alts, err := scope.Choices(name)
+	if err != nil {
+		return nil, fmt.Errorf("it comes from local.%s: %v", name, err)
+	}
+	if len(alts) == 0 {
+		return nil, &knownInputError{fmt.Sprintf("local.%s names no resource", name)}
+	}
+	var errs []error
+	for _, refs := range alts {
+		got, err := l.resolve(steps, refs, from, pair, depth+1)
+		if len(got) > 0 {
+			return got, nil
+		}
+		errs = appendErr(errs, err)
+	}
+	return nil, fmt.Errorf("local.%s: %w", name, errors.Join(errs...))
+}
