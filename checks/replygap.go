@@ -44,16 +44,22 @@ type replyChecker struct {
 
 // clientsOf classifies workloads as clients: any that uses 1024-65535 makes
 // the range that; only Linux/Windows hosts make it the host range; none or
-// others (a network interface of anything) leave it unknown.
+// others (a network interface of anything) leave it unknown. Passive
+// workloads (interface endpoints, EFS mount targets) open no connection and
+// do not count.
 func (rc replyChecker) clientsOf(workloads []*plan.Workload, where *plan.Subnet) clients {
-	hosts := len(workloads) > 0
+	hosts, active := true, 0
 	for _, w := range workloads {
+		if w.Kind.Passive() {
+			continue
+		}
+		active++
 		if w.Kind.BroadClients() {
 			return clients{ports: plan.BroadEphemeral, broad: w, broadSubnet: where}
 		}
 		hosts = hosts && w.Kind.HostClients()
 	}
-	if hosts {
+	if hosts && active > 0 {
 		return clients{ports: rc.cfg.HostClients}
 	}
 	return clients{ports: rc.cfg.UnknownClients}

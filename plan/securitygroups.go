@@ -23,7 +23,7 @@ var groupTypes = []string{typeSG, typeDefaultSG}
 
 func securityGroupModelled(typ string) bool {
 	switch typ {
-	case typeSG, typeDefaultSG, typeSGRule, typeSGIngress, typeSGEgress:
+	case typeSG, typeDefaultSG, typeSGRule, typeSGIngress, typeSGEgress, typePrefixList, typePrefixListEntry:
 		return true
 	}
 	return false
@@ -60,6 +60,9 @@ type placementState struct {
 	// matter only for a group with members in the plan, which is known once
 	// workloads are placed.
 	peerGaps []peerGap
+	// prefixLists are the managed prefix lists of the plan with their
+	// CIDRs, read on first use.
+	prefixLists map[*instance]*prefixListCIDRs
 }
 
 type peerGap struct {
@@ -293,7 +296,7 @@ func (b *builder) addInlineSGRules(inst *instance, g *SecurityGroup, dir Directi
 		label := fmt.Sprintf("inline %s rule #%d", attr, i+1)
 		m, err := parseSGMatch(v.Protocol, v.FromPort, v.ToPort)
 		if err == nil {
-			err = unknownIn(unknown, "protocol", "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids")
+			err = unknownIn(unknown, "protocol", "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks")
 		}
 		if err != nil {
 			b.unresolved(inst.Address, "%s cannot be evaluated: %v", label, err)
@@ -303,7 +306,7 @@ func (b *builder) addInlineSGRules(inst *instance, g *SecurityGroup, dir Directi
 		base := m.rule(dir, inst.Address, true)
 		bases[i] = base
 		rules[i] = append(rules[i], b.cidrPeers(inst.Address, label, base, v.CIDRBlocks, v.IPv6CIDRBlocks)...)
-		rules[i] = append(rules[i], b.prefixListPeers(g, inst.Address, label, base, v.PrefixListIDs)...)
+		rules[i] = append(rules[i], b.prefixListPeers(g, inst, attr, unknown.AnyIn("prefix_list_ids"), label, base, v.PrefixListIDs)...)
 		if v.Self != nil && *v.Self {
 			rules[i] = append(rules[i], withGroup(base, g))
 		}
@@ -400,22 +403,6 @@ func (b *builder) cidrPeers(addr Address, label string, base SGRule, v4, v6 []*s
 			r.Peer, r.Prefix = PeerCIDR, p.Masked()
 			out = append(out, r)
 		}
-	}
-	return out
-}
-
-// prefixListPeers keeps prefix-list peers in the model and says that they
-// are not checked: their CIDRs live outside the plan.
-func (b *builder) prefixListPeers(g *SecurityGroup, addr Address, label string, base SGRule, ids []*string) []SGRule {
-	var out []SGRule
-	for _, id := range ids {
-		if id == nil || *id == "" {
-			continue
-		}
-		r := base.withoutPeer()
-		r.Peer, r.PrefixList = PeerPrefixList, *id
-		out = append(out, r)
-		b.peerGap(g, addr, true, "%s allows prefix list %s, whose CIDRs are not in the plan: that traffic is not checked against network ACLs", label, *id)
 	}
 	return out
 }
@@ -524,8 +511,8 @@ func (b *builder) addSGRuleResource(inst *instance) error {
 	// modules such as terraform-aws-modules/eks write).
 	b.addStandaloneSGRule(inst, standaloneSGRule{
 		dir: dir, protocol: v.Protocol, from: v.FromPort, to: v.ToPort,
-		known:   []string{"type", "protocol", "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids"},
-		groupID: v.SecurityGroupID, cidrs: v.CIDRBlocks, ipv6CIDRs: v.IPv6CIDRBlocks, prefixLists: v.PrefixListIDs,
+		known:   []string{"type", "protocol", "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks"},
+		groupID: v.SecurityGroupID, cidrs: v.CIDRBlocks, ipv6CIDRs: v.IPv6CIDRBlocks, prefixLists: v.PrefixListIDs, prefixListAttr: "prefix_list_ids",
 		self:     v.Self != nil && *v.Self,
 		peerAttr: "source_security_group_id", peer: v.SourceSecurityGroupID, peerName: "source",
 	})
@@ -545,8 +532,8 @@ func (b *builder) addVPCSGRuleResource(inst *instance) error {
 	}
 	b.addStandaloneSGRule(inst, standaloneSGRule{
 		dir: dir, protocol: v.IPProtocol, from: v.FromPort, to: v.ToPort,
-		known:   []string{"ip_protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6", "prefix_list_id"},
-		groupID: v.SecurityGroupID, cidrs: []*string{v.CIDRIPv4}, ipv6CIDRs: []*string{v.CIDRIPv6}, prefixLists: []*string{v.PrefixListID},
+		known:   []string{"ip_protocol", "from_port", "to_port", "cidr_ipv4", "cidr_ipv6"},
+		groupID: v.SecurityGroupID, cidrs: []*string{v.CIDRIPv4}, ipv6CIDRs: []*string{v.CIDRIPv6}, prefixLists: []*string{v.PrefixListID}, prefixListAttr: "prefix_list_id",
 		peerAttr: "referenced_security_group_id", peer: v.ReferencedSecurityGroupID, peerName: "referenced",
 	})
 	return nil
@@ -561,6 +548,7 @@ type standaloneSGRule struct {
 	known                         []string // attributes that must be known to evaluate it
 	groupID                       *string
 	cidrs, ipv6CIDRs, prefixLists []*string
+	prefixListAttr                string // the attribute that names prefix lists
 	self                          bool
 	// The peer security group, which excludes every other peer.
 	peerAttr string
@@ -586,7 +574,7 @@ func (b *builder) addStandaloneSGRule(inst *instance, v standaloneSGRule) {
 	label := fmt.Sprintf("%s rule %s", v.dir, m.text())
 	base := m.rule(v.dir, inst.Address, false)
 	rules := b.cidrPeers(inst.Address, label, base, v.cidrs, v.ipv6CIDRs)
-	rules = append(rules, b.prefixListPeers(g, inst.Address, label, base, v.prefixLists)...)
+	rules = append(rules, b.prefixListPeers(g, inst, v.prefixListAttr, inst.Unknown.AnyIn(v.prefixListAttr), label, base, v.prefixLists)...)
 	if v.self {
 		rules = append(rules, withGroup(base, g))
 	}

@@ -285,6 +285,10 @@ const (
 	ECSTask
 	Database
 	Cache
+	// VPCEndpoint is an interface VPC endpoint's network interfaces.
+	VPCEndpoint
+	// FileSystem is an EFS mount target.
+	FileSystem
 )
 
 func (k WorkloadKind) String() string {
@@ -305,6 +309,10 @@ func (k WorkloadKind) String() string {
 		return "database"
 	case Cache:
 		return "cache cluster"
+	case VPCEndpoint:
+		return "VPC endpoint"
+	case FileSystem:
+		return "EFS mount target"
 	}
 	return "invalid-workload"
 }
@@ -322,6 +330,11 @@ func (k WorkloadKind) BroadClients() bool {
 func (k WorkloadKind) HostClients() bool {
 	return k == Instance || k == ECSTask || k == Database || k == Cache
 }
+
+// Passive reports whether the workload only answers connections and never
+// opens one (an interface endpoint, an EFS mount target): it says nothing
+// about the client ports of its subnet.
+func (k WorkloadKind) Passive() bool { return k == VPCEndpoint || k == FileSystem }
 
 // Workload is a resource placed in subnets of the plan.
 type Workload struct {

@@ -24,10 +24,16 @@ const (
 	typeCacheCluster     = "aws_elasticache_cluster"
 	typeCacheReplication = "aws_elasticache_replication_group"
 	typeASG              = "aws_autoscaling_group"
+	typeEKSNodeGroup     = "aws_eks_node_group"
+	typeEKSCluster       = "aws_eks_cluster"
+	typeVPCEndpoint      = "aws_vpc_endpoint"
+	typeEFSMountTarget   = "aws_efs_mount_target"
+	typeRDSInstance      = "aws_rds_cluster_instance"
 
-	typeDBSubnetGroup    = "aws_db_subnet_group"
-	typeCacheSubnetGroup = "aws_elasticache_subnet_group"
-	typeLaunchTemplate   = "aws_launch_template"
+	typeDBSubnetGroup       = "aws_db_subnet_group"
+	typeCacheSubnetGroup    = "aws_elasticache_subnet_group"
+	typeLaunchTemplate      = "aws_launch_template"
+	typeLaunchConfiguration = "aws_launch_configuration"
 )
 
 func workloadKind(typ string) WorkloadKind {
@@ -38,14 +44,19 @@ func workloadKind(typ string) WorkloadKind {
 		return LoadBalancer
 	case typeLambda:
 		return LambdaFunction
-	case typeInstance, typeASG:
+	case typeInstance, typeASG, typeEKSNodeGroup:
 		return Instance
-	case typeENI:
+	case typeENI, typeEKSCluster:
+		// an EKS cluster: its control plane's network interfaces
 		return NetworkInterface
 	case typeECSService:
 		return ECSTask
-	case typeDBInstance, typeRDSCluster:
+	case typeDBInstance, typeRDSCluster, typeRDSInstance:
 		return Database
+	case typeVPCEndpoint:
+		return VPCEndpoint
+	case typeEFSMountTarget:
+		return FileSystem
 	case typeCacheCluster, typeCacheReplication:
 		return Cache
 	}
@@ -56,7 +67,7 @@ func workloadKind(typ string) WorkloadKind {
 // or a resource a workload names its subnets or groups through.
 func placementModelled(typ string) bool {
 	switch typ {
-	case typeDBSubnetGroup, typeCacheSubnetGroup, typeLaunchTemplate:
+	case typeDBSubnetGroup, typeCacheSubnetGroup, typeLaunchTemplate, typeLaunchConfiguration:
 		return true
 	}
 	return workloadKind(typ) != 0
@@ -66,7 +77,8 @@ func placementModelled(typ string) bool {
 // security group when the configuration names none.
 func usesDefaultGroup(typ string) bool {
 	switch typ {
-	case typeInstance, typeENI, typeECSService, typeDBInstance, typeRDSCluster, typeCacheCluster, typeCacheReplication:
+	case typeInstance, typeENI, typeECSService, typeDBInstance, typeRDSCluster, typeCacheCluster, typeCacheReplication,
+		typeVPCEndpoint, typeEFSMountTarget:
 		return true
 	}
 	return false
@@ -85,10 +97,11 @@ func (b *builder) addWorkloads() error {
 			defaults[g.VPC] = g
 		}
 	}
+	attached := b.attachedInterfaces()
 	for _, inst := range b.instances {
 		kind := workloadKind(inst.Type)
-		if kind == 0 {
-			continue
+		if kind == 0 || attached[inst] {
+			continue // an instance's network interface is the instance
 		}
 		var v planjson.PlacementValues
 		if err := b.decode(inst, &v); err != nil {
@@ -183,8 +196,32 @@ func (b *builder) newLinks(types ...string) *links { return &links{b: b, types: 
 func (b *builder) placementSubnets(inst *instance, v *planjson.PlacementValues) ([]*instance, error) {
 	l := b.newLinks(typeSubnet)
 	switch inst.Type {
-	case typeNATGateway, typeInstance, typeENI:
+	case typeInstance:
+		if enis := b.instanceInterfaces(inst, v, l); enis != nil {
+			for _, eni := range enis {
+				var ev planjson.PlacementValues
+				if b.dec.Values(string(eni.Address), eni.Values, &ev) == nil {
+					l.attr(eni, "subnet_id", ev.SubnetID)
+				}
+			}
+			break
+		}
 		l.attr(inst, "subnet_id", v.SubnetID)
+	case typeNATGateway, typeENI, typeEFSMountTarget:
+		l.attr(inst, "subnet_id", v.SubnetID)
+	case typeEKSNodeGroup, typeVPCEndpoint:
+		l.attr(inst, "subnet_ids", v.SubnetIDs...)
+	case typeEKSCluster:
+		for i, c := range v.VPCConfig {
+			l.nested(inst, "vpc_config", i, "subnet_ids", c.SubnetIDs...)
+		}
+	case typeRDSInstance:
+		for _, c := range b.clusterOf(inst, v, l) {
+			var cv planjson.PlacementValues
+			if b.dec.Values(string(c.Address), c.Values, &cv) == nil {
+				b.subnetGroupSubnets(l, c, "db_subnet_group_name", cv.DBSubnetGroupName, typeDBSubnetGroup)
+			}
+		}
 	case typeLB, typeALB:
 		l.attr(inst, "subnets", v.Subnets...)
 		for i, m := range v.SubnetMapping {
@@ -234,7 +271,7 @@ func (b *builder) named(typ, name string) []*instance {
 		b.placed.names = map[string][]*instance{}
 		for _, inst := range b.instances {
 			switch inst.Type {
-			case typeDBSubnetGroup, typeCacheSubnetGroup, typeLaunchTemplate:
+			case typeDBSubnetGroup, typeCacheSubnetGroup, typeLaunchTemplate, typeLaunchConfiguration:
 				var v struct {
 					Name *string `json:"name"`
 				}
@@ -263,6 +300,33 @@ func (b *builder) placementGroups(inst *instance, v *planjson.PlacementValues) (
 	case typeCacheCluster, typeCacheReplication:
 		attr = "security_group_ids"
 	}
+	switch inst.Type {
+	case typeVPCEndpoint:
+		attr = "security_group_ids"
+	case typeEFSMountTarget:
+		attr = "security_groups"
+	case typeInstance:
+		if enis := b.instanceInterfaces(inst, v, nil); enis != nil {
+			for _, eni := range enis {
+				var ev planjson.PlacementValues
+				if b.dec.Values(string(eni.Address), eni.Values, &ev) == nil {
+					l.attr(eni, "security_groups", ev.SecurityGroups...)
+				}
+			}
+			found, err := l.result()
+			return b.groupsOf(found), true, err
+		}
+	case typeRDSInstance:
+		// the instances of an Aurora cluster have the cluster's groups
+		for _, c := range b.clusterOf(inst, v, nil) {
+			var cv planjson.PlacementValues
+			if b.dec.Values(string(c.Address), c.Values, &cv) == nil {
+				l.attr(c, "vpc_security_group_ids", cv.VPCSecurityGroupIDs...)
+			}
+		}
+		found, err := l.result()
+		return b.groupsOf(found), true, err
+	}
 	if attr != "" && !written(inst, attr) {
 		return nil, false, nil
 	}
@@ -276,9 +340,24 @@ func (b *builder) placementGroups(inst *instance, v *planjson.PlacementValues) (
 	case typeENI, typeLB, typeALB:
 		attr = "security_groups"
 		l.attr(inst, attr, v.SecurityGroups...)
-	case typeCacheCluster, typeCacheReplication:
+	case typeCacheCluster, typeCacheReplication, typeVPCEndpoint:
 		attr = "security_group_ids"
 		l.attr(inst, attr, v.SecurityGroupIDs...)
+	case typeEFSMountTarget:
+		attr = "security_groups"
+		l.attr(inst, attr, v.SecurityGroups...)
+	case typeEKSCluster:
+		// the groups of its control plane's interfaces; the cluster
+		// security group EKS creates is not in the plan
+		for i, c := range v.VPCConfig {
+			l.nested(inst, "vpc_config", i, "security_group_ids", c.SecurityGroupIDs...)
+		}
+		found, err := l.result()
+		return b.groupsOf(found), true, err
+	case typeEKSNodeGroup:
+		// nodes get the cluster security group EKS creates (not in the
+		// plan), or their launch template's groups
+		return b.launchTemplateGroups(inst, v)
 	case typeLambda:
 		attr = "vpc_config"
 		for i, c := range v.VPCConfig {
@@ -327,17 +406,37 @@ func writtenNested(inst *instance, block, attr string) bool {
 	return false
 }
 
-// launchTemplateGroups links an autoscaling group's launch template, and
-// through it the groups its instances get.
+// launchTemplateGroups links an autoscaling group's (or EKS node group's)
+// launch template, also one named in a mixed_instances_policy, or its launch
+// configuration, and through them the groups its instances get.
 func (b *builder) launchTemplateGroups(inst *instance, v *planjson.PlacementValues) ([]*SecurityGroup, bool, error) {
 	templates := b.newLinks(typeLaunchTemplate)
 	for i, t := range v.LaunchTemplate {
+		unknown := inst.Unknown.Element("launch_template", i)
 		templates.nested(inst, "launch_template", i, "id", t.ID)
-		if t.ID == nil && !inst.Unknown.Element("launch_template", i).AnyIn("id") {
+		if t.ID == nil && !unknown.AnyIn("id") {
 			if t.Name != nil {
 				templates.found = append(templates.found, b.named(typeLaunchTemplate, *t.Name)...)
-			} else if inst.Unknown.Element("launch_template", i).AnyIn("name") {
+			} else if unknown.AnyIn("name") {
 				templates.add(b.linker.followNested(inst, "launch_template", i, "name"))
+			}
+		}
+	}
+	for i, p := range v.MixedInstancesPolicy {
+		for j, lt := range p.LaunchTemplate {
+			for k, spec := range lt.Specification {
+				unknown := inst.Unknown.Element("mixed_instances_policy", i).Element("launch_template", j).Element("launch_template_specification", k)
+				path := []nestedStep{{"mixed_instances_policy", i}, {"launch_template", j}, {"launch_template_specification", k}}
+				switch {
+				case deref(spec.ID) != "":
+					templates.known(spec.ID)
+				case unknown.AnyIn("launch_template_id"):
+					templates.add(b.linker.followPath(inst, path, "launch_template_id"))
+				case deref(spec.Name) != "":
+					templates.found = append(templates.found, b.named(typeLaunchTemplate, *spec.Name)...)
+				case unknown.AnyIn("launch_template_name"):
+					templates.add(b.linker.followPath(inst, path, "launch_template_name"))
+				}
 			}
 		}
 	}
@@ -355,8 +454,49 @@ func (b *builder) launchTemplateGroups(inst *instance, v *planjson.PlacementValu
 			groups.nested(t, "network_interfaces", i, "security_groups", ni.SecurityGroups...)
 		}
 	}
+	if inst.Type == typeASG && (deref(v.LaunchConfiguration) != "" || inst.Unknown.AnyIn("launch_configuration")) {
+		configs := b.newLinks(typeLaunchConfiguration)
+		if name := deref(v.LaunchConfiguration); name != "" {
+			configs.found = append(configs.found, b.named(typeLaunchConfiguration, name)...)
+		} else {
+			configs.attr(inst, "launch_configuration")
+		}
+		found, err := configs.result()
+		groups.add(nil, err)
+		for _, c := range found {
+			var cv planjson.LaunchConfigurationValues
+			if b.dec.Values(string(c.Address), c.Values, &cv) != nil {
+				groups.add(nil, errors.New(string(c.Address)+" cannot be read"))
+				continue
+			}
+			groups.attr(c, "security_groups", cv.SecurityGroups...)
+		}
+	}
 	linked, err := groups.result()
 	return b.groupsOf(linked), true, err
+}
+
+// nestedStep is one block of a path through nested blocks.
+type nestedStep struct {
+	block string
+	index int
+}
+
+// followPath resolves an attribute of a block nested several levels deep
+// (mixed_instances_policy[0].launch_template[0].launch_template_specification[0].launch_template_id).
+func (l *linker) followPath(inst *instance, path []nestedStep, attr string) ([]*instance, error) {
+	if inst.Config == nil {
+		return nil, errors.New(attr + " is unknown until apply and the plan has no configuration to link it")
+	}
+	exprs := inst.Config.Expressions
+	for _, step := range path {
+		expr := exprs[step.block]
+		if expr == nil || expr.ExpressionData == nil || step.index >= len(expr.NestedBlocks) {
+			return nil, errors.New(step.block + " is not written in the configuration (a dynamic block?), so " + attr + " cannot be linked")
+		}
+		exprs = expr.NestedBlocks[step.index]
+	}
+	return l.followExpr(inst, attr, exprs[attr])
 }
 
 // followNested resolves an attribute of a nested block (vpc_config[0].

@@ -132,6 +132,30 @@ type PlacementValues struct {
 		ID   *string `json:"id"`
 		Name *string `json:"name"`
 	} `json:"launch_template"`
+	// aws_instance attached through its network interfaces
+	NetworkInterface []struct {
+		NetworkInterfaceID *string `json:"network_interface_id"`
+	} `json:"network_interface"`
+	// aws_eks_node_group, aws_vpc_endpoint
+	SubnetIDs []*string `json:"subnet_ids"`
+	// aws_autoscaling_group
+	LaunchConfiguration  *string `json:"launch_configuration"`
+	MixedInstancesPolicy []struct {
+		LaunchTemplate []struct {
+			Specification []struct {
+				ID   *string `json:"launch_template_id"`
+				Name *string `json:"launch_template_name"`
+			} `json:"launch_template_specification"`
+		} `json:"launch_template"`
+	} `json:"mixed_instances_policy"`
+	// aws_rds_cluster_instance
+	ClusterIdentifier *string `json:"cluster_identifier"`
+}
+
+// LaunchConfigurationValues is an aws_launch_configuration.
+type LaunchConfigurationValues struct {
+	Name           *string   `json:"name"`
+	SecurityGroups []*string `json:"security_groups"`
 }
 
 // SubnetGroupValues is an aws_db_subnet_group or aws_elasticache_subnet_group.
