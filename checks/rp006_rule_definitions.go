@@ -71,7 +71,7 @@ func checkRuleDefinitions(p *pass) {
 // mixedStyles describes a NACL whose rules come both from inline blocks
 // and from standalone aws_network_acl_rule resources.
 func mixedStyles(n *plan.NACL) (string, bool) {
-	inline := false
+	inline, written := false, n.InlineWritten
 	var standalone []string
 	seen := map[plan.Address]bool{}
 	for _, entries := range [][]plan.Entry{n.Ingress, n.Egress} {
@@ -80,19 +80,27 @@ func mixedStyles(n *plan.NACL) (string, bool) {
 				inline = true
 				continue
 			}
+			if e.Unmanaged {
+				continue // AWS holds it, the configuration writes no inline rule
+			}
 			if !seen[e.Source] {
 				seen[e.Source] = true
 				standalone = append(standalone, string(e.Source))
 			}
 		}
 	}
-	if !inline || len(standalone) == 0 {
+	if !(inline || written) || len(standalone) == 0 {
 		return "", false
 	}
 	const shown = 3
 	names := standalone
 	if len(names) > shown {
 		names = append(names[:shown:shown], fmt.Sprintf("%d more", len(standalone)-shown))
+	}
+	if !inline {
+		// ingress = [] / egress = []: an inline list that is empty
+		return "its inline rules are written as empty lists (ingress = [] or egress = []) next to standalone rules (" + joinAnd(names) + "): " +
+			"each apply makes the NACL's entries match the empty lists and removes the standalone rules' entries; drop the empty lists", true
 	}
 	return "inline ingress/egress blocks and standalone rules (" + joinAnd(names) + ") are mixed on one NACL: " +
 		"each apply removes the other's rules; keep one style", true
@@ -128,6 +136,9 @@ func duplicateNumbers(entries []plan.Entry, dir plan.Direction) []string {
 func ruleOrigin(e plan.Entry, dir plan.Direction) string {
 	if e.Inline {
 		return "an inline " + dir.String() + " block"
+	}
+	if e.Unmanaged {
+		return "an entry the NACL has in AWS (not in the configuration)"
 	}
 	return string(e.Source)
 }

@@ -1,5 +1,7 @@
 package checks
 
+import "github.com/returnpath-dev/returnpath/plan"
+
 // RP008: everything the model could not link or evaluate.
 
 var unresolved = Check{
@@ -8,7 +10,7 @@ var unresolved = Check{
 	Title:    "a rule, association or placement cannot be linked or evaluated",
 	Doc: "The plan holds a NACL or security-group rule, an association, a route or a workload " +
 		"placement whose target or values are unknown until apply and cannot be resolved from " +
-		"the configuration (a data source, a local, an opaque expression). Its effect is left " +
+		"the configuration (a data source, an opaque expression, a local in a module whose source is not there). Its effect is left " +
 		"out of every other check, so those checks may miss problems. Reference the resource " +
 		"directly or use literal values. What the plan cannot hold although the configuration " +
 		"is fine (the CIDRs of a managed prefix list, a security group another configuration " +
@@ -22,16 +24,18 @@ values are unknown until apply (ids of resources created by the plan); they
 are linked through the references in the plan's configuration:
 aws_network_acl.x.id, [count.index] and [each.key] pairing, module inputs
 and outputs. A rule or association whose NACL or subnet comes from a data
-source, a local value or an id that is not in the plan cannot be linked.
-Its effect is left out of every other check, so a broken return path may
-go unreported, or a working one be reported.
+source, an opaque value or an id that is not in the plan cannot be linked.
+(Locals are read from the modules' .tf files: local sources, and registry
+or git modules through .terraform/modules/modules.json.) Its effect is
+left out of every other check, so a broken return path may go unreported;
+a rule whose NACL is unknown may belong to any NACL, so no error it could
+prevent is reported.
 
-Example: the NACL id comes from a local value, which the plan JSON does not
-record.
+Example: the NACL id comes from a data source, known only at apply.
 
-  locals { acl_id = aws_network_acl.public.id }
+  data "aws_network_acls" "shared" { ... }
   resource "aws_network_acl_rule" "ssh_in" {
-    network_acl_id = local.acl_id
+    network_acl_id = data.aws_network_acls.shared.ids[0]
     ...
   }
 
@@ -54,6 +58,11 @@ func checkUnresolved(p *pass) {
 			msg = "cannot be linked to a NACL or subnet, or its values cannot be evaluated"
 		}
 		f := Finding{Resource: u.Address, Message: msg}
+		for _, n := range p.network.NACLs {
+			if n != nil && n.Address == u.Address {
+				f.Subnets = subnetRefs(n, plan.IPv4) // what the NACL governs, for the report's header
+			}
+		}
 		if u.Informational {
 			f.Severity = Notice // nothing is wrong; the plan does not hold the value
 		}

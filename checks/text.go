@@ -77,6 +77,10 @@ func subnetRefs(n *plan.NACL, f plan.Family) []SubnetRef {
 		}
 		refs = append(refs, ref)
 	}
+	for _, id := range n.OutsideSubnets {
+		// a subnet this plan does not define: its id, no CIDR
+		refs = append(refs, SubnetRef{Address: plan.Address(id)})
+	}
 	return refs
 }
 

@@ -250,7 +250,7 @@ func (b *builder) dropEchoes(n *NACL) {
 		}
 	}
 	for _, e := range append(slices.Clone(n.Ingress), n.Egress...) {
-		if !e.Inline {
+		if !e.Inline && !e.Unmanaged {
 			standalone[ruleSlot{e.Direction, e.Number}] = true
 		}
 	}
@@ -258,7 +258,7 @@ func (b *builder) dropEchoes(n *NACL) {
 		entries := n.Entries(dir)
 		kept := entries[:0]
 		for _, e := range entries {
-			if !e.Inline || !standalone[ruleSlot{e.Direction, e.Number}] {
+			if (!e.Inline && !e.Unmanaged) || !standalone[ruleSlot{e.Direction, e.Number}] {
 				kept = append(kept, e)
 			}
 		}
@@ -407,10 +407,22 @@ func (b *builder) addInlineRules(inst *instance, n *NACL, dir Direction, v *plan
 	if dir == Egress {
 		values = v.Egress
 	}
-	written := false
+	written, dynamic := false, false
 	if inst.Config != nil {
 		_, written = inst.Config.Expressions[attr]
+		if !written {
+			// dynamic blocks are not in the plan's configuration: the
+			// module's source says whether there are any; without it,
+			// entries are taken for inline rules, as they most often are
+			labels, ok := b.linker.dynamicBlocks(inst)
+			dynamic = !ok || slices.Contains(labels, attr)
+			n.InlineWritten = n.InlineWritten || (ok && dynamic)
+		}
 	}
+	n.InlineWritten = n.InlineWritten || written
+	// Entries that no configuration writes are those AWS has (an imported
+	// NACL's): they apply, but they are not inline rules.
+	unmanaged := inst.Config != nil && !written && !dynamic
 	if inst.Unknown.Whole(attr) {
 		if written {
 			b.unresolved(inst.Address, "its %s rules are unknown until apply", attr)
@@ -427,7 +439,7 @@ func (b *builder) addInlineRules(inst *instance, n *NACL, dir Direction, v *plan
 			b.unresolved(inst.Address, "%s rule %s: %v", attr, ruleLabel(r.RuleNo, i), err)
 			continue
 		}
-		e.Source, e.Inline = inst.Address, true
+		e.Source, e.Inline, e.Unmanaged = inst.Address, !unmanaged, unmanaged
 		if dir == Ingress {
 			n.Ingress = append(n.Ingress, e)
 		} else {
@@ -458,6 +470,7 @@ func (b *builder) addStandaloneRules() error {
 		n, reason := b.linkNACL(inst, v.NetworkACLID)
 		if n == nil {
 			b.unresolved(inst.Address, "cannot be linked to a network ACL: %s", reason)
+			b.net.Unlinked = append(b.net.Unlinked, e)
 			continue
 		}
 		if e.Direction == Ingress {
@@ -540,7 +553,21 @@ func (b *builder) associate() error {
 		if v.SubnetIDs == nil && !inst.Unknown.AnyIn("subnet_ids") {
 			continue
 		}
-		subnets, err := b.linker.linkList(inst, "subnet_ids", v.SubnetIDs, typeSubnet)
+		// A known id of a subnet this plan does not define: the NACL
+		// governs it, only its CIDR is not known here.
+		ids := v.SubnetIDs[:0:0]
+		for _, id := range v.SubnetIDs {
+			if id != nil && *id != "" && len(b.linker.withID(*id, []string{typeSubnet})) == 0 {
+				n.OutsideSubnets = append(n.OutsideSubnets, *id)
+				continue
+			}
+			ids = append(ids, id)
+		}
+		if len(n.OutsideSubnets) > 0 {
+			b.informational(inst.Address, "it is associated with %s, which this plan does not define: its rules are checked without the subnet's CIDR and workloads",
+				strings.Join(n.OutsideSubnets, ", "))
+		}
+		subnets, err := b.linker.linkList(inst, "subnet_ids", ids, typeSubnet)
 		if err != nil {
 			b.unresolved(inst.Address, "some subnet_ids cannot be linked: %v", err)
 		}

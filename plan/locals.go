@@ -78,6 +78,44 @@ func (l *linker) newScope(src *moduleSources, steps []ModuleStep) (*modsrc.Scope
 	return mod.Scope(vars, isSet), nil
 }
 
+// dynamicBlocks lists the dynamic blocks of a resource's block in its
+// module's source; ok is false when the source cannot be read.
+func (l *linker) dynamicBlocks(inst *instance) (labels []string, ok bool) {
+	if l.cfg == nil || l.cfg.sources == nil {
+		return nil, false
+	}
+	steps, err := l.paths.parse(inst.Module)
+	if err != nil {
+		return nil, false
+	}
+	calls, err := l.moduleCalls(steps)
+	if err != nil {
+		return nil, false
+	}
+	mod, err := l.cfg.sources.tree.Module(calls)
+	if err != nil {
+		return nil, false
+	}
+	labels, ok = mod.Dynamic[inst.Type+"."+inst.Name]
+	return labels, ok
+}
+
+// moduleCalls is the path of module calls to a module instance, with the
+// sources the plan's configuration records.
+func (l *linker) moduleCalls(steps []ModuleStep) ([]modsrc.Call, error) {
+	calls := make([]modsrc.Call, 0, len(steps))
+	m := l.cfg.root
+	for _, s := range steps {
+		call := m.ModuleCalls[s.Name]
+		if call == nil || call.Module == nil {
+			return nil, fmt.Errorf("the configuration of module %s is not in the plan", s.Name)
+		}
+		calls = append(calls, modsrc.Call{Name: s.Name, Source: call.Source})
+		m = call.Module
+	}
+	return calls, nil
+}
+
 // ctyValue converts a constant of the plan's configuration.
 func ctyValue(v any) (cty.Value, error) {
 	data, err := json.Marshal(v)

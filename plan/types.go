@@ -150,6 +150,10 @@ type Entry struct {
 	ICMP      ICMPMatch    // AnyICMP unless Protocol is ICMP or ICMPv6
 	Source    Address      // the NACL (inline) or the aws_network_acl_rule
 	Inline    bool
+	// Unmanaged marks an entry AWS holds that no configuration writes: a
+	// NACL whose configuration has no inline rules (an imported one) keeps
+	// the entries it has, and they apply like any other.
+	Unmanaged bool
 }
 
 // Action is "allow" or "deny".
@@ -171,6 +175,12 @@ type NACL struct {
 	Ingress []Entry
 	Egress  []Entry
 	Subnets []*Subnet
+	// InlineWritten says that the configuration writes inline rules:
+	// ingress/egress blocks, dynamic blocks, or a list (even ingress = []).
+	InlineWritten bool
+	// OutsideSubnets are the ids of subnets the NACL is associated with
+	// that this plan does not define.
+	OutsideSubnets []string
 }
 
 // Entries returns the rules of one direction.
@@ -254,6 +264,10 @@ type Network struct {
 	SecurityGroups []*SecurityGroup
 	Workloads      []*Workload
 	Unresolved     []Unresolved
+	// Unlinked are the standalone NACL rules that no NACL could be linked
+	// to (each also an Unresolved): they may belong to any NACL of the
+	// plan, so the verdicts they could change are uncertain.
+	Unlinked []Entry
 }
 
 // Info describes the plan itself, for report headers.

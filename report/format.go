@@ -28,9 +28,21 @@ func addrPortString(ap netip.AddrPort) string {
 // exists in the prior state already.
 func headline(f Finding) string {
 	if f.Status == checks.Existing {
-		return f.Message + " (already broken today)"
+		return f.Message + " (" + existingNote(f) + ")"
 	}
 	return f.Message
+}
+
+// existingNote says that a finding was there before the plan: a broken
+// flow or group is "already broken today"; a rule defined in conflicting
+// ways, a link that cannot be made (RP006, RP008) or an expired ignore
+// breaks nothing by itself.
+func existingNote(f Finding) string {
+	switch f.Rule {
+	case "RP006", "RP008", checks.ExpiredIgnore:
+		return "already so before this plan"
+	}
+	return "already broken today"
 }
 
 // explanation is what formats without room for structure show of a

@@ -13,7 +13,7 @@ func TestGitHub(t *testing.T) {
 	got := format(t, GitHub{}, r)
 	want := `::error file=infra/main.tf,line=4,title=RP001 aws_network_acl.public::inbound tcp/443 from 0.0.0.0/0 is allowed (ingress rule 100), but replies are dropped: egress to 0.0.0.0/0 misses tcp 1024-65535 (implicit deny)%0Ae.g. 10.0.1.10:443 → 203.0.113.7:49731 dropped; 100%25 of Linux clients fail%0Afix:%0Aresource "aws_network_acl_rule" "public_egress_ephemeral" {%0A  network_acl_id = aws_network_acl.public.id%0A  rule_number    = 110%0A  egress         = true%0A  protocol       = "tcp"%0A  rule_action    = "allow"%0A  cidr_block     = "0.0.0.0/0"%0A  from_port      = 1024%0A  to_port        = 65535%0A}
 ::warning file=infra/main.tf,line=3,title=RP006 aws_network_acl.public::inline ingress blocks and aws_network_acl_rule.extra both manage this NACL
-::warning file=infra/main.tf,line=11,title=RP008 aws_network_acl_rule.legacy::network_acl_id comes from a data source: the rule cannot be linked to a NACL (already broken today)
+::warning file=infra/main.tf,line=11,title=RP008 aws_network_acl_rule.legacy::network_acl_id comes from a data source: the rule cannot be linked to a NACL (already so before this plan)
 1 error, 2 warnings — 3 NACLs (14 rules) checked · terraform 1.11.4, 42 resources
 `
 	if got != want {

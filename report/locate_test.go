@@ -104,7 +104,7 @@ func TestTextLocation(t *testing.T) {
 		"dropped; 100% of Linux clients fail\n               infra/main.tf:4\n               fix:\n",
 		// after the message of a finding without a flow
 		"both manage this NACL\n                 infra/main.tf:3\n",
-		"(already broken today)\n                 infra/main.tf:11\n",
+		"(already so before this plan)\n                 infra/main.tf:11\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("text lacks %q:\n%s", want, got)

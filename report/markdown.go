@@ -226,7 +226,7 @@ func tableRow(f Finding) (string, error) {
 	}
 	problem := escapeText(f.Message)
 	if f.Status == checks.Existing {
-		problem += " (already broken today)"
+		problem += " (" + existingNote(f) + ")"
 	}
 	if f.Flow != nil {
 		problem += "<br>" + escapeText(witnessLine(f.Flow))
@@ -348,7 +348,7 @@ func (Markdown) FindingBody(f Finding) string {
 	var b strings.Builder
 	status := "new in this plan"
 	if f.Status == checks.Existing {
-		status = "already broken today"
+		status = existingNote(f)
 	}
 	fmt.Fprintf(&b, "**%s %s** on %s (%s)\n\n", f.Severity, f.Rule, code(string(f.Resource)), status)
 	b.WriteString(escapeText(oneline.Of(f.Message)) + "\n\n")

@@ -26,7 +26,7 @@ func TestMarkdown(t *testing.T) {
 		"| ⚠️ warning | RP006 | `aws_network_acl.public`<br>subnets `aws_subnet.public[\"a\"]` 10.0.1.0/24, `aws_subnet.public[\"b\"]` 10.0.2.0/24 | " +
 		"inline ingress blocks and aws\\_network\\_acl\\_rule.extra both manage this NACL |\n" +
 		"| ⚠️ warning | RP008 | `aws_network_acl_rule.legacy` | " +
-		"network\\_acl\\_id comes from a data source: the rule cannot be linked to a NACL (already broken today) |\n" +
+		"network\\_acl\\_id comes from a data source: the rule cannot be linked to a NACL (already so before this plan) |\n" +
 		"\n" +
 		"**Fixes**\n" +
 		"\n" +
@@ -199,7 +199,7 @@ func TestFindingBodyWithoutFlow(t *testing.T) {
 	body := Markdown{}.FindingBody(Finding{Finding: f})
 	for _, want := range []string{
 		// Outside a table a pipe in code stays as it is.
-		"**warning RP008** on `aws_network_acl_rule.legacy[\"a*b|c\"]` (already broken today)\n\n",
+		"**warning RP008** on `aws_network_acl_rule.legacy[\"a*b|c\"]` (already so before this plan)\n\n",
 		"network\\_acl\\_id comes from a data source:; the rule &lt;x&gt; cannot be linked to a NACL\n\n",
 		"**About RP008:** The plan holds",
 	} {

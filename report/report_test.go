@@ -137,7 +137,7 @@ func TestText(t *testing.T) {
   warning RP006  inline ingress blocks and aws_network_acl_rule.extra both manage this NACL
 
 aws_network_acl_rule.legacy
-  warning RP008  network_acl_id comes from a data source: the rule cannot be linked to a NACL (already broken today)
+  warning RP008  network_acl_id comes from a data source: the rule cannot be linked to a NACL (already so before this plan)
 
 1 error, 2 warnings — 3 NACLs (14 rules) checked · terraform 1.11.4, 42 resources
 `
@@ -312,7 +312,7 @@ func TestTextLeavesSuppressedOut(t *testing.T) {
   warning RP009  the returnpath:ignore comment for RP001 at main.tf:30 expired on 2027-03-31 (reason: spare): RP001 findings on aws_network_acl.spare are reported again; fix them and remove the ignore, or set a later date
 
 aws_network_acl_rule.legacy
-  warning RP008  network_acl_id comes from a data source: the rule cannot be linked to a NACL (already broken today)
+  warning RP008  network_acl_id comes from a data source: the rule cannot be linked to a NACL (already so before this plan)
 
 0 errors, 2 warnings, 2 suppressed — 3 NACLs (14 rules) checked · terraform 1.11.4, 42 resources
 `

@@ -152,7 +152,7 @@ func TestSARIF(t *testing.T) {
 		}
 	}
 	existing := results[byResource["RP008 aws_network_acl_rule.legacy"]]
-	if existing.Properties.Status != "existing" || !strings.HasSuffix(existing.Message.Text, "(already broken today)") {
+	if existing.Properties.Status != "existing" || !strings.HasSuffix(existing.Message.Text, "(already so before this plan)") {
 		t.Errorf("existing RP008: %+v", existing)
 	}
 

@@ -54,6 +54,10 @@ type Module struct {
 	Defaults map[string]cty.Value
 	// Variables lists every declared variable, sorted.
 	Variables []string
+	// Dynamic lists the dynamic blocks of each resource block
+	// ("aws_network_acl.this": ["ingress"]): the plan's configuration
+	// leaves them out.
+	Dynamic map[string][]string
 	// err says why the directory could not be read; the other fields are
 	// then empty.
 	err error
@@ -144,7 +148,7 @@ func (t *Tree) Module(calls []Call) (*Module, error) {
 // readModule parses the .tf files of one directory for locals and variable
 // defaults.
 func readModule(dir string) *Module {
-	m := &Module{Dir: dir, Locals: map[string]hclsyntax.Expression{}, Defaults: map[string]cty.Value{}}
+	m := &Module{Dir: dir, Locals: map[string]hclsyntax.Expression{}, Defaults: map[string]cty.Value{}, Dynamic: map[string][]string{}}
 	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 	if err != nil || len(files) == 0 {
 		m.err = fmt.Errorf("the module's source is not in %s", filepath.ToSlash(dir))
@@ -153,7 +157,7 @@ func readModule(dir string) *Module {
 	sort.Strings(files)
 	for _, name := range files {
 		if err := m.readFile(name); err != nil {
-			m.Locals, m.Defaults, m.Variables = map[string]hclsyntax.Expression{}, map[string]cty.Value{}, nil
+			m.Locals, m.Defaults, m.Variables, m.Dynamic = map[string]hclsyntax.Expression{}, map[string]cty.Value{}, nil, map[string][]string{}
 			m.err = err
 			return m
 		}
@@ -188,6 +192,14 @@ func (m *Module) readFile(name string) error {
 		case b.Type == "locals":
 			for name, a := range b.Body.Attributes {
 				m.Locals[name] = a.Expr
+			}
+		case b.Type == "resource" && len(b.Labels) == 2:
+			key := b.Labels[0] + "." + b.Labels[1]
+			m.Dynamic[key] = []string{} // read: a resource without dynamic blocks
+			for _, inner := range b.Body.Blocks {
+				if inner.Type == "dynamic" && len(inner.Labels) == 1 {
+					m.Dynamic[key] = append(m.Dynamic[key], inner.Labels[0])
+				}
 			}
 		case b.Type == "variable" && len(b.Labels) == 1:
 			v := b.Labels[0]
