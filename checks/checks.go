@@ -127,28 +127,44 @@ func (c Config) grade(check *Check, f Finding) (Finding, bool) {
 
 // Run runs every check on the planned network and returns the findings in
 // a stable order. When the plan has a prior state, the checks also run on
-// it, and a planned finding that already exists there is marked Existing
-// (the plan does not introduce it); the others are New.
+// it, and a planned finding that already exists there, on the same subnets
+// or more, is marked Existing (the plan does not introduce it); the others
+// are New: a broken NACL that this plan gives a subnet breaks traffic that
+// was not broken before.
 func Run(m *plan.Model, cfg Config) []Finding {
 	if m == nil || m.Planned == nil {
 		return nil
 	}
 	cfg = cfg.withDefaults()
 	findings := runAll(m.Planned, cfg)
-	existing := map[findingKey]bool{}
+	existing := map[findingKey][][]SubnetRef{}
 	if m.Prior != nil {
 		for _, f := range runAll(m.Prior, cfg) {
-			existing[keyOf(f)] = true
+			existing[keyOf(f)] = append(existing[keyOf(f)], f.Subnets)
 		}
 	}
 	for i := range findings {
 		findings[i].Status = New
-		if existing[keyOf(findings[i])] {
-			findings[i].Status = Existing
+		for _, before := range existing[keyOf(findings[i])] {
+			if subnetsWithin(findings[i].Subnets, before) {
+				findings[i].Status = Existing
+				break
+			}
 		}
 	}
 	slices.SortStableFunc(findings, compareFindings)
 	return findings
+}
+
+// subnetsWithin reports whether every subnet of now was already among
+// before.
+func subnetsWithin(now, before []SubnetRef) bool {
+	for _, s := range now {
+		if !slices.ContainsFunc(before, func(b SubnetRef) bool { return b.Address == s.Address }) {
+			return false
+		}
+	}
+	return true
 }
 
 func runAll(n *plan.Network, cfg Config) []Finding {
@@ -162,6 +178,7 @@ func runAll(n *plan.Network, cfg Config) []Finding {
 		c.run(p)
 		out = append(out, p.findings...)
 	}
+	out = withoutUncertain(out, n.Unlinked)
 	numberFixes(out)
 	return out
 }

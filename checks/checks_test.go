@@ -217,3 +217,56 @@ func TestAllChecksAreDescribed(t *testing.T) {
 		t.Error("changing a check returned by All changed the next caller's")
 	}
 }
+
+// A finding is new when the plan breaks traffic that was not broken
+// before: the same broken NACL with a subnet it did not govern (or none
+// before) is new; with the same subnets or fewer, existing.
+func TestStatusComparesSubnets(t *testing.T) {
+	ingress := []plan.Entry{rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 443, 443), icmpRule(110, true, "0.0.0.0/0", 3, 4)}
+	egress := []plan.Entry{rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 443, 443)}
+	none := network(nil, ingress, egress)
+	one := network([]string{"10.0.1.0/24"}, ingress, egress)
+	two := network([]string{"10.0.1.0/24", "10.0.2.0/24"}, ingress, egress)
+	for _, c := range []struct {
+		name         string
+		prior, after *plan.Network
+		want         Status
+	}{
+		{"same subnets", one, one, Existing},
+		{"fewer subnets", two, one, Existing},
+		{"a subnet more", one, two, New},
+		{"a subnet where there was none", none, one, New},
+	} {
+		for _, f := range Run(&plan.Model{Planned: c.after, Prior: c.prior}, DefaultConfig()) {
+			if f.Status != c.want {
+				t.Errorf("%s: %s is %s, want %s", c.name, summary(f), f.Status, c.want)
+			}
+		}
+	}
+}
+
+// A rule that cannot be linked to a NACL may be the one a finding misses:
+// findings it could prevent are left out, the others stay.
+func TestUnlinkedRuleMakesVerdictsUncertain(t *testing.T) {
+	ingress := []plan.Entry{rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 443, 443), icmpRule(110, true, "0.0.0.0/0", 3, 4)}
+	egress := []plan.Entry{rule(200, true, plan.ProtocolUDP, "8.8.8.8/32", 53, 53)}
+	for _, c := range []struct {
+		name     string
+		unlinked plan.Entry
+		want     []string
+	}{
+		{"an egress allow of the HTTPS replies", standalone(directed([]plan.Entry{rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 1024, 65535)}, plan.Egress)[0], "aws_network_acl_rule.x"),
+			[]string{"RP002 error egress ipv4 udp/53 to 8.8.8.8/32 missing 1024-65535"}},
+		{"an ingress allow of the DNS replies", standalone(directed([]plan.Entry{rule(100, true, plan.ProtocolUDP, "8.8.8.8/32", 1024, 65535)}, plan.Ingress)[0], "aws_network_acl_rule.x"),
+			[]string{"RP001 error ingress ipv4 tcp/443 from 0.0.0.0/0 missing 1024-65535"}},
+		{"a rule of another protocol", standalone(directed([]plan.Entry{rule(100, true, plan.ProtocolICMP, "0.0.0.0/0", 0, 65535)}, plan.Egress)[0], "aws_network_acl_rule.x"),
+			[]string{"RP001 error ingress ipv4 tcp/443 from 0.0.0.0/0 missing 1024-65535", "RP002 error egress ipv4 udp/53 to 8.8.8.8/32 missing 1024-65535"}},
+	} {
+		n := network([]string{"10.0.1.0/24"}, ingress, egress)
+		n.Unlinked = []plan.Entry{c.unlinked}
+		got := summaries(runPlanned(n))
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}

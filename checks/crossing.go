@@ -105,7 +105,12 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	if c.scopedReplies {
 		ranges = nacleval.IntersectRanges(ranges, f.rules().talkedTo(c.nacl, replyDir, c.family))
 	}
-	gap := c.replies(ranges, c.nacl.Entries(replyDir))
+	var gap replyGap
+	if fixed, ok := fixedReplyPorts(c.proto, c.service); ok {
+		gap = localReplyGap(c.proto, c.family, ranges, clients{ports: fixed}, nil, c.nacl.Entries(replyDir))
+	} else {
+		gap = c.replies(ranges, c.nacl.Entries(replyDir))
+	}
 	replyParts, who := gap.parts, gap.who
 	if len(replyParts) == 0 {
 		return nil, brokenLeg{}, false
@@ -120,6 +125,9 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(c.local, flow, missing, replyParts)
 
 	severity := replySeverity(flow.MissingPorts, f.cfg.HostClients)
+	if _, ok := fixedReplyPorts(c.proto, c.service); ok {
+		severity = Error // every reply of the service is dropped
+	}
 	clientAddrs := rangesText(missing.AddrRanges(), 3)
 	if slices.Equal(missing.AddrRanges(), nacleval.AddrSpace(c.remote...).AddrRanges()) {
 		// The whole remote end: name it as the configuration does.

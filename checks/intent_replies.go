@@ -55,13 +55,22 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, decided, exempt nacleval.Space) {
 	replyDir := intentDir.Opposite()
 	rc := p.facts.replies()
-	gap := p.facts.intentGaps().of(n, intentDir, fam, intent.Protocol, decided.AddrRanges(), func(ranges []nacleval.AddrRange) replyGap {
-		if intentDir == plan.Ingress {
-			return rc.remoteReplyGap(n.VPC, fam, intent.Protocol, ranges, subnetWorkloads, exempt, n.Entries(replyDir))
-		}
-		who := rc.subnetsClients(n.Subnets, subnetWorkloads)
-		return localReplyGap(intent.Protocol, fam, ranges, who, exempt, n.Entries(replyDir))
-	})
+	var gap replyGap
+	fixed, isFixed := fixedReplyPorts(intent.Protocol, intent.Ports)
+	if isFixed {
+		// both ends use the service port: the replies go to it, whoever
+		// the clients are (not cached with the intents that differ only
+		// in their ports, whose replies go to ephemeral ports)
+		gap = localReplyGap(intent.Protocol, fam, decided.AddrRanges(), clients{ports: fixed}, exempt, n.Entries(replyDir))
+	} else {
+		gap = p.facts.intentGaps().of(n, intentDir, fam, intent.Protocol, decided.AddrRanges(), func(ranges []nacleval.AddrRange) replyGap {
+			if intentDir == plan.Ingress {
+				return rc.remoteReplyGap(n.VPC, fam, intent.Protocol, ranges, subnetWorkloads, exempt, n.Entries(replyDir))
+			}
+			who := rc.subnetsClients(n.Subnets, subnetWorkloads)
+			return localReplyGap(intent.Protocol, fam, ranges, who, exempt, n.Entries(replyDir))
+		})
+	}
 	need, parts, who := gap.need, gap.parts, gap.who
 	if len(parts) == 0 {
 		return
@@ -85,6 +94,9 @@ func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Famil
 	flow.Witness, flow.BlockingRule, flow.FailingShare = witness(localPrefix(n, fam), flow, missing, parts)
 
 	severity, message := replySeverity(flow.MissingPorts, p.cfg.HostClients), replyMessage(n, flow, need, missing, parts)
+	if isFixed {
+		severity = Error // every reply of the service is dropped
+	}
 	if severity == Warning && who.broad != nil {
 		severity = Error
 		message += broadClientText(who)

@@ -1,6 +1,10 @@
 package checks
 
-import "github.com/returnpath-dev/returnpath/plan"
+import (
+	"slices"
+
+	"github.com/returnpath-dev/returnpath/plan"
+)
 
 // RP008: everything the model could not link or evaluate.
 
@@ -56,6 +60,9 @@ func checkUnresolved(p *pass) {
 		msg := u.Reason
 		if msg == "" {
 			msg = "cannot be linked to a NACL or subnet, or its values cannot be evaluated"
+		}
+		if slices.ContainsFunc(p.network.Unlinked, func(e plan.Entry) bool { return e.Source == u.Address }) {
+			msg += "; it may belong to any NACL of the plan, so no error it could prevent is reported until it is linked"
 		}
 		f := Finding{Resource: u.Address, Message: msg}
 		for _, n := range p.network.NACLs {

@@ -470,7 +470,11 @@ func (b *builder) addStandaloneRules() error {
 		n, reason := b.linkNACL(inst, v.NetworkACLID)
 		if n == nil {
 			b.unresolved(inst.Address, "cannot be linked to a network ACL: %s", reason)
-			b.net.Unlinked = append(b.net.Unlinked, e)
+			if deref(v.NetworkACLID) == "" {
+				// unknown until apply: it may be any NACL of the plan (a
+				// known id that is not the plan's is another NACL's)
+				b.net.Unlinked = append(b.net.Unlinked, e)
+			}
 			continue
 		}
 		if e.Direction == Ingress {

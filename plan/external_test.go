@@ -22,10 +22,19 @@ func externalPlan(t *testing.T, name string) string {
 // element(aws_subnet.public[*].id, var.single_nat_gateway ? 0 : count.index):
 // the flag variable names no resource and must not break the link.
 func TestExternalModulePlansLinkFully(t *testing.T) {
-	// What the plan JSON really cannot tell: terraform-aws-modules/rds
-	// names the DB subnet group through a local.
+	// What the plan JSON really cannot tell without the modules' sources
+	// (these tests load the plans alone): terraform-aws-modules/rds names
+	// the DB subnet group through a local, terraform-aws-modules/eks the
+	// cluster's own security group and the node groups' subnets.
 	expected := map[string][]string{
-		"tripleaze-eks-rds-default-nacl": {"module.rds.module.db_instance.aws_db_instance.this[0]: its subnets cannot be linked: it comes from local.db_subnet_group_name, and locals are not in the plan JSON"},
+		"luminor-eks-default-nacl": {
+			"module.eks.module.eks.aws_eks_cluster.this[0]: its security groups cannot be linked: var.cluster_additional_security_group_ids of module.eks.module.eks is not set from a resource; it comes from local.cluster_security_group_id, which the plan JSON does not hold, and no configuration directory was given to read module sources from",
+			"module.eks.module.eks.module.eks_managed_node_group[\"example\"].aws_eks_node_group.this[0]: its subnets cannot be linked: it comes from local.create_placement_group, which the plan JSON does not hold, and no configuration directory was given to read module sources from; it comes from a data source (data.aws_subnets.placement_group[0]), known only at apply; it comes from a data source (data.aws_subnets.placement_group), known only at apply; it comes from the root input variable var.worker_min_size; it comes from the root input variable var.worker_max_size; it comes from the root input variable var.worker_desired_capacity; var.create of module.eks.module.eks is not set from a resource; it comes from local.create_outposts_local_cluster, which the plan JSON does not hold, and no configuration directory was given to read module sources from; var.eks_managed_node_group_defaults of module.eks.module.eks is not set from a resource; module.vpc.module.vpc.aws_subnet.private has no instance [\"example\"]: its index is an expression the plan does not evaluate",
+		},
+		"tripleaze-eks-rds-default-nacl": {
+			"module.eks.aws_eks_cluster.this[0]: its security groups cannot be linked: var.additional_security_group_ids of module.eks is not set from a resource; it comes from local.security_group_id, which the plan JSON does not hold, and no configuration directory was given to read module sources from",
+			"module.rds.module.db_instance.aws_db_instance.this[0]: its subnets cannot be linked: it comes from local.db_subnet_group_name, which the plan JSON does not hold, and no configuration directory was given to read module sources from",
+		},
 	}
 	for _, name := range []string{"gendalfx-alb-default-nacl", "luminor-eks-default-nacl", "tripleaze-eks-rds-default-nacl"} {
 		t.Run(name, func(t *testing.T) {

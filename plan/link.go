@@ -316,7 +316,14 @@ func (l *linker) resolve(steps []ModuleStep, refs []string, from origin, pair st
 			got, err := l.instancesOf(module, g.name, g.keys, pair)
 			found, errs = append(found, got...), appendErr(errs, err)
 			if len(g.keys) == 0 && len(l.byBlock[module+"|"+g.name]) == 0 {
-				errs = append(errs, fmt.Errorf("%s has no instance in this plan", qualify(module, g.name)))
+				typ, _, _ := strings.Cut(g.name, ".")
+				if modelled(typ) {
+					errs = append(errs, fmt.Errorf("%s has no instance in this plan", qualify(module, g.name)))
+				} else {
+					// in the plan maybe, but not a resource whose value
+					// the model reads
+					errs = append(errs, fmt.Errorf("it comes from %s, a %s, whose value returnpath does not follow", qualify(module, g.name), typ))
+				}
 			}
 		case refVariable:
 			got, err := l.resolveVariable(steps, g.name, pair, depth)
