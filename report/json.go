@@ -92,7 +92,7 @@ type jsonFlow struct {
 type jsonPacket struct {
 	Protocol string `json:"protocol"`
 	Src      string `json:"src,omitempty"` // absent when the local address is unknown
-	Dst      string `json:"dst"`
+	Dst      string `json:"dst,omitempty"` // absent when the local address is unknown
 }
 
 // Format writes r as JSON.

@@ -444,3 +444,34 @@ func TestResourceType(t *testing.T) {
 		}
 	}
 }
+
+// A witness end in a subnet whose CIDR is unknown until apply has no
+// address: the line leaves it out instead of printing an empty side.
+func TestWitnessLineWithoutLocalAddress(t *testing.T) {
+	peer := netip.MustParseAddrPort("[2001:db8::7]:443")
+	for _, c := range []struct {
+		pkt  checks.Packet
+		want string
+	}{
+		{checks.Packet{Protocol: plan.ProtocolTCP, Src: peer}, "e.g. [2001:db8::7]:443 → an address of the subnet dropped; 100% of Linux clients fail"},
+		{checks.Packet{Protocol: plan.ProtocolTCP, Dst: peer}, "e.g. the reply to [2001:db8::7]:443 dropped; 100% of Linux clients fail"},
+		{checks.Packet{Protocol: plan.ProtocolTCP}, "e.g. a tcp packet dropped; 100% of Linux clients fail"},
+	} {
+		if got := witnessLine(&checks.Flow{Witness: c.pkt, FailingShare: 1}); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+	var js struct{ Dst *string }
+	if err := json.Unmarshal(mustJSON(t, jsonPacket{Protocol: "tcp", Src: peer.String()}), &js); err != nil || js.Dst != nil {
+		t.Errorf("JSON witness without a local address has dst %v (%v)", js.Dst, err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -141,10 +141,17 @@ func (t Text) finding(w io.Writer, f Finding) {
 // Linux clients fail".
 func witnessLine(fl *checks.Flow) string {
 	src, dst := addrPortString(fl.Witness.Src), addrPortString(fl.Witness.Dst)
+	// An end in a subnet whose CIDR is unknown until apply has no
+	// address: it is left out rather than printed empty.
 	var packet string
-	if src == "" {
+	switch {
+	case src == "" && dst == "":
+		packet = "e.g. a " + fl.Witness.Protocol.String() + " packet dropped"
+	case src == "":
 		packet = "e.g. the reply to " + dst + " dropped"
-	} else {
+	case dst == "":
+		packet = "e.g. " + src + " → an address of the subnet dropped"
+	default:
 		packet = "e.g. " + src + " → " + dst + " dropped"
 	}
 	return packet + "; " + percent(fl.FailingShare) + " of Linux clients fail"
