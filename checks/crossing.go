@@ -128,7 +128,7 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	if _, ok := fixedReplyPorts(c.proto, c.service); ok {
 		severity = Error // every reply of the service is dropped
 	}
-	clientAddrs := rangesText(missing.AddrRanges(), 3)
+	clientAddrs := rangesText(missing.AddrRanges(), c.remotePrefix, 3)
 	if slices.Equal(missing.AddrRanges(), nacleval.AddrSpace(c.remote...).AddrRanges()) {
 		// The whole remote end: name it as the configuration does.
 		clientAddrs = c.remotePrefix.String()
@@ -143,8 +143,13 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 		}
 		clientAddrs = joinAnd(prefixes)
 	}
-	msg := fmt.Sprintf("%s; reply %s → %s:%s dropped by %s %s (%s)", c.connectionText(),
-		c.service, clientAddrs, portsText(flow.MissingPorts), c.nacl.Address, replyDir, dropText(replyParts))
+	to := clientAddrs + ":" + portsText(flow.MissingPorts)
+	if _, err := netip.ParsePrefix(clientAddrs); err != nil {
+		// several blocks: "every address except ...", ports apart
+		to = clientAddrs + " on ports " + portsText(flow.MissingPorts)
+	}
+	msg := fmt.Sprintf("%s; reply %s → %s dropped by %s %s (%s)", c.connectionText(),
+		c.service, to, c.nacl.Address, replyDir, dropText(replyParts))
 	if severity == Warning && who.broad != nil {
 		severity = Error
 		msg += broadClientText(who)

@@ -164,7 +164,7 @@ func replyMessage(n *plan.NACL, flow *Flow, need, missing nacleval.Space, parts 
 	// Name the addresses only when the gap is not the whole peer.
 	if missingAddrs := missing.AddrRanges(); !slices.Equal(missingAddrs, need.AddrRanges()) {
 		b.WriteString(" for ")
-		b.WriteString(rangesText(missingAddrs, 3))
+		b.WriteString(rangesText(missingAddrs, flow.PeerCIDR, 3))
 	}
 	fmt.Fprintf(&b, " (%s)", blockersText(replyDir, parts))
 	if len(n.Subnets) == 0 {

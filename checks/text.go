@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -19,17 +20,95 @@ func portsText(ports []plan.PortRange) string {
 	return strings.Join(texts, ", ")
 }
 
-// rangesText lists at most limit address ranges.
-func rangesText(ranges []nacleval.AddrRange, limit int) string {
-	texts := make([]string, 0, limit+1)
-	for i, r := range ranges {
-		if i == limit {
-			texts = append(texts, fmt.Sprintf("%d more", len(ranges)-limit))
-			break
+// rangesText names address ranges as a person reads them: CIDR blocks when
+// there are at most limit of them, else the blocks of within they leave
+// out ("every address except 10.102.0.0/23 and 169.254.169.253") when
+// those are few, else the first blocks and how many more.
+func rangesText(ranges []nacleval.AddrRange, within netip.Prefix, limit int) string {
+	var cidrs []netip.Prefix
+	for _, r := range ranges {
+		cidrs = append(cidrs, rangeCIDRs(r)...)
+	}
+	if len(cidrs) <= limit {
+		return prefixesText(cidrs)
+	}
+	if within.IsValid() {
+		var gaps []netip.Prefix
+		next := within.Masked().Addr()
+		last := lastOf(within)
+		for _, r := range ranges {
+			if r.Lo.Compare(next) > 0 {
+				gaps = append(gaps, rangeCIDRs(nacleval.AddrRange{Lo: next, Hi: r.Lo.Prev()})...)
+			}
+			if r.Hi.Compare(last) >= 0 {
+				next = netip.Addr{}
+				break
+			}
+			next = r.Hi.Next()
 		}
-		texts = append(texts, r.String())
+		if next.IsValid() {
+			gaps = append(gaps, rangeCIDRs(nacleval.AddrRange{Lo: next, Hi: last})...)
+		}
+		if len(gaps) > 0 && len(gaps) <= limit+1 {
+			every := "every address"
+			if within.Bits() > 0 {
+				every += " of " + within.Masked().String()
+			}
+			return every + " except " + prefixesText(gaps)
+		}
+	}
+	return prefixesText(cidrs[:limit]) + fmt.Sprintf(" and %d more blocks", len(cidrs)-limit)
+}
+
+// prefixesText joins prefixes, a single address without its /32 or /128.
+func prefixesText(prefixes []netip.Prefix) string {
+	texts := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		texts[i] = p.String()
+		if p.IsSingleIP() {
+			texts[i] = p.Addr().String()
+		}
 	}
 	return joinAnd(texts)
+}
+
+// rangeCIDRs splits an address range into the fewest CIDR blocks.
+func rangeCIDRs(r nacleval.AddrRange) []netip.Prefix {
+	var out []netip.Prefix
+	lo := r.Lo
+	for lo.IsValid() && lo.Compare(r.Hi) <= 0 {
+		p := netip.PrefixFrom(lo, lo.BitLen())
+		for bits := 0; bits < lo.BitLen(); bits++ {
+			q := netip.PrefixFrom(lo, bits)
+			if q.Masked().Addr() == lo && lastOf(q).Compare(r.Hi) <= 0 {
+				p = q
+				break
+			}
+		}
+		out = append(out, p)
+		end := lastOf(p)
+		if end == r.Hi {
+			break
+		}
+		lo = end.Next()
+	}
+	return out
+}
+
+// lastOf is the last address of a prefix.
+func lastOf(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().AsSlice()
+	for i := range a {
+		keep := p.Bits() - i*8
+		switch {
+		case keep <= 0:
+			a[i] = 0xff
+		case keep < 8:
+			a[i] |= byte(0xff >> keep)
+		}
+	}
+	last, _ := netip.AddrFromSlice(a)
+	return last
 }
 
 // denyNumbers lists the numbers of the deny rules that drop parts of a
