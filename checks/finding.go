@@ -159,6 +159,10 @@ type Flow struct {
 	// whose replies from the witness peer are dropped (1 when the requests
 	// themselves are).
 	FailingShare float64
+	// FailingPeers are the addresses of the witness peer's range where
+	// that share fails, when they are only part of PeerCIDR (a deny on
+	// 172.16.0.0/12 inside an allow from 0.0.0.0/0); nil: all of it.
+	FailingPeers []netip.Prefix
 	// Suggestion is the HCL of a rule that fixes the flow: the Finding's
 	// Fix, rendered by Fix.HCL.
 	Suggestion string

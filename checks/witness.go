@@ -66,7 +66,32 @@ func witness(local netip.Prefix, flow *Flow, missing nacleval.Space, parts []nac
 		}
 	}
 	share := math.Round(float64(linux)/float64(plan.LinuxEphemeral.Len())*10000) / 10000
+	flow.FailingPeers = failingPeers(missing, flow.PeerCIDR, peer)
 	return pkt, blocking, share
+}
+
+// failingPeers are the blocks of the missing range that holds peer, when
+// the missing addresses are only part of the flow's peer CIDR (the exempt
+// addresses, a handful, do not count).
+func failingPeers(missing nacleval.Space, peerCIDR netip.Prefix, peer netip.Addr) []netip.Prefix {
+	if !peerCIDR.IsValid() {
+		return nil
+	}
+	var count float64
+	var around []netip.Prefix
+	for _, r := range missing.AddrRanges() {
+		blocks := rangeCIDRs(r)
+		for _, b := range blocks {
+			count += math.Exp2(float64(b.Addr().BitLen() - b.Bits()))
+		}
+		if r.Contains(peer) {
+			around = blocks
+		}
+	}
+	if count >= 0.99*math.Exp2(float64(peerCIDR.Addr().BitLen()-peerCIDR.Bits())) {
+		return nil
+	}
+	return around
 }
 
 // localEndpoint gives addresses of the local subnet of a witness: its tenth

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
 
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/plan"
@@ -86,6 +87,7 @@ type jsonFlow struct {
 	BlockingRule any            `json:"blocking_rule"` // checks.RuleRef or ImplicitDeny
 	Witness      jsonPacket     `json:"witness"`
 	FailingShare float64        `json:"failing_share"`
+	FailingPeers []string       `json:"failing_peers,omitempty"` // where the share fails, when only part of peer_cidr
 	Suggestion   string         `json:"suggestion"`
 }
 
@@ -169,6 +171,7 @@ func jsonFindingOf(f Finding) (jsonFinding, error) {
 				Dst:      addrPortString(fl.Witness.Dst),
 			},
 			FailingShare: roundShare(fl.FailingShare),
+			FailingPeers: prefixStrings(fl.FailingPeers),
 			Suggestion:   fl.Suggestion,
 		}
 		for _, p := range fl.MissingPorts {
@@ -184,3 +187,12 @@ func jsonFindingOf(f Finding) (jsonFinding, error) {
 // roundShare keeps four decimals, so that reports do not change with the
 // last bits of a division.
 func roundShare(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// prefixStrings writes prefixes as text, nil for none.
+func prefixStrings(ps []netip.Prefix) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
+}

@@ -373,7 +373,7 @@ func (Markdown) FindingBody(f Finding) string {
 		facts = append(facts,
 			fmt.Sprintf("**Replies must reach:** %s %s (the clients' ephemeral ports)", fl.Protocol, fl.ClientPorts),
 			fmt.Sprintf("**Missing:** %s %s, dropped by %s", fl.Protocol, strings.Join(missing, ", "), blocking),
-			"**Dropped reply, e.g.:** "+witnessCode(fl.Witness)+"; "+percent(fl.FailingShare)+" of Linux clients fail",
+			"**Dropped reply, e.g.:** "+witnessCode(fl.Witness)+"; "+failingText(fl),
 		)
 	}
 	for _, fact := range facts {

@@ -475,3 +475,16 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// The share says what fails: where, when only part of the peer range
+// does, and which clients, when no Linux client does.
+func TestFailingText(t *testing.T) {
+	partial := &checks.Flow{Leg: checks.ReplyLeg, FailingShare: 1, FailingPeers: []netip.Prefix{netip.MustParsePrefix("172.16.0.0/12")}}
+	if got, want := failingText(partial), "100% of Linux clients in 172.16.0.0/12 fail"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	windows := &checks.Flow{Leg: checks.ReplyLeg, MissingPorts: []plan.PortRange{{Lo: 61000, Hi: 65535}}}
+	if got, want := failingText(windows), "Linux clients are not affected; clients using ports 61000-65535 fail"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -154,7 +154,29 @@ func witnessLine(fl *checks.Flow) string {
 	default:
 		packet = "e.g. " + src + " → " + dst + " dropped"
 	}
-	return packet + "; " + percent(fl.FailingShare) + " of Linux clients fail"
+	return packet + "; " + failingText(fl)
+}
+
+// failingText says who fails: the share of Linux clients, and where when
+// only part of the peer range fails; when no Linux client fails, the
+// clients whose ports are dropped.
+func failingText(fl *checks.Flow) string {
+	if fl.FailingShare == 0 && fl.Leg == checks.ReplyLeg {
+		ports := make([]string, len(fl.MissingPorts))
+		for i, p := range fl.MissingPorts {
+			ports[i] = p.String()
+		}
+		return "Linux clients are not affected; clients using ports " + strings.Join(ports, ", ") + " fail"
+	}
+	where := ""
+	if len(fl.FailingPeers) > 0 {
+		blocks := make([]string, len(fl.FailingPeers))
+		for i, p := range fl.FailingPeers {
+			blocks[i] = p.String()
+		}
+		where = " in " + strings.Join(blocks, ", ")
+	}
+	return percent(fl.FailingShare) + " of Linux clients" + where + " fail"
 }
 
 // percent rounds a share to a whole percentage without rounding a partial
