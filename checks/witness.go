@@ -129,11 +129,17 @@ func witnessPeer(missing nacleval.Space, peerCIDR netip.Prefix, f plan.Family) (
 		}
 	}
 	// A network address (x.y.z.0, or ending in :0 for IPv6) reads like a
-	// subnet rather than a host: take the next one when it is missing too.
+	// subnet rather than a host.
+	// Its next ones are no host either when it starts a subnet: AWS keeps
+	// the first four addresses of every subnet (x.x.x.1 is the VPC
+	// router): take the tenth, as for the local end.
 	first := ranges[0]
 	peer := first.Lo
 	if isNetworkLike(peer) && first.Lo != first.Hi {
 		peer = peer.Next()
+		if a := nacleval.AddrPlus(first.Lo, 10); a.IsValid() && first.Contains(a) {
+			peer = a
+		}
 	}
 	return peer, true
 }
