@@ -27,7 +27,7 @@ func modelled(typ string) bool {
 	case typeVPC, typeSubnet, typeNACL, typeDefaultNACL, typeNACLRule, typeAssociation:
 		return true
 	}
-	return placementModelled(typ) || securityGroupModelled(typ) || routeModelled(typ)
+	return placementModelled(typ) || securityGroupModelled(typ) || routeModelled(typ) || unmodelledWorkload(typ)
 }
 
 // instance is one resource instance as the plan or the prior state holds it.
@@ -188,7 +188,7 @@ func (b *builder) ofType(types ...string) []*instance {
 
 func (b *builder) network() (*Network, error) {
 	steps := []func() error{b.addVPCs, b.addSubnets, b.addNACLs, b.addStandaloneRules, b.associate,
-		b.addSecurityGroups, b.addStandaloneSGRules, b.addWorkloads, b.reportPeerGaps, b.addRoutes}
+		b.addSecurityGroups, b.addStandaloneSGRules, b.addWorkloads, b.nameUnmodelled, b.reportPeerGaps, b.addRoutes}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err

@@ -253,3 +253,14 @@ func TestPlacesWorkloads(t *testing.T) {
 		t.Error("the NAT gateway subnet does not host broad clients")
 	}
 }
+
+// The list of workloads the model does not place is sorted: it is
+// searched by binary search.
+func TestUnmodelledWorkloadsSorted(t *testing.T) {
+	if !slices.IsSorted(unmodelledWorkloads) {
+		t.Error("unmodelledWorkloads is not sorted")
+	}
+	if !unmodelledWorkload("aws_mq_broker") || unmodelledWorkload("aws_instance") {
+		t.Error("unmodelledWorkload does not tell the types apart")
+	}
+}
