@@ -130,18 +130,37 @@ func witnessPeer(missing nacleval.Space, peerCIDR netip.Prefix, f plan.Family) (
 	}
 	// A network address (x.y.z.0, or ending in :0 for IPv6) reads like a
 	// subnet rather than a host.
-	// Its next ones are no host either when it starts a subnet: AWS keeps
-	// the first four addresses of every subnet (x.x.x.1 is the VPC
-	// router): take the tenth, as for the local end.
-	first := ranges[0]
-	peer := first.Lo
-	if isNetworkLike(peer) && first.Lo != first.Hi {
-		peer = peer.Next()
-		if a := nacleval.AddrPlus(first.Lo, 10); a.IsValid() && first.Contains(a) {
-			peer = a
+	// Nor are the next ones when it starts a subnet: AWS keeps the first
+	// four addresses of every subnet (x.x.x.1 is the VPC router) and the
+	// last. Take the tenth, as for the local end, else the first address
+	// of the ranges that could be a host.
+	for _, r := range ranges {
+		if isNetworkLike(r.Lo) {
+			if a := nacleval.AddrPlus(r.Lo, 10); a.IsValid() && r.Contains(a) {
+				return a, true
+			}
+		}
+		a := r.Lo
+		for i := 0; i < 16 && a.IsValid() && r.Contains(a); i++ {
+			if !reservedLike(a) {
+				return a, true
+			}
+			a = a.Next()
 		}
 	}
+	peer := ranges[0].Lo
 	return peer, true
+}
+
+// reservedLike reports whether an address ends like one AWS keeps in a
+// subnet (.0 to .3 and .255 of IPv4; ::0 to ::3 of IPv6).
+func reservedLike(a netip.Addr) bool {
+	s := a.AsSlice()
+	last := s[len(s)-1]
+	if a.Is4() {
+		return last <= 3 || last == 255
+	}
+	return s[14] == 0 && last <= 3
 }
 
 func isNetworkLike(a netip.Addr) bool {

@@ -59,8 +59,8 @@ var ruleExamples = map[string]ruleExample{
 	},
 	"RP007": {broken: "icmp-pmtud", fixed: "icmp-pmtud", fixedBlocks: []string{"aws_network_acl.fixed"}},
 	"RP008": {
-		broken: "local-reference", extraBlocks: []string{"locals"},
-		fixed: "local-reference", fixedBlocks: []string{"aws_network_acl_rule.https_in"},
+		broken: "unlinked-rule-uncertain", extraBlocks: []string{"locals", "terraform_data.acl_id"},
+		fixed: "local-reference", fixedBlocks: []string{"locals", "aws_network_acl_rule.ssh_in"},
 	},
 	"RP009": {broken: "ignore-comment", fixed: "ignore-comment", fixedBlocks: []string{"aws_network_acl.legacy"}},
 }
