@@ -42,7 +42,7 @@ type Options struct {
 	// means time.Now.
 	Now func() time.Time
 
-	// load and run replace plan.Load and checks.Run in tests.
+	// load and run replace plan.LoadIn and checks.Run in tests.
 	load func(name string, stdin io.Reader, dir string) (*plan.Model, error)
 	run  func(*plan.Model, checks.Config) []checks.Finding
 	// repoRoot replaces source.RepoRoot in tests, so that report paths do
@@ -214,7 +214,7 @@ const defaultFailOn = "error"
 func (a *analysisFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.FailOn, "fail-on", defaultFailOn, "exit 1 when a finding has at least `SEVERITY`: error, warning, notice or never; overrides fail_on of the configuration")
 	fs.BoolVar(&a.OnlyNew, "only-new", false, "report only findings this plan introduces, not those already in the prior state")
-	fs.StringVar(&a.Chdir, "chdir", "", "the Terraform configuration `DIR`, for source locations and ignore comments, and where the search for "+config.FileName+" starts (default: the plan file's directory)")
+	fs.StringVar(&a.Chdir, "chdir", "", "the Terraform configuration `DIR`, for source locations, ignore comments and the module sources that locals are read from, and where the search for "+config.FileName+" starts (default: the plan file's directory)")
 	fs.StringVar(&a.Config, "config", "", "read the configuration from `FILE` (default: "+config.FileName+" in the configuration directory or a parent, up to the repository root)")
 	fs.BoolVar(&a.NoIgnores, "no-ignores", false, "apply no ignore (blocks of the configuration, returnpath:ignore comments): report everything")
 }
