@@ -163,7 +163,7 @@ func Parse(name string, data []byte) (*Model, error) {
 		data = nil
 		runtime.GC()
 	}
-	return build(name, doc, dec)
+	return build(name, doc, dec, nil)
 }
 
 // collectAfter is the input size from which Parse collects the input

@@ -40,7 +40,7 @@ func (b *builder) addRoutes() error {
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
-		found, err := b.linker.link(inst, "route_table_id", v.RouteTableID, typeRouteTable)
+		found, err := b.linkerOf(inst).link(inst, "route_table_id", v.RouteTableID, typeRouteTable)
 		if err != nil || len(found) != 1 {
 			b.unresolved(inst.Address, "cannot be linked to a route table: %s", orNoMatch(err, found))
 			continue
@@ -51,7 +51,7 @@ func (b *builder) addRoutes() error {
 		}
 		route := Route{Destination: dest, Source: inst.Address}
 		if deref(v.NATGatewayID) != "" || inst.Unknown.AnyIn("nat_gateway_id") {
-			nat, err := b.linker.link(inst, "nat_gateway_id", v.NATGatewayID, typeNATGateway)
+			nat, err := b.linkerOf(inst).link(inst, "nat_gateway_id", v.NATGatewayID, typeNATGateway)
 			switch {
 			case len(nat) == 1:
 				route.NATGateway = b.placed.workloads[nat[0]]
@@ -73,15 +73,18 @@ func (b *builder) addRoutes() error {
 		if v.SubnetID == nil && !inst.Unknown.AnyIn("subnet_id") {
 			continue // a gateway association (edge route table)
 		}
-		subnets, err := b.linker.link(inst, "subnet_id", v.SubnetID, typeSubnet)
+		subnets, err := b.linkerOf(inst).link(inst, "subnet_id", v.SubnetID, typeSubnet)
 		if err != nil || len(subnets) != 1 {
 			if v.SubnetID != nil && *v.SubnetID != "" {
+				if len(subnets) == 0 {
+					b.outsideSubnet(inst.Address, *v.SubnetID)
+				}
 				continue // a subnet this plan does not manage
 			}
 			b.unresolved(inst.Address, "subnet_id cannot be linked to a subnet: %s", orNoMatch(err, subnets))
 			continue
 		}
-		found, err := b.linker.link(inst, "route_table_id", v.RouteTableID, typeRouteTable)
+		found, err := b.linkerOf(inst).link(inst, "route_table_id", v.RouteTableID, typeRouteTable)
 		if err != nil || len(found) != 1 {
 			if v.RouteTableID != nil && *v.RouteTableID != "" {
 				continue // a route table this plan does not manage
@@ -135,7 +138,7 @@ func (b *builder) addInlineRoutes(inst *instance, values []planjson.InlineRoute,
 	if len(waiting) == 0 {
 		return
 	}
-	found, err := b.linker.follow(inst, "route")
+	found, err := b.linkerOf(inst).follow(inst, "route")
 	nats := ofTypes(found, []string{typeNATGateway})
 	switch {
 	case len(nats) == 0:

@@ -254,6 +254,10 @@ type Network struct {
 	SecurityGroups []*SecurityGroup
 	Workloads      []*Workload
 	Unresolved     []Unresolved
+	// OutsideSubnets are the ids of subnets that resources of the
+	// network sit in but that neither the plan nor a context defines,
+	// in the order found: their NACLs were not checked.
+	OutsideSubnets []string
 }
 
 // Info describes the plan itself, for report headers.
@@ -269,6 +273,9 @@ type Model struct {
 	Info    Info
 	Planned *Network
 	Prior   *Network
+	// Contexts are the context files whose resources joined both
+	// networks (see Context).
+	Contexts []ContextInfo
 }
 
 // WorkloadKind is what runs in a subnet; it decides the client ports the

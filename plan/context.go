@@ -1,0 +1,203 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/returnpath-dev/returnpath/internal/planjson"
+)
+
+// Context is existing infrastructure a plan is checked against: the
+// resources of a state (`terraform show -json`, `terraform state pull`) or
+// of another plan's planned values, from another stack. Its resources join
+// the model as they stand today and after apply, linked to the plan by
+// known ids; their addresses carry the context's name (ContextAddress).
+type Context struct {
+	Info      ContextInfo
+	instances []*instance
+	cfg       *configIndex // a context plan's configuration; nil for a state
+}
+
+// ContextInfo describes a context file, for reports.
+type ContextInfo struct {
+	// Name is the file as given, or "workspace NAME" for an HCP
+	// Terraform workspace: what context addresses carry.
+	Name string
+	// Kind is "state JSON", "raw state" or "plan JSON".
+	Kind string
+	// Resources are the resource instances of modelled types it holds.
+	Resources int
+}
+
+// ContextAddress is the address of a resource of context source: the
+// Terraform address followed by the source in parentheses,
+// `aws_network_acl.app (network/state.json)`; addr itself for the plan's
+// own resources (source "").
+func ContextAddress(addr Address, source string) Address {
+	if source == "" {
+		return addr
+	}
+	return addr + " (" + Address(source) + ")"
+}
+
+// Split takes a context address apart: the Terraform address and the
+// context it comes from ("" for a resource of the checked plan).
+func (a Address) Split() (Address, string) {
+	s := string(a)
+	if !strings.HasSuffix(s, ")") {
+		return a, ""
+	}
+	inQuote := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && inQuote:
+			i++
+		case c == '"':
+			inQuote = !inQuote
+		case c == ' ' && !inQuote && strings.HasPrefix(s[i:], " ("):
+			return Address(s[:i]), s[i+2 : len(s)-1]
+		}
+	}
+	return a, ""
+}
+
+// Context is the context a resource comes from, "" for the plan's own.
+func (a Address) Context() string {
+	_, c := a.Split()
+	return c
+}
+
+// LoadContext reads a context file named name (a path): the JSON of
+// `terraform show -json` of a state or of a plan, or a raw state file.
+func LoadContext(name string) (*Context, error) {
+	if name == "-" {
+		return nil, inputErrorf(stdinName, "a context cannot be read from standard input: give its file")
+	}
+	data, display, err := read(name, nil)
+	if err != nil {
+		return nil, err
+	}
+	return ParseContext(display, data)
+}
+
+// ParseContext reads a context file's data; name is how its resources are
+// named (ContextAddress) and what messages say.
+func ParseContext(name string, data []byte) (*Context, error) {
+	dec := planjson.NewDecoder(modelled)
+	doc, err := dec.DecodeContext(data)
+	if err != nil {
+		return nil, &InputError{File: name, Problem: err.Error()}
+	}
+	c := &Context{Info: ContextInfo{Name: name, Kind: doc.Kind.String()}}
+	switch doc.Kind {
+	case planjson.PlanJSON:
+		if doc.Plan.FormatVersion == nil {
+			return nil, inputErrorf(name, "is not a Terraform plan: no format_version")
+		}
+		c.cfg = newConfigIndex(doc.Plan.Configuration)
+		if c.instances, err = plannedInstances(name, doc.Plan, c.cfg, name); err != nil {
+			return nil, err
+		}
+	default:
+		if err := collectState(name, &doc.State.RootModule, &c.instances, 0, name); err != nil {
+			return nil, err
+		}
+	}
+	// Every value is read now, so that a malformed context file is an
+	// input error of its own, never a partial report.
+	for _, inst := range c.instances {
+		var id struct {
+			ID *string `json:"id"`
+		}
+		if err := dec.Values(string(inst.Address), inst.Values, &id); err != nil {
+			return nil, inputErrorf(name, "is not a valid %s: %v", doc.Kind, err)
+		}
+	}
+	c.Info.Resources = len(c.instances)
+	return c, nil
+}
+
+// LoadWithContext is Load with context files: the plan is checked against
+// the infrastructure they hold.
+func LoadWithContext(name string, stdin io.Reader, contexts []*Context) (*Model, error) {
+	data, display, err := read(name, stdin)
+	if err != nil {
+		return nil, err
+	}
+	if isBinaryPlan(data) {
+		if data, err = showBinaryPlan(name, display, data); err != nil {
+			return nil, err
+		}
+	}
+	return ParseWithContext(display, data, contexts)
+}
+
+// ParseWithContext is Parse with context files.
+func ParseWithContext(name string, data []byte, contexts []*Context) (*Model, error) {
+	dec := planjson.NewDecoder(modelled)
+	doc, err := decode(name, data, dec)
+	if err != nil {
+		return nil, err
+	}
+	return build(name, doc, dec, contexts)
+}
+
+// merged is the context that joins a plan's model.
+type merged struct {
+	instances []*instance
+	configs   map[string]*configIndex
+	// conflicts are context resources with a plan resource's address and
+	// another id (RP008 notices).
+	conflicts []Unresolved
+}
+
+// mergeContexts picks the context instances that join the plan: one whose
+// id a resource of the plan (or an earlier context) already has is the
+// same resource seen from elsewhere, and the plan's view wins. One with
+// the address of a plan resource and another id is kept as given (it is
+// another stack's resource of the same name, or a state of another
+// environment) and noted.
+func mergeContexts(dec *planjson.Decoder, planned, prior []*instance, contexts []*Context) merged {
+	m := merged{configs: map[string]*configIndex{}}
+	if len(contexts) == 0 {
+		return m
+	}
+	ids := map[string]bool{}
+	planIDs := map[Address]string{}
+	for _, list := range [][]*instance{planned, prior} {
+		for _, inst := range list {
+			if id := knownID(dec, inst); id != "" {
+				ids[id] = true
+				if _, ok := planIDs[inst.Address]; !ok {
+					planIDs[inst.Address] = id
+				}
+			}
+		}
+	}
+	for _, c := range contexts {
+		m.configs[c.Info.Name] = c.cfg
+		var added []string
+		for _, inst := range c.instances {
+			id := knownID(dec, inst)
+			if id != "" && ids[id] {
+				continue
+			}
+			local, _ := inst.Address.Split()
+			if planID, ok := planIDs[local]; ok && id != "" && planID != id {
+				m.conflicts = append(m.conflicts, Unresolved{
+					Address: inst.Address, Informational: true,
+					Reason: fmt.Sprintf("has the address of %s of the plan but id %s, not %s: used as a resource of its own (is this the state of the same stack, in another environment?)", local, id, planID),
+				})
+			}
+			m.instances = append(m.instances, inst)
+			if id != "" {
+				added = append(added, id)
+			}
+		}
+		for _, id := range added {
+			ids[id] = true
+		}
+	}
+	return m
+}
