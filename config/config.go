@@ -37,6 +37,10 @@ type Config struct {
 	FailOn string
 	// Ignores are the ignore blocks, in file order.
 	Ignores []Ignore
+	// Context are the context files (states or plans of other stacks)
+	// every plan is checked against, relative to the current directory:
+	// the file writes them relative to itself.
+	Context []string
 }
 
 // Default is the configuration without a file.
@@ -49,6 +53,8 @@ type fileSchema struct {
 	Ignores      []ignoreSchema      `hcl:"ignore,block"`
 	FailOn       *string             `hcl:"fail_on,optional"`
 	FailOnRange  hcl.Range           `hcl:"fail_on,attr_value_range"`
+	Context      []string            `hcl:"context,optional"`
+	ContextRange hcl.Range           `hcl:"context,attr_value_range"`
 }
 
 type clientRangesSchema struct {
@@ -158,6 +164,21 @@ func Parse(src []byte, filename string) (*Config, hcl.Diagnostics) {
 			})
 		}
 		cfg.FailOn = *schema.FailOn
+	}
+	for _, c := range schema.Context {
+		if strings.TrimSpace(c) == "" {
+			diags = diags.Append(&hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid context",
+				Detail:   "context lists an empty path; want the files of other stacks' states or plans, relative to this file.",
+				Subject:  schema.ContextRange.Ptr(),
+			})
+			continue
+		}
+		if !filepath.IsAbs(c) {
+			c = filepath.Join(filepath.Dir(filename), c)
+		}
+		cfg.Context = append(cfg.Context, c)
 	}
 	if diags.HasErrors() {
 		// In file order, so that the error names the first mistake.

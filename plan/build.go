@@ -85,6 +85,9 @@ func build(file string, doc *planjson.Plan, dec *planjson.Decoder, contexts []*C
 	merged := mergeContexts(dec, planned, prior, contexts)
 	for _, c := range contexts {
 		model.Contexts = append(model.Contexts, c.Info)
+		for id, s := range c.slots {
+			slots[id] = append(slots[id], s...)
+		}
 	}
 	planBuilder := newBuilder(file, dec, append(planned, merged.instances...), cfg, slots)
 	planBuilder.contextConfigs = merged.configs

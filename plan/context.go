@@ -17,6 +17,10 @@ type Context struct {
 	Info      ContextInfo
 	instances []*instance
 	cfg       *configIndex // a context plan's configuration; nil for a state
+	// slots are the standalone NACL rules of a context plan's prior
+	// state, by NACL id: their echoes in its refreshed NACLs are dropped
+	// even when that plan deletes the rule.
+	slots map[string][]ruleSlot
 }
 
 // ContextInfo describes a context file, for reports.
@@ -99,6 +103,13 @@ func ParseContext(name string, data []byte) (*Context, error) {
 		if c.instances, err = plannedInstances(name, doc.Plan, c.cfg, name); err != nil {
 			return nil, err
 		}
+		if ps := doc.Plan.PriorState; ps != nil && ps.Values != nil {
+			var prior []*instance
+			if err := collectState(name, &ps.Values.RootModule, &prior, 0, name); err != nil {
+				return nil, err
+			}
+			c.slots = standaloneSlots(dec, prior)
+		}
 	default:
 		if err := collectState(name, &doc.State.RootModule, &c.instances, 0, name); err != nil {
 			return nil, err
@@ -121,16 +132,28 @@ func ParseContext(name string, data []byte) (*Context, error) {
 // LoadWithContext is Load with context files: the plan is checked against
 // the infrastructure they hold.
 func LoadWithContext(name string, stdin io.Reader, contexts []*Context) (*Model, error) {
-	data, display, err := read(name, stdin)
+	data, display, err := ReadPlan(name, stdin)
 	if err != nil {
 		return nil, err
 	}
+	return ParseWithContext(display, data, contexts)
+}
+
+// ReadPlan reads the plan named by name as Load does ("-" for standard
+// input, a binary plan converted with terraform) without parsing it: the
+// JSON and the name messages use. Several plans checked together are
+// each read once, then parsed as the plan and as the others' context.
+func ReadPlan(name string, stdin io.Reader) ([]byte, string, error) {
+	data, display, err := read(name, stdin)
+	if err != nil {
+		return nil, display, err
+	}
 	if isBinaryPlan(data) {
 		if data, err = showBinaryPlan(name, display, data); err != nil {
-			return nil, err
+			return nil, display, err
 		}
 	}
-	return ParseWithContext(display, data, contexts)
+	return data, display, nil
 }
 
 // ParseWithContext is Parse with context files.
