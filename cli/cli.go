@@ -435,7 +435,9 @@ func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Repo
 func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.Model, *report.Report, error) {
 	load := o.load
 	if len(a.contexts) > 0 {
-		load = func(name string, stdin io.Reader) (*plan.Model, error) { return plan.LoadWithContext(name, stdin, a.contexts) }
+		load = func(name string, stdin io.Reader) (*plan.Model, error) {
+			return plan.LoadWithContext(name, stdin, a.contexts)
+		}
 	}
 	m, err := load(name, stdin)
 	if err != nil {
