@@ -121,7 +121,8 @@ func ParseContext(name string, data []byte) (*Context, error) {
 		var id struct {
 			ID *string `json:"id"`
 		}
-		if err := dec.Values(string(inst.Address), inst.Values, &id); err != nil {
+		local, _ := inst.Address.Split()
+		if err := dec.Values(string(local), inst.Values, &id); err != nil {
 			return nil, inputErrorf(name, "is not a valid %s: %v", doc.Kind, err)
 		}
 	}

@@ -62,7 +62,10 @@ func (d *Decoder) DecodeContext(data []byte) (*Context, error) {
 		if jerr := json.Unmarshal(data, new(Plan)); jerr != nil {
 			err = jerr
 		}
-		return nil, problemf("%s", strings.Replace(describeJSONError(err, data), "the plan is complete", "the state is complete", 1))
+		msg := describeJSONError(err, data)
+		msg = strings.Replace(msg, "the plan is complete", "the state is complete", 1)
+		msg = strings.Replace(msg, "not a plan object (expected the JSON of `terraform show -json PLANFILE`)", "not a state or plan object", 1)
+		return nil, problemf("%s", msg)
 	}
 	switch {
 	case doc.FormatVersion != nil && !supportedFormat(*doc.FormatVersion):

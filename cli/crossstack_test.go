@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/returnpath-dev/returnpath/internal/golden"
+)
+
+// crossStack are the runs over the two real stacks of fixtures/cross-stack
+// (see its make.sh and the main.tf comments for why each finding is
+// expected): each plan without and with the other stack as context, and
+// both plans in one run. The text reports are golden; the findings are
+// checked on the JSON report.
+var crossStack = []struct {
+	name   string
+	args   []string
+	golden string
+	want   []string // "PLAN RULE SEVERITY RESOURCE STATUS", PLAN "" in a run of one
+	code   int
+	// summary holds JSON summary fields that must have these values.
+	summary map[string]int
+}{
+	{
+		name: "app alone", args: []string{"fixtures/cross-stack/app/plan.json"}, golden: "app/report.txt",
+		want: []string{
+			" RP008 notice aws_instance.api new",
+			" RP008 notice aws_instance.web new",
+		},
+		code: ExitOK, summary: map[string]int{"outside_subnets": 2, "nacls": 0},
+	},
+	{
+		name: "app with the network state", golden: "app/report.context.txt",
+		args: []string{"--context", "fixtures/cross-stack/network/state.json", "fixtures/cross-stack/app/plan.json"},
+		want: []string{
+			" RP003 error aws_network_acl.app (fixtures/cross-stack/network/state.json) new",
+		},
+		code: ExitFindings, summary: map[string]int{"outside_subnets": 0, "nacls": 3, "context_findings": 0},
+	},
+	{
+		name: "app with the network state as a raw state file", golden: "app/report.rawstate.txt",
+		args: []string{"--context", "fixtures/cross-stack/network/terraform.tfstate", "fixtures/cross-stack/app/plan.json"},
+		want: []string{
+			" RP003 error aws_network_acl.app (fixtures/cross-stack/network/terraform.tfstate) new",
+		},
+		code: ExitFindings,
+	},
+	{
+		name: "network change alone", args: []string{"fixtures/cross-stack/network-change/plan.json"}, golden: "network-change/report.txt",
+		code: ExitOK, summary: map[string]int{"nacls": 3},
+	},
+	{
+		name: "network change with the app state", golden: "network-change/report.context.txt",
+		args: []string{"--context", "fixtures/cross-stack/app/state.json", "fixtures/cross-stack/network-change/plan.json"},
+		want: []string{
+			" RP003 error aws_network_acl.app existing",
+			" RP003 error aws_network_acl.web new",
+		},
+		code: ExitFindings,
+	},
+	{
+		name: "both plans in one run", golden: "report.plans.txt",
+		args: []string{"fixtures/cross-stack/network-change/plan.json", "fixtures/cross-stack/app/plan.json"},
+		want: []string{
+			"fixtures/cross-stack/network-change/plan.json RP003 error aws_network_acl.app existing",
+			"fixtures/cross-stack/network-change/plan.json RP003 error aws_network_acl.web new",
+			"fixtures/cross-stack/app/plan.json RP003 error aws_network_acl.app (fixtures/cross-stack/network-change/plan.json) new",
+			"fixtures/cross-stack/app/plan.json RP003 error aws_network_acl.web (fixtures/cross-stack/network-change/plan.json) new",
+		},
+		code: ExitFindings, summary: map[string]int{"errors": 4},
+	},
+	{
+		// A context that is itself broken: its findings are not the
+		// plan's, only counted, and listed on demand.
+		name: "a broken context, counted", golden: "app/report.broken-context.txt",
+		args: []string{"--context", "fixtures/web-missing-return/plan.json", "fixtures/cross-stack/app/plan.json"},
+		want: []string{
+			" RP008 notice aws_instance.api new",
+			" RP008 notice aws_instance.web new",
+		},
+		code: ExitOK, summary: map[string]int{"context_findings": 3, "outside_subnets": 2},
+	},
+	{
+		name: "a broken context, listed", golden: "app/report.broken-context-listed.txt",
+		args: []string{"--context-findings", "--context", "fixtures/web-missing-return/plan.json", "fixtures/cross-stack/app/plan.json"},
+		want: []string{
+			" RP008 notice aws_instance.api new",
+			" RP008 notice aws_instance.web new",
+			" RP001 error aws_network_acl.public (fixtures/web-missing-return/plan.json) existing",
+			" RP002 error aws_network_acl.public (fixtures/web-missing-return/plan.json) existing",
+			" RP007 notice aws_network_acl.public (fixtures/web-missing-return/plan.json) existing",
+		},
+		code: ExitFindings, summary: map[string]int{"context_findings": 0},
+	},
+}
+
+func TestCrossStack(t *testing.T) {
+	t.Chdir("..")
+	for _, tc := range crossStack {
+		t.Run(tc.name, func(t *testing.T) {
+			text := run(testOptions, "", append([]string{"check", "--no-color"}, tc.args...)...)
+			if text.code != tc.code || text.stderr != "" {
+				t.Fatalf("exit %d (want %d), stderr %q", text.code, tc.code, text.stderr)
+			}
+			golden.Check(t, filepath.Join("fixtures/cross-stack", tc.golden), text.stdout)
+			js := run(testOptions, "", append([]string{"check", "--format", "json"}, tc.args...)...)
+			if js.code != tc.code {
+				t.Fatalf("json: exit %d, want %d: %s", js.code, tc.code, js.stderr)
+			}
+			var doc struct {
+				Summary  map[string]int `json:"summary"`
+				Findings []struct {
+					Plan, Rule, Severity, Resource, Status string
+				} `json:"findings"`
+			}
+			if err := json.Unmarshal([]byte(js.stdout), &doc); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range doc.Findings {
+				got = append(got, strings.Join([]string{f.Plan, f.Rule, f.Severity, f.Resource, f.Status}, " "))
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(tc.want))
+			if !slices.Equal(got, want) {
+				t.Errorf("findings:\n got %q\nwant %q", got, want)
+			}
+			for k, v := range tc.summary {
+				if doc.Summary[k] != v {
+					t.Errorf("summary %s = %d, want %d", k, doc.Summary[k], v)
+				}
+			}
+		})
+	}
+}
+
+// TestBadContextFiles: a context file that cannot be used is an input
+// error naming it, exactly as for the plan argument.
+func TestBadContextFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	google := `{"version":4,"terraform_version":"1.11.4","serial":1,"lineage":"x","outputs":{},"resources":[` +
+		`{"mode":"managed","type":"google_compute_network","name":"main","provider":"provider[\"registry.terraform.io/hashicorp/google\"]",` +
+		`"instances":[{"schema_version":0,"attributes":{"id":"projects/p/global/networks/main"}}]}]}`
+	googleJSON := `{"format_version":"1.0","terraform_version":"1.11.4","values":{"root_module":{"resources":[` +
+		`{"address":"google_compute_network.main","mode":"managed","type":"google_compute_network","name":"main","values":{"id":"x"}}]}}}`
+	plan := "../fixtures/cross-stack/app/plan.json"
+	for _, tc := range []struct {
+		name, file, problem string
+	}{
+		{"not JSON", write("notjson.json", "this is not json\n"), "is not JSON"},
+		{"truncated", write("truncated.json", `{"format_version":"1.0","values":{"root_module":{"resources":[`), "is truncated"},
+		{"empty", write("empty.json", ""), "is empty"},
+		{"neither", write("neither.json", `{"hello":"world"}`), "is neither a Terraform state nor a plan"},
+		{"array", write("array.json", `[1,2]`), "is a JSON array, not a state or plan object"},
+		{"old raw state", write("v3.tfstate", `{"version":3,"resources":[]}`), "is a state file of version 3"},
+		{"another provider's raw state", write("google.tfstate", google), "holds no AWS resources"},
+		{"another provider's state JSON", write("google.json", googleJSON), "holds no AWS resources"},
+		{"wrongly typed values", write("typed.json", `{"format_version":"1.0","values":{"root_module":{"resources":[`+
+			`{"address":"aws_subnet.a","mode":"managed","type":"aws_subnet","name":"a","values":{"id":7}}]}}}`),
+			"is not a valid state JSON: aws_subnet.a: attribute id is a JSON number, expected a string"},
+		{"no such file", filepath.Join(dir, "missing.json"), "no such file"},
+		{"a directory", dir, "is a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(testOptions, "", "check", "--context", tc.file, plan)
+			wantOneLineError(t, r, tc.file+": "+tc.problem)
+		})
+	}
+}
