@@ -74,6 +74,26 @@ var crossStack = []struct {
 		code: ExitFindings, summary: map[string]int{"errors": 4},
 	},
 	{
+		// The stack's own state: every resource has the id of one of
+		// the plan, so it is the same resource and the plan's view wins.
+		name: "network change with its own state", golden: "network-change/report.own-state.txt",
+		args: []string{"--context", "fixtures/cross-stack/network/state.json", "fixtures/cross-stack/network-change/plan.json"},
+		code: ExitOK, summary: map[string]int{"nacls": 3, "rules": 10},
+	},
+	{
+		// The same stack in another environment (plan2state.py with
+		// another seed): the same addresses with other ids, used as given.
+		name: "network change with another environment's state", golden: "network-change/report.other-env.txt",
+		args: []string{"--context", "fixtures/cross-stack/network-staging.tfstate", "fixtures/cross-stack/network-change/plan.json"},
+		want: []string{
+			" RP008 notice aws_network_acl.app new", " RP008 notice aws_network_acl.lb new", " RP008 notice aws_network_acl.web new",
+			" RP008 notice aws_network_acl_association.web new", " RP008 notice aws_network_acl_rule.web_high_from_vpc new",
+			" RP008 notice aws_network_acl_rule.web_https_from_lb new", " RP008 notice aws_network_acl_rule.web_replies_to_vpc new",
+			" RP008 notice aws_subnet.app new", " RP008 notice aws_subnet.lb new", " RP008 notice aws_subnet.web new", " RP008 notice aws_vpc.main new",
+		},
+		code: ExitOK, summary: map[string]int{"nacls": 6},
+	},
+	{
 		// A context that is itself broken: its findings are not the
 		// plan's, only counted, and listed on demand.
 		name: "a broken context, counted", golden: "app/report.broken-context.txt",

@@ -209,9 +209,11 @@ func mergeContexts(dec *planjson.Decoder, planned, prior []*instance, contexts [
 			}
 			local, _ := inst.Address.Split()
 			if planID, ok := planIDs[local]; ok && id != "" && planID != id {
+				// Reported on the plan's resource, so that it is the
+				// plan's finding and shown.
 				m.conflicts = append(m.conflicts, Unresolved{
-					Address: inst.Address, Informational: true,
-					Reason: fmt.Sprintf("has the address of %s of the plan but id %s, not %s: used as a resource of its own (is this the state of the same stack, in another environment?)", local, id, planID),
+					Address: local, Informational: true,
+					Reason: fmt.Sprintf("context %s has a resource at this address with id %s, not %s: used as given, as another resource (is it the state of this stack in another environment?)", c.Info.Name, id, planID),
 				})
 			}
 			m.instances = append(m.instances, inst)
