@@ -198,3 +198,33 @@ func TestBadContextFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestContextInConfiguration: context = [...] of .returnpath.hcl, relative
+// to the file, checks the plan against the network stack as --context does.
+func TestContextInConfiguration(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ci")
+	if err := os.MkdirAll(filepath.Join(dir, "states"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	state, err := os.ReadFile("../fixtures/cross-stack/network/state.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "states", "network.json"), state, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, ".returnpath.hcl")
+	if err := os.WriteFile(cfg, []byte("context = [\"states/network.json\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(testOptions, "", "check", "--config", cfg, "--format", "json", "../fixtures/cross-stack/app/plan.json")
+	if r.code != ExitFindings || !strings.Contains(r.stdout, `"resource": "aws_network_acl.app (`+filepath.Join(dir, "states", "network.json")+`)"`) {
+		t.Errorf("exit %d, stderr %q, report:\n%s", r.code, r.stderr, r.stdout)
+	}
+	// A missing context file of the configuration is an input error too.
+	if err := os.WriteFile(cfg, []byte("context = [\"states/none.json\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantOneLineError(t, run(testOptions, "", "check", "--config", cfg, "../fixtures/cross-stack/app/plan.json"),
+		filepath.Join(dir, "states", "none.json")+": no such file")
+}
