@@ -23,6 +23,10 @@ type Report struct {
 	NACLs []plan.Address
 	// Contexts are the context files the plan was checked against.
 	Contexts []plan.ContextInfo
+	// UnusedContexts name the contexts that were asked for but could not
+	// be read (a workspace whose state could not be fetched), each
+	// "workspace NAME".
+	UnusedContexts []string
 	// Plans are the plans of a run that checks several (Merge), in the
 	// order given, and PlanReports their own reports; nil for a run of
 	// one (Plan).
@@ -279,6 +283,9 @@ func (r *Report) Scope() string {
 			names[i] = c.Name
 		}
 		fmt.Fprintf(&b, " · context %s", strings.Join(names, ", "))
+	}
+	if len(r.UnusedContexts) > 0 {
+		fmt.Fprintf(&b, " · context %s not used (see RP008)", strings.Join(r.UnusedContexts, ", "))
 	}
 	if s.ContextFindings > 0 {
 		fmt.Fprintf(&b, " · %s only in the context (shown with --context-findings)", plural(s.ContextFindings, "finding"))
