@@ -43,6 +43,9 @@ type instance struct {
 	// Source names the context file or workspace the instance comes
 	// from; "" for the checked plan. Its Address carries the name too.
 	Source string
+	// id caches knownID once idRead.
+	id     string
+	idRead bool
 }
 
 // linkerOf is the linker of the source inst comes from.

@@ -125,6 +125,10 @@ func ParseContext(name string, data []byte) (*Context, error) {
 		if err := dec.Values(string(local), inst.Values, &id); err != nil {
 			return nil, inputErrorf(name, "is not a valid %s: %v", doc.Kind, err)
 		}
+		inst.idRead = true // what knownID would read
+		if id.ID != nil {
+			inst.id = *id.ID
+		}
 	}
 	c.Info.Resources = len(c.instances)
 	return c, nil

@@ -264,15 +264,21 @@ func (x *idIndex) lookup(id string) []*instance {
 	return x.byID[id]
 }
 
-// knownID is the id of an instance, "" when unknown until apply.
+// knownID is the id of an instance, "" when unknown until apply; read
+// once per instance, which the plan's and the prior network's builders
+// and the merge of context files share.
 func knownID(dec *planjson.Decoder, inst *instance) string {
+	if inst.idRead {
+		return inst.id
+	}
 	var v struct {
 		ID *string `json:"id"`
 	}
-	if dec.Values(string(inst.Address), inst.Values, &v) != nil || v.ID == nil {
-		return ""
+	inst.idRead = true
+	if dec.Values(string(inst.Address), inst.Values, &v) == nil && v.ID != nil {
+		inst.id = *v.ID
 	}
-	return *v.ID
+	return inst.id
 }
 
 func ofTypes(found []*instance, types []string) []*instance {
