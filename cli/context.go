@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
@@ -124,7 +123,7 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 		}
 		m, err := plan.ParseWithContext(inputs[i].display, inputs[i].data, a.contexts)
 		if err != nil {
-			return nil, 0, fmt.Errorf("%v", err)
+			return nil, 0, err
 		}
 		r := o.review(m, name, a)
 		locate(r, name, a)

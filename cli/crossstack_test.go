@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/returnpath-dev/returnpath/internal/fakegithub"
 	"github.com/returnpath-dev/returnpath/internal/golden"
 )
 
@@ -227,4 +228,27 @@ func TestContextInConfiguration(t *testing.T) {
 	}
 	wantOneLineError(t, run(testOptions, "", "check", "--config", cfg, "../fixtures/cross-stack/app/plan.json"),
 		filepath.Join(dir, "states", "none.json")+": no such file")
+}
+
+// TestCommentSeveralPlans: comment with several plans posts one comment
+// for the set, each finding's row naming its plan, and exits like check.
+func TestCommentSeveralPlans(t *testing.T) {
+	fake := fakegithub.Start(t, testToken, "", 2)
+	c := newCommentRun(t, fake, nil)
+	network, app := "../fixtures/cross-stack/network-change/plan.json", "../fixtures/cross-stack/app/plan.json"
+	r := c.run(t, "--repo", "acme/infra", "--pr", "7", network, app)
+	comments := fake.Comments("acme", "infra", 7)
+	if r.code != ExitFindings || r.stderr != "" || len(comments) != 1 {
+		t.Fatalf("%+v; %d comments", r, len(comments))
+	}
+	body := comments[0].Body
+	for _, want := range []string{
+		"❌ **returnpath: 4 errors, 0 warnings**",
+		"plan `" + network + "`:<br>`aws_network_acl.web`",
+		"plan `" + app + "`:<br>`aws_network_acl.app (" + network + ")`",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
 }
