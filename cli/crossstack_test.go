@@ -150,6 +150,23 @@ func TestCrossStack(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("findings:\n got %q\nwant %q", got, want)
 			}
+			if tc.name == "app with the network state" {
+				// The context NACL has no file here: the finding points at
+				// the plan's security group that allows the flow.
+				var loc struct {
+					Findings []struct {
+						Location struct {
+							File string `json:"file"`
+							Line int    `json:"line"`
+						} `json:"location"`
+					} `json:"findings"`
+				}
+				json.Unmarshal([]byte(js.stdout), &loc)
+				if len(loc.Findings) != 1 || loc.Findings[0].Location.File != "fixtures/cross-stack/app/main.tf" ||
+					loc.Findings[0].Location.Line != lineIn(t, "fixtures/cross-stack/app/main.tf", `resource "aws_security_group" "api" {`) {
+					t.Errorf("location %+v, want the plan's aws_security_group.api", loc.Findings)
+				}
+			}
 			for k, v := range tc.summary {
 				if doc.Summary[k] != v {
 					t.Errorf("summary %s = %d, want %d", k, doc.Summary[k], v)
@@ -251,4 +268,20 @@ func TestCommentSeveralPlans(t *testing.T) {
 			t.Errorf("body lacks %q:\n%s", want, body)
 		}
 	}
+}
+
+// lineIn is the 1-based number of the line of file that reads text.
+func lineIn(t *testing.T, file, text string) int {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == text {
+			return i + 1
+		}
+	}
+	t.Fatalf("no line %q in %s", text, file)
+	return 0
 }

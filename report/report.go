@@ -182,6 +182,16 @@ func (r *Report) Locate(ix *source.Index) {
 }
 
 func locate(f checks.Finding, ix *source.Index) source.Location {
+	if f.Resource.Context() != "" {
+		// Configured in another stack: point at the plan's own rule that
+		// allows the flow, where the plan's author reads annotations.
+		if fl := f.Flow; fl != nil && fl.IntentRule.Address.Context() == "" {
+			if b, ok := ix.Lookup(fl.IntentRule.Address); ok {
+				return b.Location
+			}
+		}
+		return source.Location{}
+	}
 	b, ok := ix.Lookup(f.Resource)
 	if !ok {
 		l, _ := ix.ModuleCall(f.Resource)
