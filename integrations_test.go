@@ -113,12 +113,13 @@ type actionEnv struct {
 	output, summary      string
 	plan, format, failOn string
 	sarif                string
+	context              string // the context input: files, one per line
 }
 
 func (e actionEnv) vars(binary string) []string {
 	return []string{
 		"RETURNPATH=" + binary, "INPUT_PLAN=" + e.plan, "INPUT_FORMAT=" + e.format, "INPUT_FAIL_ON=" + e.failOn,
-		"INPUT_CHDIR=", "INPUT_SARIF_FILE=" + e.sarif,
+		"INPUT_CHDIR=", "INPUT_SARIF_FILE=" + e.sarif, "INPUT_CONTEXT=" + e.context,
 		"GITHUB_OUTPUT=" + e.output, "GITHUB_STEP_SUMMARY=" + e.summary,
 	}
 }
@@ -188,6 +189,23 @@ func testActionCheck(t *testing.T, binary string) {
 			t.Errorf("summary:\n%s", summary)
 		}
 	})
+	t.Run("context, newline separated", func(t *testing.T) {
+		// The app stack alone has no NACL (two RP008 notices); with the
+		// network stack's state it has the RP003 error of ../fixtures/cross-stack.
+		e := newActionEnv(t, "fixtures/cross-stack/app/plan.json")
+		e.context = "\n  fixtures/cross-stack/network/state.json  \n\n"
+		r := runScript(t, e.vars(binary), "action/check.sh")
+		want := map[string]string{"findings": "1", "errors": "1", "exit-code": "1"}
+		if got := outputs(t, e.output); r.code != 0 || !mapsEqual(got, want) {
+			t.Errorf("exit %d, outputs %v, want %v\n%s", r.code, got, want, r.stderr)
+		}
+		e = newActionEnv(t, "fixtures/cross-stack/app/plan.json")
+		runScript(t, e.vars(binary), "action/check.sh")
+		want = map[string]string{"findings": "2", "errors": "0", "exit-code": "0"}
+		if got := outputs(t, e.output); !mapsEqual(got, want) {
+			t.Errorf("without context: outputs %v, want %v", got, want)
+		}
+	})
 	t.Run("warnings under fail-on warning", func(t *testing.T) {
 		e := newActionEnv(t, "fixtures/mixed-inline-standalone/plan.json")
 		e.format, e.failOn = "json", "warning"
@@ -253,6 +271,15 @@ func testActionComment(t *testing.T) {
 		r := runScript(t, []string{"RETURNPATH=" + fake, "INPUT_PLAN=plan.json", "INPUT_REVIEW=true", "PR_NUMBER=42", "GITHUB_REPOSITORY=acme/infra", "GITHUB_TOKEN=t"}, "action/comment.sh")
 		args, _ := os.ReadFile(argsFile)
 		if r.code != 0 || string(args) != "comment\n--repo\nacme/infra\n--pr\n42\n--review\n--\nplan.json\n" {
+			t.Errorf("exit %d, returnpath called with %q", r.code, args)
+		}
+	})
+	t.Run("pull request with context", func(t *testing.T) {
+		fake, argsFile := fakeReturnpath(t, "1")
+		r := runScript(t, []string{"RETURNPATH=" + fake, "INPUT_PLAN=plan.json", "INPUT_CONTEXT=net/state.json\n\n shared/state.json\n",
+			"PR_NUMBER=42", "GITHUB_REPOSITORY=acme/infra", "GITHUB_TOKEN=t"}, "action/comment.sh")
+		args, _ := os.ReadFile(argsFile)
+		if r.code != 0 || string(args) != "comment\n--repo\nacme/infra\n--pr\n42\n--context\nnet/state.json\n--context\nshared/state.json\n--\nplan.json\n" {
 			t.Errorf("exit %d, returnpath called with %q", r.code, args)
 		}
 	})

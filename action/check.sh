@@ -7,7 +7,7 @@
 # exit-code. A usage or input error (exit 2) fails here, at once.
 #
 # Environment: RETURNPATH (the binary), INPUT_PLAN, INPUT_FORMAT,
-# INPUT_FAIL_ON, INPUT_CHDIR, INPUT_SARIF_FILE, GITHUB_OUTPUT, and
+# INPUT_FAIL_ON, INPUT_CHDIR, INPUT_CONTEXT (context files, one per line), INPUT_SARIF_FILE, GITHUB_OUTPUT, and
 # GITHUB_STEP_SUMMARY (optional).
 set -uo pipefail
 
@@ -24,6 +24,12 @@ config=()
 if [ -n "${INPUT_CHDIR:-}" ]; then
   config=(--chdir "$INPUT_CHDIR")
 fi
+# context: one file per line; blank lines and surrounding spaces ignored.
+while IFS= read -r line; do
+  line="${line#"${line%%[![:space:]]*}"}"
+  line="${line%"${line##*[![:space:]]}"}"
+  [ -n "$line" ] && config+=(--context "$line")
+done <<< "${INPUT_CONTEXT:-}"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -6,8 +6,9 @@
 # warning: the check's verdict, not the comment, decides the job.
 #
 # Environment: RETURNPATH (the binary), INPUT_PLAN, INPUT_REVIEW ("true":
-# also post the fixes as review suggestions), PR_NUMBER (empty outside pull
-# requests), GITHUB_REPOSITORY, GITHUB_TOKEN.
+# also post the fixes as review suggestions), INPUT_CONTEXT (context files,
+# one per line), PR_NUMBER (empty outside pull requests), GITHUB_REPOSITORY,
+# GITHUB_TOKEN.
 set -uo pipefail
 
 : "${RETURNPATH:?RETURNPATH is not set}"
@@ -15,12 +16,19 @@ if [ -z "${PR_NUMBER:-}" ]; then
   echo "::notice title=returnpath::not a pull request: no comment posted"
   exit 0
 fi
+# context: one file per line; blank lines and surrounding spaces ignored.
+context=()
+while IFS= read -r line; do
+  line="${line#"${line%%[![:space:]]*}"}"
+  line="${line%"${line##*[![:space:]]}"}"
+  [ -n "$line" ] && context+=(--context "$line")
+done <<< "${INPUT_CONTEXT:-}"
 code=0
 review=()
 if [ "${INPUT_REVIEW:-false}" = "true" ]; then
   review=(--review)
 fi
-"$RETURNPATH" comment --repo "$GITHUB_REPOSITORY" --pr "$PR_NUMBER" "${review[@]}" -- "$INPUT_PLAN" || code=$?
+"$RETURNPATH" comment --repo "$GITHUB_REPOSITORY" --pr "$PR_NUMBER" ${review[@]+"${review[@]}"} ${context[@]+"${context[@]}"} -- "$INPUT_PLAN" || code=$?
 if [ "$code" -ge 2 ]; then
   echo "::warning title=returnpath::the pull-request comment was not posted (exit $code, the message is above); the token needs pull-requests: write"
 fi

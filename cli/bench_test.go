@@ -31,11 +31,20 @@ func BenchmarkCheckLarge(b *testing.B) {
 	benchmarkCheck(b, path)
 }
 
-func benchmarkCheck(b *testing.B, planFile string) {
+// BenchmarkCheckLargeContext is the large plan checked against a context
+// of the same size: itself (issue 14). Its goal is against json.Valid over
+// both files (twice BenchmarkJSONValidLarge).
+func BenchmarkCheckLargeContext(b *testing.B) {
+	path := largeplan.File(b)
+	b.SetBytes(2 * int64(len(largeplan.Bytes(b))))
+	benchmarkCheck(b, path, "--context", path)
+}
+
+func benchmarkCheck(b *testing.B, planFile string, flags ...string) {
 	b.ReportAllocs()
 	var stderr strings.Builder
 	for b.Loop() {
-		code := testOptions.Main([]string{"check", "--format", "json", planFile}, nil, io.Discard, &stderr)
+		code := testOptions.Main(append(append([]string{"check", "--format", "json"}, flags...), planFile), nil, io.Discard, &stderr)
 		if code != ExitFindings {
 			b.Fatalf("exit %d, want %d (the fixture is broken): %s", code, ExitFindings, stderr.String())
 		}

@@ -170,7 +170,8 @@ return half of connections (NACLs are stateless: replies need their own allow
 rule on the client's ephemeral ports).
 
 Usage:
-  returnpath check [flags] PLAN   check a plan (terraform show -json output, a binary plan, or - for stdin)
+  returnpath check [flags] PLAN   check a plan (terraform show -json output, a binary plan, or - for stdin);
+                                  several plans, or --context FILE, check across stacks
   returnpath comment [flags] PLAN check a plan and post the report as a GitHub pull-request comment
   returnpath fix [flags] PLAN     write the fixes of error findings into the Terraform configuration
   returnpath serve [flags]        run the HCP Terraform / Terraform Enterprise run task server
@@ -205,6 +206,10 @@ type analysisFlags struct {
 	Chdir     string
 	Config    string // --config FILE; "" means look for config.FileName
 	NoIgnores bool
+	// Contexts are the --context files; ContextFindings lists the
+	// findings wholly inside them instead of only counting them.
+	Contexts        stringList
+	ContextFindings bool
 }
 
 // defaultFailOn is --fail-on when neither the flag nor fail_on is given.
@@ -217,6 +222,8 @@ func (a *analysisFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.Chdir, "chdir", "", "the Terraform configuration `DIR`, for source locations, ignore comments and the module sources that locals are read from, and where the search for "+config.FileName+" starts (default: the plan file's directory)")
 	fs.StringVar(&a.Config, "config", "", "read the configuration from `FILE` (default: "+config.FileName+" in the configuration directory or a parent, up to the repository root)")
 	fs.BoolVar(&a.NoIgnores, "no-ignores", false, "apply no ignore (blocks of the configuration, returnpath:ignore comments): report everything")
+	fs.Var(&a.Contexts, "context", "check against the existing infrastructure in `FILE`: `terraform show -json` of a state, a raw state (`terraform state pull`) or another plan's JSON (repeatable; adds to context in the configuration)")
+	fs.BoolVar(&a.ContextFindings, "context-findings", false, "also list the findings wholly inside the context, which are otherwise only counted")
 }
 
 func checkFlags() (*flag.FlagSet, *checkConfig) {
@@ -230,10 +237,18 @@ func checkFlags() (*flag.FlagSet, *checkConfig) {
 }
 
 func printCheckUsage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprint(w, `Usage: returnpath check [flags] PLAN
+	fmt.Fprint(w, `Usage: returnpath check [flags] PLAN [PLAN...]
 
 Checks the network ACLs in PLAN: the JSON of 'terraform show -json PLANFILE',
 a binary plan file (read with terraform), or - for standard input.
+
+With --context FILE (or context = [...] in the configuration), PLAN is
+checked against the existing infrastructure of other stacks: the JSON of
+'terraform show -json' of a state, a raw state ('terraform state pull'), or
+another plan's JSON. Only findings a resource of PLAN takes part in are
+listed; those wholly inside the context are counted. Several PLANs are each
+checked with the others as context, in one report grouped by plan; the exit
+code is that of the worst.
 
 Flags:
 `)
@@ -293,23 +308,20 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	if !ok {
 		return 0, usagef("check: unknown --format %q (want %s)", cfg.Format, strings.Join(report.Names(), ", "))
 	}
-	name, err := onePlan("check", positional)
-	if err != nil {
+	if len(positional) == 0 {
+		_, err := onePlan("check", positional)
 		return 0, usagef("check: %v", err)
 	}
-	a, err := o.prepare(fs, cfg.analysisFlags, name)
-	if err != nil {
-		return 0, err
-	}
-
-	m, r, err := o.analyseModel(name, stdin, a)
-	if err != nil {
-		return 0, err
-	}
-	locate(r, name, a)
+	var attach func(*plan.Model, *report.Report, string, analysis)
 	if format.Name == "sarif" {
 		// SARIF results carry the edit returnpath fix would make.
-		attachPatches(m, r, source.ConfigDir(cfg.Chdir, name), a.root)
+		attach = func(m *plan.Model, r *report.Report, name string, a analysis) {
+			attachPatches(m, r, source.ConfigDir(cfg.Chdir, name), a.root)
+		}
+	}
+	r, code, err := o.analysePlans(fs, cfg.analysisFlags, positional, stdin, attach)
+	if err != nil {
+		return 0, err
 	}
 	color := !cfg.NoColor && isTerminal(stdout) && o.Getenv("NO_COLOR") == "" && o.Getenv("TERM") != "dumb"
 	var out bytes.Buffer
@@ -319,7 +331,7 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	if _, err := stdout.Write(out.Bytes()); err != nil {
 		return 0, fmt.Errorf("writing the report: %v", err)
 	}
-	return exitCode(r, a.failOn), nil
+	return code, nil
 }
 
 // analysis is what a command that analyses a plan settles from its flags
@@ -339,6 +351,10 @@ type analysis struct {
 	// dir is the Terraform configuration directory, whose module sources
 	// resolve locals.
 	dir string
+	// showContext lists the findings wholly inside the context.
+	showContext bool
+	// contexts are the context files the plan is checked against.
+	contexts []*plan.Context
 }
 
 // prepare checks the analysis flags of fs (parsed into flags) and reads
@@ -359,7 +375,7 @@ func (o Options) prepare(fs *flag.FlagSet, flags analysisFlags, planName string)
 	if !isSet(fs, "fail-on") && cfg.FailOn != "" {
 		failOn = cfg.FailOn
 	}
-	a := analysis{config: cfg, onlyNew: flags.OnlyNew, dir: dir}
+	a := analysis{config: cfg, onlyNew: flags.OnlyNew, dir: dir, showContext: flags.ContextFindings}
 	if a.failOn, err = parseFailOn(failOn); err != nil {
 		return analysis{}, usagef("%s: %v", fs.Name(), err)
 	}
@@ -420,7 +436,13 @@ func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Repo
 
 // analyseModel is analyse that also returns the loaded plan's model.
 func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.Model, *report.Report, error) {
-	m, err := o.load(name, stdin, a.dir)
+	load := o.load
+	if len(a.contexts) > 0 {
+		load = func(name string, stdin io.Reader, dir string) (*plan.Model, error) {
+			return plan.LoadWithContext(name, stdin, dir, a.contexts)
+		}
+	}
+	m, err := load(name, stdin, a.dir)
 	if err != nil {
 		msg := err.Error()
 		if name != "-" && !strings.Contains(msg, name) {
@@ -435,17 +457,27 @@ func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.M
 // new findings when asked, and builds the report.
 func (o Options) review(m *plan.Model, name string, a analysis) *report.Report {
 	findings := o.run(m, a.config.Checks)
+	findings, inContext := checks.InPlan(m, findings)
+	if a.showContext {
+		findings, inContext = append(findings, inContext...), nil
+	}
 	findings = config.Suppress(findings, a.ignores, o.Now(), a.config.Checks)
 	if a.onlyNew {
-		kept := findings[:0:0]
-		for _, f := range findings {
-			if f.Status != checks.Existing {
-				kept = append(kept, f)
-			}
-		}
-		findings = kept
+		findings, inContext = onlyNew(findings), onlyNew(inContext)
 	}
-	return report.New(m, findings, name, o.Version)
+	r := report.New(m, findings, name, o.Version)
+	r.Summary.ContextFindings = len(inContext)
+	return r
+}
+
+func onlyNew(findings []checks.Finding) []checks.Finding {
+	kept := findings[:0:0]
+	for _, f := range findings {
+		if f.Status != checks.Existing {
+			kept = append(kept, f)
+		}
+	}
+	return kept
 }
 
 // locate points the findings at their .tf files, with paths relative to

@@ -128,7 +128,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"check", "--format", "xml", "plan.json"}, `"xml"`},
 		{[]string{"check", "--fail-on", "fatal", "plan.json"}, `"fatal"`},
 		{[]string{"check", "--only-new=maybe", "plan.json"}, "only-new"},
-		{[]string{"check", "a.json", "b.json"}, "a.json b.json"},
+		{[]string{"check", "a.json", "-", "b.json"}, "standard input cannot be one of several plans"},
+		{[]string{"check", "--context", "", "plan.json"}, "context"},
 		{[]string{"check", "--chdir", "testdata/no-such-dir", "plan.json"}, "testdata/no-such-dir"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -40,11 +40,12 @@ func commentFlags() (*flag.FlagSet, *commentConfig) {
 }
 
 func printCommentUsage(w io.Writer, fs *flag.FlagSet) {
-	fmt.Fprint(w, `Usage: returnpath comment [flags] PLAN
+	fmt.Fprint(w, `Usage: returnpath comment [flags] PLAN [PLAN...]
 
 Checks PLAN like 'returnpath check' and posts the markdown report as a
 comment on a GitHub pull request, or updates the comment it posted before
-(one per --key). The exit code is that of check.
+(one per --key). Several plans are each checked with the others as context
+and share one comment. The exit code is that of check.
 
 Environment:
   GITHUB_TOKEN       a token that may write pull-request comments (required)
@@ -71,13 +72,12 @@ func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int,
 	if err != nil {
 		return 0, usagef("comment: %v (run 'returnpath comment --help')", err)
 	}
-	name, err := onePlan("comment", positional)
-	if err != nil {
+	if len(positional) == 0 {
+		_, err := onePlan("comment", positional)
 		return 0, err
 	}
-	a, err := o.prepare(fs, cfg.analysisFlags, name)
-	if err != nil {
-		return 0, err
+	if cfg.Review && len(positional) > 1 {
+		return 0, usagef("comment: --review takes one PLAN, got %d", len(positional))
 	}
 	if cfg.Key != "" {
 		if err := prcomment.ValidateKey(cfg.Key); err != nil {
@@ -102,14 +102,22 @@ func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int,
 		return 0, fmt.Errorf("comment: %v", err)
 	}
 
-	m, r, err := o.analyseModel(name, stdin, a)
+	var reviewed struct {
+		m    *plan.Model
+		r    *report.Report
+		name string
+		a    analysis
+	}
+	keep := func(m *plan.Model, r *report.Report, name string, a analysis) {
+		reviewed.m, reviewed.r, reviewed.name, reviewed.a = m, r, name, a
+	}
+	r, code, err := o.analysePlans(fs, cfg.analysisFlags, positional, stdin, keep)
 	if err != nil {
 		return 0, err
 	}
-	locate(r, name, a)
 	ctx := context.Background()
 	if cfg.Review {
-		line, err := o.postReview(ctx, client, target, m, r, source.ConfigDir(cfg.Chdir, name), a.root)
+		line, err := o.postReview(ctx, client, target, reviewed.m, reviewed.r, source.ConfigDir(cfg.Chdir, reviewed.name), reviewed.a.root)
 		if err != nil {
 			return 0, err
 		}
@@ -135,7 +143,7 @@ func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int,
 		return 0, err
 	}
 	fmt.Fprintf(stdout, "returnpath: %s — %s\n", r.Tally(), outcome(target.PullRequest, result))
-	return exitCode(r, a.failOn), nil
+	return code, nil
 }
 
 // postReview posts the fixes that land on changed lines as suggestions, and

@@ -295,7 +295,7 @@ func TestCommentInputErrors(t *testing.T) {
 		{"bad API URL", map[string]string{"GITHUB_API_URL": "api.github.com"}, append(pr, broken), `GITHUB_API_URL "api.github.com"`},
 		{"bad fail-on", nil, append(pr, "--fail-on", "fatal", broken), `comment: unknown --fail-on "fatal"`},
 		{"no plan", nil, pr, "missing PLAN"},
-		{"two plans", nil, append(pr, broken, clean), "want one PLAN"},
+		{"bad context", nil, append(pr, "--context", "testdata/not-json.json", broken, clean), "testdata/not-json.json: is not JSON"},
 		{"bad chdir", nil, append(pr, "--chdir", "testdata/no-such-dir", broken), "testdata/no-such-dir"},
 		{"bad plan", nil, append(pr, "testdata/not-json.json"), "testdata/not-json.json"},
 		{"unknown flag", nil, append(pr, "--frob", broken), "-frob"},

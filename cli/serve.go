@@ -18,6 +18,7 @@ import (
 	"github.com/returnpath-dev/returnpath/config"
 	"github.com/returnpath-dev/returnpath/internal/redact"
 	"github.com/returnpath-dev/returnpath/plan"
+	"github.com/returnpath-dev/returnpath/report"
 	"github.com/returnpath-dev/returnpath/runtask"
 )
 
@@ -66,7 +67,9 @@ within 9 minutes of its request, under HCP Terraform's 10: one that runs
 out of time is called back "failed".
 
 The HMAC key of the run task is read from `+HMACKeyEnv+`; without it,
-request signatures are not checked. A first SIGTERM or SIGINT stops taking
+request signatures are not checked. Workspace blocks of the configuration
+name context workspaces, whose current JSON state each task of a matching
+workspace is checked against; `+TFETokenEnv+` is the token that reads them. A first SIGTERM or SIGINT stops taking
 tasks and lets queued and running ones finish; a second one ends at once.
 
 Flags:
@@ -142,6 +145,19 @@ func (o Options) serve(args []string, stdout, stderr io.Writer) (int, error) {
 			r := o.review(m, name, a)
 			return runtask.Analysis{Report: r, Failed: exitCode(r, failOn) == ExitFindings}, nil
 		},
+		Context: runtask.ContextConfig{
+			Workspaces: settings.ContextWorkspaces,
+			Token:      o.Getenv(TFETokenEnv),
+			MaxBytes:   int64(cfg.MaxPlanBytes),
+			Timeout:    contextTimeout,
+		},
+		AnalyseWithContext: func(ctx context.Context, name string, planJSON []byte, states []runtask.ContextState, problems []runtask.ContextProblem) (runtask.Analysis, error) {
+			r, err := o.reviewWithContext(name, planJSON, states, problems, a)
+			if err != nil {
+				return runtask.Analysis{}, err
+			}
+			return runtask.Analysis{Report: r, Failed: exitCode(r, failOn) == ExitFindings}, nil
+		},
 		HMACKey:      []byte(o.Getenv(HMACKeyEnv)),
 		Secrets:      o.secrets, // stderr, where the logs go, redacts them
 		MaxPlanBytes: int64(cfg.MaxPlanBytes),
@@ -169,6 +185,44 @@ func (o Options) serve(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, fmt.Errorf("serve: %v", err)
 	}
 	return ExitOK, nil
+}
+
+// TFETokenEnv names the environment variable with the token that reads the
+// state of context workspaces (never logged).
+const TFETokenEnv = "RETURNPATH_TFE_TOKEN"
+
+// contextTimeout bounds the fetches of a task's context workspaces, well
+// inside the task deadline.
+const contextTimeout = 2 * time.Minute
+
+// reviewWithContext checks a task's plan against the states of its context
+// workspaces. A state that cannot be fetched or read leaves the plan
+// checked without it, with an RP008 notice that says why.
+func (o Options) reviewWithContext(name string, planJSON []byte, states []runtask.ContextState, problems []runtask.ContextProblem, a analysis) (*report.Report, error) {
+	var contexts []*plan.Context
+	for _, st := range states {
+		c, err := plan.ParseContext("workspace "+st.Workspace, st.JSON, "")
+		if err != nil {
+			problems = append(problems, runtask.ContextProblem{Workspace: st.Workspace, Reason: err.Error()})
+			continue
+		}
+		contexts = append(contexts, c)
+	}
+	m, err := plan.ParseWithContext(name, planJSON, "", contexts)
+	if err != nil {
+		return nil, err
+	}
+	var unused []string
+	for _, p := range problems {
+		unused = append(unused, "workspace "+p.Workspace)
+		m.Planned.Unresolved = append(m.Planned.Unresolved, plan.Unresolved{
+			Address: plan.Address("workspace " + p.Workspace), Informational: true,
+			Reason: "context workspace not used: " + p.Reason + "; the plan is checked without it",
+		})
+	}
+	r := o.review(m, name, a)
+	r.UnusedContexts = unused
+	return r, nil
 }
 
 // byteSizeFlag is a size in bytes written as a number of bytes or with a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -37,6 +38,38 @@ type Config struct {
 	FailOn string
 	// Ignores are the ignore blocks, in file order.
 	Ignores []Ignore
+	// Context are the context files (states or plans of other stacks)
+	// every plan is checked against, relative to the current directory:
+	// the file writes them relative to itself.
+	Context []string
+	// Workspaces map HCP Terraform workspace name patterns to their
+	// context workspaces (serve), in file order.
+	Workspaces []WorkspaceContext
+}
+
+// WorkspaceContext is a workspace block: the workspaces whose name
+// Pattern matches (path.Match) are checked against the current state of
+// the Context workspaces (names in the same organization, or ws- ids).
+type WorkspaceContext struct {
+	Pattern string
+	Context []string
+}
+
+// ContextWorkspaces lists the context workspaces of a workspace: those of
+// every workspace block whose pattern matches its name, each once.
+func (c *Config) ContextWorkspaces(workspace string) []string {
+	var out []string
+	for _, w := range c.Workspaces {
+		if ok, _ := path.Match(w.Pattern, workspace); !ok {
+			continue
+		}
+		for _, name := range w.Context {
+			if name != workspace && !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
 }
 
 // Default is the configuration without a file.
@@ -49,6 +82,15 @@ type fileSchema struct {
 	Ignores      []ignoreSchema      `hcl:"ignore,block"`
 	FailOn       *string             `hcl:"fail_on,optional"`
 	FailOnRange  hcl.Range           `hcl:"fail_on,attr_value_range"`
+	Context      []string            `hcl:"context,optional"`
+	Workspaces   []workspaceSchema   `hcl:"workspace,block"`
+	ContextRange hcl.Range           `hcl:"context,attr_value_range"`
+}
+
+type workspaceSchema struct {
+	Pattern      string    `hcl:"pattern,label"`
+	PatternRange hcl.Range `hcl:"pattern,label_range"`
+	Context      []string  `hcl:"context_workspaces"`
 }
 
 type clientRangesSchema struct {
@@ -158,6 +200,33 @@ func Parse(src []byte, filename string) (*Config, hcl.Diagnostics) {
 			})
 		}
 		cfg.FailOn = *schema.FailOn
+	}
+	for _, w := range schema.Workspaces {
+		if _, err := path.Match(w.Pattern, ""); err != nil || w.Pattern == "" {
+			diags = diags.Append(&hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid workspace pattern",
+				Detail:   fmt.Sprintf("%q is not a workspace name pattern (a name, or a glob such as \"app-*\").", w.Pattern),
+				Subject:  w.PatternRange.Ptr(),
+			})
+			continue
+		}
+		cfg.Workspaces = append(cfg.Workspaces, WorkspaceContext{Pattern: w.Pattern, Context: w.Context})
+	}
+	for _, c := range schema.Context {
+		if strings.TrimSpace(c) == "" {
+			diags = diags.Append(&hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid context",
+				Detail:   "context lists an empty path; want the files of other stacks' states or plans, relative to this file.",
+				Subject:  schema.ContextRange.Ptr(),
+			})
+			continue
+		}
+		if !filepath.IsAbs(c) {
+			c = filepath.Join(filepath.Dir(filename), c)
+		}
+		cfg.Context = append(cfg.Context, c)
 	}
 	if diags.HasErrors() {
 		// In file order, so that the error names the first mistake.

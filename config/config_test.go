@@ -312,3 +312,22 @@ func TestFileInRepository(t *testing.T) {
 		}
 	}
 }
+
+// TestContextPaths: context files are written relative to the
+// configuration file, and come back relative to the current directory.
+func TestContextPaths(t *testing.T) {
+	cfg, diags := Parse([]byte(`context = ["../network/state.json", "/abs/app.json"]`), filepath.Join("stacks", "app", FileName))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	want := []string{filepath.Join("stacks", "network", "state.json"), "/abs/app.json"}
+	if !reflect.DeepEqual(cfg.Context, want) {
+		t.Errorf("context %q, want %q", cfg.Context, want)
+	}
+	if _, diags := Parse([]byte(`context = [""]`), FileName); !diags.HasErrors() || !strings.Contains(diags.Error(), "empty path") {
+		t.Errorf("an empty context path: %v", diags)
+	}
+	if _, diags := Parse([]byte(`context = "state.json"`), FileName); !diags.HasErrors() {
+		t.Error("a context that is not a list is accepted")
+	}
+}

@@ -64,7 +64,11 @@ func ParseResourceAddress(s string) (ResourceAddress, error) {
 }
 
 // Parse takes the address apart (ParseResourceAddress).
-func (a Address) Parse() (ResourceAddress, error) { return ParseResourceAddress(string(a)) }
+// A context address is parsed without its context (see Split).
+func (a Address) Parse() (ResourceAddress, error) {
+	local, _ := a.Split()
+	return ParseResourceAddress(string(local))
+}
 
 // String is the address in Terraform's canonical form.
 func (r ResourceAddress) String() string {

@@ -40,16 +40,80 @@ type instance struct {
 	Values  json.RawMessage
 	Unknown planjson.Unknowns      // nil in prior state: everything is known
 	Config  *tfjson.ConfigResource // nil when the plan has no configuration for it
+	// Source names the context file or workspace the instance comes
+	// from; "" for the checked plan. Its Address carries the name too.
+	Source string
+	// id caches knownID once idRead.
+	id     string
+	idRead bool
 }
 
-func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string) (*Model, error) {
+// linkerOf is the linker of the source inst comes from.
+func (b *builder) linkerOf(inst *instance) *linker {
+	if inst.Source == "" {
+		return b.linker
+	}
+	l := b.linkers[inst.Source]
+	if l == nil {
+		var own []*instance
+		for _, i := range b.instances {
+			if i.Source == inst.Source {
+				own = append(own, i)
+			}
+		}
+		l = newLinker(b.dec, own, b.contextConfigs[inst.Source], b.ids)
+		b.linkers[inst.Source] = l
+	}
+	return l
+}
+
+func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string, contexts []*Context) (*Model, error) {
 	cfg := newConfigIndex(doc.Configuration, dir)
 	model := &Model{Info: Info{
 		FormatVersion:    *doc.FormatVersion,
 		TerraformVersion: doc.TerraformVersion,
 		Resources:        doc.ManagedChanges,
 	}}
+	planned, err := plannedInstances(file, doc, cfg, "")
+	if err != nil {
+		return nil, err
+	}
+	var prior []*instance
+	if doc.PriorState != nil && doc.PriorState.Values != nil {
+		if err := collectState(file, &doc.PriorState.Values.RootModule, &prior, 0, ""); err != nil {
+			return nil, err
+		}
+	}
+	slots := standaloneSlots(dec, prior)
+	merged := mergeContexts(dec, planned, prior, contexts)
+	for _, c := range contexts {
+		model.Contexts = append(model.Contexts, c.Info)
+		for id, s := range c.slots {
+			slots[id] = append(slots[id], s...)
+		}
+	}
+	planBuilder := newBuilder(file, dec, append(planned, merged.instances...), cfg, slots)
+	planBuilder.contextConfigs = merged.configs
+	planBuilder.placed.priorStandalone = priorStandaloneSGRules(dec, prior)
+	if model.Planned, err = planBuilder.network(); err != nil {
+		return nil, err
+	}
+	model.Planned.Unresolved = append(model.Planned.Unresolved, merged.conflicts...)
+	if (doc.PriorState != nil && doc.PriorState.Values != nil) || len(contexts) > 0 {
+		// Prior state and state context are fully known: they link by id
+		// alone; a context plan's own configuration links its values.
+		priorBuilder := newBuilder(file, dec, append(prior, merged.instances...), nil, slots)
+		priorBuilder.contextConfigs = merged.configs
+		if model.Prior, err = priorBuilder.network(); err != nil {
+			return nil, err
+		}
+	}
+	return model, nil
+}
 
+// plannedInstances are the instances of modelled types a plan keeps after
+// apply, their names decorated with source unless it is "".
+func plannedInstances(file string, doc *planjson.Plan, cfg *configIndex, source string) ([]*instance, error) {
 	var planned []*instance
 	for i := range doc.ResourceChanges {
 		rc := &doc.ResourceChanges[i]
@@ -68,40 +132,21 @@ func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string) (
 			return nil, inputErrorf(file, "is not a valid plan: %v", err)
 		}
 		inst := &instance{
-			Address: Address(rc.Address), Module: rc.ModuleAddress, Type: rc.Type, Name: rc.Name, Key: key,
-			Values: rc.Change.After, Unknown: unknown,
+			Address: ContextAddress(Address(rc.Address), source), Module: rc.ModuleAddress, Type: rc.Type, Name: rc.Name, Key: key,
+			Values: rc.Change.After, Unknown: unknown, Source: source,
 		}
 		if inst.Config, err = cfg.resource(inst.Module, inst.Type, inst.Name); err != nil {
 			return nil, inputErrorf(file, "is not a valid plan: %s: %v", rc.Address, err)
 		}
 		planned = append(planned, inst)
 	}
-	var prior []*instance
-	if doc.PriorState != nil && doc.PriorState.Values != nil {
-		if err := collectState(file, &doc.PriorState.Values.RootModule, &prior, 0); err != nil {
-			return nil, err
-		}
-	}
-	slots := standaloneSlots(dec, prior)
-	planBuilder := newBuilder(file, dec, planned, cfg, slots)
-	planBuilder.placed.priorStandalone = priorStandaloneSGRules(dec, prior)
-	var err error
-	if model.Planned, err = planBuilder.network(); err != nil {
-		return nil, err
-	}
-	if doc.PriorState != nil && doc.PriorState.Values != nil {
-		// Prior state is fully known: it links by id alone.
-		if model.Prior, err = newBuilder(file, dec, prior, nil, slots).network(); err != nil {
-			return nil, err
-		}
-	}
-	return model, nil
+	return planned, nil
 }
 
 // maxModuleDepth bounds recursion over child modules of hostile input.
 const maxModuleDepth = 100
 
-func collectState(file string, m *planjson.StateModule, out *[]*instance, depth int) error {
+func collectState(file string, m *planjson.StateModule, out *[]*instance, depth int, source string) error {
 	if depth > maxModuleDepth {
 		return inputErrorf(file, "is not a valid plan: prior_state modules nest deeper than %d", maxModuleDepth)
 	}
@@ -115,11 +160,12 @@ func collectState(file string, m *planjson.StateModule, out *[]*instance, depth 
 			return inputErrorf(file, "is not a valid plan: prior_state %s: %v", r.Address, err)
 		}
 		*out = append(*out, &instance{
-			Address: Address(r.Address), Module: m.Address, Type: r.Type, Name: r.Name, Key: key, Values: r.Values,
+			Address: ContextAddress(Address(r.Address), source), Module: m.Address, Type: r.Type, Name: r.Name, Key: key,
+			Values: r.Values, Source: source,
 		})
 	}
 	for i := range m.ChildModules {
-		if err := collectState(file, &m.ChildModules[i], out, depth+1); err != nil {
+		if err := collectState(file, &m.ChildModules[i], out, depth+1, source); err != nil {
 			return err
 		}
 	}
@@ -132,7 +178,13 @@ type builder struct {
 	dec       *planjson.Decoder // decodes the instances' values
 	instances []*instance
 	cfg       *configIndex // nil: link by id only
-	linker    *linker
+	linker    *linker      // the plan's
+	// linkers link the instances of each context file through its own
+	// configuration (a context plan's), made on first use; ids is the
+	// index of known ids they share with the plan's.
+	linkers        map[string]*linker
+	contextConfigs map[string]*configIndex
+	ids            *idIndex
 
 	net      *Network
 	vpcs     map[*instance]*VPC
@@ -151,8 +203,14 @@ type builder struct {
 }
 
 func newBuilder(file string, dec *planjson.Decoder, instances []*instance, cfg *configIndex, priorSlots map[string][]ruleSlot) *builder {
+	ids := &idIndex{dec: dec, instances: instances}
+	own := instances
+	if slices.ContainsFunc(instances, func(i *instance) bool { return i.Source != "" }) {
+		own = slices.DeleteFunc(slices.Clone(instances), func(i *instance) bool { return i.Source != "" })
+	}
 	return &builder{
-		file: file, dec: dec, instances: instances, cfg: cfg, linker: newLinker(dec, instances, cfg), priorSlots: priorSlots,
+		file: file, dec: dec, instances: instances, cfg: cfg, linker: newLinker(dec, own, cfg, ids), priorSlots: priorSlots,
+		ids: ids, linkers: map[string]*linker{},
 		net:  &Network{},
 		vpcs: map[*instance]*VPC{}, subnets: map[*instance]*Subnet{}, nacls: map[*instance]*NACL{},
 		defaults: map[*VPC]*NACL{}, echoes: map[*NACL]bool{}, placed: newPlacementState(),
@@ -316,7 +374,7 @@ func (b *builder) addSubnets() error {
 		s := &Subnet{Address: inst.Address, ID: deref(v.ID)}
 		s.IPv4, _ = b.prefix(inst, "cidr_block", v.CIDRBlock)
 		s.IPv6, _ = b.prefix(inst, "ipv6_cidr_block", v.IPv6CIDRBlock)
-		if vpcs, err := b.linker.link(inst, "vpc_id", v.VPCID, typeVPC); err == nil && len(vpcs) == 1 {
+		if vpcs, err := b.linkerOf(inst).link(inst, "vpc_id", v.VPCID, typeVPC); err == nil && len(vpcs) == 1 {
 			s.VPC = b.vpcs[vpcs[0]]
 		} else {
 			s.VPC = b.vpcContaining(s.IPv4)
@@ -376,7 +434,7 @@ func (b *builder) addNACLs() error {
 
 func (b *builder) naclVPC(inst *instance, v *planjson.NACLValues) *VPC {
 	if inst.Type == typeNACL || v.VPCID != nil {
-		vpcs, err := b.linker.link(inst, "vpc_id", v.VPCID, typeVPC)
+		vpcs, err := b.linkerOf(inst).link(inst, "vpc_id", v.VPCID, typeVPC)
 		if err == nil && len(vpcs) == 1 {
 			return b.vpcs[vpcs[0]]
 		}
@@ -388,7 +446,7 @@ func (b *builder) naclVPC(inst *instance, v *planjson.NACLValues) *VPC {
 	if v.DefaultNetworkACLID != nil {
 		return b.byDefaultACL[*v.DefaultNetworkACLID]
 	}
-	vpcs, err := b.linker.follow(inst, "default_network_acl_id")
+	vpcs, err := b.linkerOf(inst).follow(inst, "default_network_acl_id")
 	if err == nil && len(vpcs) == 1 && vpcs[0].Type == typeVPC {
 		return b.vpcs[vpcs[0]]
 	}
@@ -414,7 +472,7 @@ func (b *builder) addInlineRules(inst *instance, n *NACL, dir Direction, v *plan
 			// dynamic blocks are not in the plan's configuration: the
 			// module's source says whether there are any; without it,
 			// entries are taken for inline rules, as they most often are
-			labels, ok := b.linker.dynamicBlocks(inst)
+			labels, ok := b.linkerOf(inst).dynamicBlocks(inst)
 			dynamic = !ok || slices.Contains(labels, attr)
 			n.InlineWritten = n.InlineWritten || (ok && dynamic)
 		}
@@ -488,7 +546,7 @@ func (b *builder) addStandaloneRules() error {
 
 // linkNACL finds the one NACL a network_acl_id names, or says why not.
 func (b *builder) linkNACL(inst *instance, id *string) (*NACL, string) {
-	targets, err := b.linker.link(inst, "network_acl_id", id, typeNACL, typeDefaultNACL, typeVPC)
+	targets, err := b.linkerOf(inst).link(inst, "network_acl_id", id, typeNACL, typeDefaultNACL, typeVPC)
 	if err != nil {
 		return nil, err.Error()
 	}
@@ -571,7 +629,7 @@ func (b *builder) associate() error {
 			b.informational(inst.Address, "it is associated with %s, which this plan does not define: its rules are checked without the subnet's CIDR and workloads",
 				strings.Join(n.OutsideSubnets, ", "))
 		}
-		subnets, err := b.linker.linkList(inst, "subnet_ids", ids, typeSubnet)
+		subnets, err := b.linkerOf(inst).linkList(inst, "subnet_ids", ids, typeSubnet)
 		if err != nil {
 			b.unresolved(inst.Address, "some subnet_ids cannot be linked: %v", err)
 		}
@@ -584,7 +642,7 @@ func (b *builder) associate() error {
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
-		subnets, err := b.linker.link(inst, "subnet_id", v.SubnetID, typeSubnet)
+		subnets, err := b.linkerOf(inst).link(inst, "subnet_id", v.SubnetID, typeSubnet)
 		if err != nil || len(subnets) != 1 {
 			b.unresolved(inst.Address, "subnet_id cannot be linked to a subnet: %s", orNoMatch(err, subnets))
 			continue
@@ -633,6 +691,9 @@ func (b *builder) associate() error {
 
 func (b *builder) decode(inst *instance, into any) error {
 	if err := b.dec.Values(string(inst.Address), inst.Values, into); err != nil {
+		if inst.Source != "" {
+			return inputErrorf(inst.Source, "is not a valid state or plan: %v", err)
+		}
 		return inputErrorf(b.file, "is not a valid plan: %v", err)
 	}
 	return nil

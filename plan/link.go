@@ -99,10 +99,9 @@ func (c *configIndex) resource(module, typ, name string) (*tfjson.ConfigResource
 type linker struct {
 	dec *planjson.Decoder
 	cfg *configIndex
-	// byID indexes instances by their known id, built on the first
-	// lookup: finding the ids means reading every instance's values, and
-	// a plan that creates everything never looks one up.
-	byID      map[string][]*instance
+	// ids indexes the instances of the plan and of every context by
+	// their known id: known ids link across stacks.
+	ids       *idIndex
 	instances []*instance
 	byBlock   map[string][]*instance // module instance + "|" + TYPE.NAME
 	// byKey indexes the instances of the blocks of more than
@@ -160,9 +159,11 @@ func (l *linker) parseRefs(refs []string) parsedRefs {
 	return p
 }
 
-func newLinker(dec *planjson.Decoder, instances []*instance, cfg *configIndex) *linker {
+// newLinker links the instances of one source (the plan, or one context
+// file) through its configuration cfg; ids finds instances of every source.
+func newLinker(dec *planjson.Decoder, instances []*instance, cfg *configIndex, ids *idIndex) *linker {
 	l := &linker{
-		dec: dec, cfg: cfg, instances: instances, byBlock: map[string][]*instance{}, byKey: map[string]map[string][]*instance{},
+		dec: dec, cfg: cfg, instances: instances, ids: ids, byBlock: map[string][]*instance{}, byKey: map[string]map[string][]*instance{},
 		children: map[string][][]ModuleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
 	}
 	if cfg != nil {
@@ -240,18 +241,46 @@ func (l *linker) linkList(inst *instance, attr string, ids []*string, types ...s
 }
 
 func (l *linker) withID(id string, types []string) []*instance {
-	if l.byID == nil {
-		l.byID = map[string][]*instance{}
-		for _, inst := range l.instances {
-			var v struct {
-				ID *string `json:"id"`
-			}
-			if l.dec.Values(string(inst.Address), inst.Values, &v) == nil && v.ID != nil && *v.ID != "" {
-				l.byID[*v.ID] = append(l.byID[*v.ID], inst)
+	return ofTypes(l.ids.lookup(id), types)
+}
+
+// idIndex finds instances by their known id, across the plan and its
+// context. It is built on the first lookup: finding the ids means reading
+// every instance's values, and a plan that creates everything never looks
+// one up.
+type idIndex struct {
+	dec       *planjson.Decoder
+	instances []*instance
+	byID      map[string][]*instance
+}
+
+func (x *idIndex) lookup(id string) []*instance {
+	if x.byID == nil {
+		x.byID = map[string][]*instance{}
+		for _, inst := range x.instances {
+			if id := knownID(x.dec, inst); id != "" {
+				x.byID[id] = append(x.byID[id], inst)
 			}
 		}
 	}
-	return ofTypes(l.byID[id], types)
+	return x.byID[id]
+}
+
+// knownID is the id of an instance, "" when unknown until apply; read
+// once per instance, which the plan's and the prior network's builders
+// and the merge of context files share.
+func knownID(dec *planjson.Decoder, inst *instance) string {
+	if inst.idRead {
+		return inst.id
+	}
+	var v struct {
+		ID *string `json:"id"`
+	}
+	inst.idRead = true
+	if dec.Values(string(inst.Address), inst.Values, &v) == nil && v.ID != nil {
+		inst.id = *v.ID
+	}
+	return inst.id
 }
 
 func ofTypes(found []*instance, types []string) []*instance {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -45,17 +44,7 @@ func Load(name string, stdin io.Reader) (*Model, error) {
 // LoadIn is Load with the root configuration directory dir, whose module
 // sources resolve the locals that references go through ("": none).
 func LoadIn(name string, stdin io.Reader, dir string) (*Model, error) {
-	data, display, err := read(name, stdin)
-	if err != nil {
-		return nil, err
-	}
-	if isBinaryPlan(data) {
-		data, err = showBinaryPlan(name, display, data)
-		if err != nil {
-			return nil, err
-		}
-	}
-	return ParseIn(display, data, dir)
+	return LoadWithContext(name, stdin, dir, nil)
 }
 
 func read(name string, stdin io.Reader) ([]byte, string, error) {
@@ -160,21 +149,7 @@ func Parse(name string, data []byte) (*Model, error) {
 
 // ParseIn is Parse with the root configuration directory dir (see LoadIn).
 func ParseIn(name string, data []byte, dir string) (*Model, error) {
-	dec := planjson.NewDecoder(modelled)
-	doc, err := decode(name, data, dec)
-	if err != nil {
-		return nil, err
-	}
-	if len(data) >= collectAfter {
-		// The model keeps copies of what it reads: the input is garbage
-		// now, unless the caller holds it. Collecting it here lets the
-		// build reuse its memory; without this, a collection that
-		// happened to run during the pass sets the heap's next goal to
-		// twice the input, and peak memory depends on that timing.
-		data = nil
-		runtime.GC()
-	}
-	return build(name, doc, dec, dir)
+	return ParseWithContext(name, data, dir, nil)
 }
 
 // collectAfter is the input size from which Parse collects the input

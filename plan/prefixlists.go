@@ -71,7 +71,7 @@ func (b *builder) prefixLists() map[*instance]*prefixListCIDRs {
 		if b.dec.Values(string(inst.Address), inst.Values, &v) != nil {
 			continue
 		}
-		found, err := b.linker.link(inst, "prefix_list_id", v.PrefixListID, typePrefixList)
+		found, err := b.linkerOf(inst).link(inst, "prefix_list_id", v.PrefixListID, typePrefixList)
 		if err != nil || len(found) != 1 {
 			if deref(v.PrefixListID) == "" {
 				b.unresolved(inst.Address, "cannot be linked to a managed prefix list: %s", orNoMatch(err, found))
@@ -122,7 +122,7 @@ func (b *builder) prefixListPeers(g *SecurityGroup, inst *instance, attr string,
 		b.peerGap(g, inst.Address, true, "%s allows prefix list %s, whose CIDRs are not in the plan: that traffic is not checked against network ACLs", label, *id)
 	}
 	if unknown {
-		found, err := b.linker.follow(inst, attr)
+		found, err := b.linkerOf(inst).follow(inst, attr)
 		found = ofTypes(found, []string{typePrefixList})
 		if len(found) == 0 {
 			b.peerGap(g, inst.Address, true, "%s allows a prefix list whose id is unknown until apply and cannot be linked (%s): that traffic is not checked against network ACLs", label, orNoMatch(err, nil))

@@ -48,7 +48,7 @@ func (b *builder) addRoutes() error {
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}
-		found, err := b.linker.link(inst, "route_table_id", v.RouteTableID, typeRouteTable, typeDefaultRouteTable)
+		found, err := b.linkerOf(inst).link(inst, "route_table_id", v.RouteTableID, typeRouteTable, typeDefaultRouteTable)
 		if err != nil || len(found) != 1 {
 			b.unresolved(inst.Address, "cannot be linked to a route table: %s", orNoMatch(err, found))
 			continue
@@ -59,7 +59,7 @@ func (b *builder) addRoutes() error {
 		}
 		route := Route{Destination: dest, Source: inst.Address}
 		if deref(v.NATGatewayID) != "" || inst.Unknown.AnyIn("nat_gateway_id") {
-			nat, err := b.linker.link(inst, "nat_gateway_id", v.NATGatewayID, typeNATGateway)
+			nat, err := b.linkerOf(inst).link(inst, "nat_gateway_id", v.NATGatewayID, typeNATGateway)
 			switch {
 			case len(nat) == 1:
 				route.NATGateway = b.placed.workloads[nat[0]]
@@ -81,15 +81,18 @@ func (b *builder) addRoutes() error {
 		if v.SubnetID == nil && !inst.Unknown.AnyIn("subnet_id") {
 			continue // a gateway association (edge route table)
 		}
-		subnets, err := b.linker.link(inst, "subnet_id", v.SubnetID, typeSubnet)
+		subnets, err := b.linkerOf(inst).link(inst, "subnet_id", v.SubnetID, typeSubnet)
 		if err != nil || len(subnets) != 1 {
 			if v.SubnetID != nil && *v.SubnetID != "" {
+				if len(subnets) == 0 {
+					b.outsideSubnet(inst.Address, *v.SubnetID)
+				}
 				continue // a subnet this plan does not manage
 			}
 			b.unresolved(inst.Address, "subnet_id cannot be linked to a subnet: %s", orNoMatch(err, subnets))
 			continue
 		}
-		found, err := b.linker.link(inst, "route_table_id", v.RouteTableID, typeRouteTable)
+		found, err := b.linkerOf(inst).link(inst, "route_table_id", v.RouteTableID, typeRouteTable)
 		if err != nil || len(found) != 1 {
 			if v.RouteTableID != nil && *v.RouteTableID != "" {
 				continue // a route table this plan does not manage
@@ -148,7 +151,7 @@ func (b *builder) mainRouteTables(tables map[*instance]*[]Route) (map[*VPC]*[]Ro
 		if err := b.decode(inst, &v); err != nil {
 			return nil, err
 		}
-		vpcs, err := b.linker.link(inst, "vpc_id", v.VPCID, typeVPC)
+		vpcs, err := b.linkerOf(inst).link(inst, "vpc_id", v.VPCID, typeVPC)
 		if err != nil || len(vpcs) != 1 {
 			if deref(v.VPCID) != "" {
 				continue // a VPC this plan does not manage
@@ -156,7 +159,7 @@ func (b *builder) mainRouteTables(tables map[*instance]*[]Route) (map[*VPC]*[]Ro
 			b.unresolved(inst.Address, "vpc_id cannot be linked to a VPC: %s", orNoMatch(err, vpcs))
 			continue
 		}
-		found, err := b.linker.link(inst, "route_table_id", v.RouteTableID, typeRouteTable, typeDefaultRouteTable)
+		found, err := b.linkerOf(inst).link(inst, "route_table_id", v.RouteTableID, typeRouteTable, typeDefaultRouteTable)
 		if err != nil || len(found) != 1 {
 			if deref(v.RouteTableID) != "" {
 				continue // a route table this plan does not manage
@@ -188,7 +191,7 @@ func (b *builder) vpcOfDefaultRouteTable(inst *instance, id *string) (*VPC, erro
 		}
 		return nil, nil
 	}
-	found, err := b.linker.follow(inst, "default_route_table_id")
+	found, err := b.linkerOf(inst).follow(inst, "default_route_table_id")
 	found = ofTypes(found, []string{typeVPC})
 	if len(found) != 1 {
 		return nil, fmt.Errorf("%s", orNoMatch(err, found))
@@ -228,7 +231,7 @@ func (b *builder) addInlineRoutes(inst *instance, values []planjson.InlineRoute,
 	if len(waiting) == 0 {
 		return
 	}
-	found, err := b.linker.follow(inst, "route")
+	found, err := b.linkerOf(inst).follow(inst, "route")
 	nats := ofTypes(found, []string{typeNATGateway})
 	switch {
 	case len(nats) == 0:

@@ -250,7 +250,7 @@ func (b *builder) addSecurityGroups() error {
 			return err
 		}
 		g := &SecurityGroup{Address: inst.Address, ID: deref(v.ID), Default: inst.Type == typeDefaultSG}
-		if vpcs, err := b.linker.link(inst, "vpc_id", v.VPCID, typeVPC); err == nil && len(vpcs) == 1 {
+		if vpcs, err := b.linkerOf(inst).link(inst, "vpc_id", v.VPCID, typeVPC); err == nil && len(vpcs) == 1 {
 			g.VPC = b.vpcs[vpcs[0]]
 		}
 		b.placed.groups[inst] = g
@@ -325,7 +325,7 @@ func (b *builder) addInlineSGRules(inst *instance, g *SecurityGroup, dir Directi
 		}
 	}
 	if len(waiting) > 0 {
-		found, err := b.linker.follow(inst, attr)
+		found, err := b.linkerOf(inst).follow(inst, attr)
 		groups := b.groupsOf(found)
 		switch {
 		case err != nil || len(groups) == 0:
@@ -448,7 +448,7 @@ func (b *builder) linkGroup(inst *instance, attr string, id *string) (g *Securit
 	if id != nil && *id != "" && len(b.linker.withID(*id, groupTypes)) == 0 {
 		return nil, true, nil
 	}
-	found, err := b.linker.link(inst, attr, id, groupTypes...)
+	found, err := b.linkerOf(inst).link(inst, attr, id, groupTypes...)
 	groups := b.groupsOf(found)
 	switch {
 	case err != nil:

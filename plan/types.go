@@ -268,6 +268,12 @@ type Network struct {
 	// to (each also an Unresolved): they may belong to any NACL of the
 	// plan, so the verdicts they could change are uncertain.
 	Unlinked []Entry
+	// UncheckedSubnets are the ids of subnets that resources of the
+	// network sit in but that neither the plan nor a context defines,
+	// in the order found: their NACLs were not checked. A subnet a
+	// NACL of the plan is associated with is that NACL's OutsideSubnets
+	// instead, not one of these.
+	UncheckedSubnets []string
 }
 
 // Info describes the plan itself, for report headers.
@@ -283,6 +289,9 @@ type Model struct {
 	Info    Info
 	Planned *Network
 	Prior   *Network
+	// Contexts are the context files whose resources joined both
+	// networks (see Context).
+	Contexts []ContextInfo
 }
 
 // WorkloadKind is what runs in a subnet; it decides the client ports the

@@ -148,6 +148,9 @@ type links struct {
 	types []string
 	found []*instance
 	errs  []error
+	// outsider, when set, is the resource whose known subnet ids that
+	// neither the plan nor a context holds are noted (outsideSubnet).
+	outsider Address
 }
 
 // known adds the instances of known ids; ids of resources this plan does
@@ -155,7 +158,11 @@ type links struct {
 func (l *links) known(ids ...*string) {
 	for _, id := range ids {
 		if id != nil && *id != "" {
-			l.found = append(l.found, l.b.linker.withID(*id, l.types)...)
+			found := l.b.linker.withID(*id, l.types)
+			if len(found) == 0 && l.outsider != "" {
+				l.b.outsideSubnet(l.outsider, *id)
+			}
+			l.found = append(l.found, found...)
 		}
 	}
 }
@@ -165,7 +172,7 @@ func (l *links) known(ids ...*string) {
 func (l *links) attr(inst *instance, name string, ids ...*string) {
 	l.known(ids...)
 	if inst.Unknown.AnyIn(name) {
-		l.add(l.b.linker.follow(inst, name))
+		l.add(l.b.linkerOf(inst).follow(inst, name))
 	}
 }
 
@@ -173,7 +180,7 @@ func (l *links) attr(inst *instance, name string, ids ...*string) {
 func (l *links) nested(inst *instance, block string, i int, name string, ids ...*string) {
 	l.known(ids...)
 	if inst.Unknown.Element(block, i).AnyIn(name) {
-		l.add(l.b.linker.followNested(inst, block, i, name))
+		l.add(l.b.linkerOf(inst).followNested(inst, block, i, name))
 	}
 }
 
@@ -195,6 +202,7 @@ func (b *builder) newLinks(types ...string) *links { return &links{b: b, types: 
 
 func (b *builder) placementSubnets(inst *instance, v *planjson.PlacementValues) ([]*instance, error) {
 	l := b.newLinks(typeSubnet)
+	l.outsider = inst.Address
 	switch inst.Type {
 	case typeInstance:
 		if enis := b.instanceInterfaces(inst, v, l); enis != nil {
@@ -418,7 +426,7 @@ func (b *builder) launchTemplateGroups(inst *instance, v *planjson.PlacementValu
 			if t.Name != nil {
 				templates.found = append(templates.found, b.named(typeLaunchTemplate, *t.Name)...)
 			} else if unknown.AnyIn("name") {
-				templates.add(b.linker.followNested(inst, "launch_template", i, "name"))
+				templates.add(b.linkerOf(inst).followNested(inst, "launch_template", i, "name"))
 			}
 		}
 	}
@@ -431,11 +439,11 @@ func (b *builder) launchTemplateGroups(inst *instance, v *planjson.PlacementValu
 				case deref(spec.ID) != "":
 					templates.known(spec.ID)
 				case unknown.AnyIn("launch_template_id"):
-					templates.add(b.linker.followPath(inst, path, "launch_template_id"))
+					templates.add(b.linkerOf(inst).followPath(inst, path, "launch_template_id"))
 				case deref(spec.Name) != "":
 					templates.found = append(templates.found, b.named(typeLaunchTemplate, *spec.Name)...)
 				case unknown.AnyIn("launch_template_name"):
-					templates.add(b.linker.followPath(inst, path, "launch_template_name"))
+					templates.add(b.linkerOf(inst).followPath(inst, path, "launch_template_name"))
 				}
 			}
 		}
@@ -523,4 +531,21 @@ func (l *linker) followExpr(inst *instance, attr string, expr *tfjson.Expression
 		return nil, err
 	}
 	return l.resolve(steps, expr.References, origin{key: inst.Key, forEach: inst.Config.ForEachExpression}, "", 0)
+}
+
+// outsideSubnet notes that resource addr sits in subnet id, which neither
+// the plan nor a context defines: its NACL was never looked at, and the
+// report must say so rather than count "0 NACLs". A subnet that a NACL of
+// the network is associated with is not one: that NACL's own notice
+// already says its subnet is not defined here (associate runs first).
+func (b *builder) outsideSubnet(addr Address, id string) {
+	for _, n := range b.net.NACLs {
+		if slices.Contains(n.OutsideSubnets, id) {
+			return
+		}
+	}
+	if !slices.Contains(b.net.UncheckedSubnets, id) {
+		b.net.UncheckedSubnets = append(b.net.UncheckedSubnets, id)
+	}
+	b.informational(addr, "sits in subnet %s, which neither this plan nor a context defines: its NACL is not in this plan: pass the network stack's state with --context", id)
 }

@@ -23,6 +23,7 @@ const ImplicitDeny = "implicit deny"
 type jsonReport struct {
 	Version  string        `json:"version"`
 	Plan     jsonPlan      `json:"plan"`
+	Plans    []jsonPlanRun `json:"plans,omitempty"` // a run of several plans: each with its counts
 	Summary  jsonSummary   `json:"summary"`
 	Findings []jsonFinding `json:"findings"`
 }
@@ -32,6 +33,19 @@ type jsonPlan struct {
 	FormatVersion    string `json:"format_version"`
 	TerraformVersion string `json:"terraform_version"`
 	Resources        int    `json:"resources"`
+	// Contexts are the context files, absent without.
+	Contexts []jsonContext `json:"contexts,omitempty"`
+}
+
+type jsonPlanRun struct {
+	jsonPlan
+	Summary jsonSummary `json:"summary"`
+}
+
+type jsonContext struct {
+	File      string `json:"file"`
+	Kind      string `json:"kind"`
+	Resources int    `json:"resources"`
 }
 
 type jsonSummary struct {
@@ -43,12 +57,16 @@ type jsonSummary struct {
 	Rules          int `json:"rules"`
 	Subnets        int `json:"subnets"`
 	SecurityGroups int `json:"security_groups"`
+	// ContextFindings and OutsideSubnets are absent when 0.
+	ContextFindings int `json:"context_findings,omitempty"`
+	OutsideSubnets  int `json:"outside_subnets,omitempty"`
 }
 
 type jsonFinding struct {
 	Rule     string        `json:"rule"`
 	Severity string        `json:"severity"`
 	Resource plan.Address  `json:"resource"`
+	Plan     string        `json:"plan,omitempty"`     // the plan file, in a run of several plans
 	Location *jsonLocation `json:"location,omitempty"` // absent when the configuration does not say
 	Status   string        `json:"status"`
 	Message  string        `json:"message"`
@@ -110,6 +128,16 @@ func (JSON) Format(w io.Writer, r *Report) error {
 		Summary:  jsonSummary(r.Summary),
 		Findings: make([]jsonFinding, 0, len(r.Findings)),
 	}
+	out.Plan.Contexts = jsonContexts(r.Contexts)
+	for _, sub := range r.PlanReports {
+		out.Plans = append(out.Plans, jsonPlanRun{
+			jsonPlan: jsonPlan{
+				File: sub.Plan.File, FormatVersion: sub.Plan.FormatVersion, TerraformVersion: sub.Plan.TerraformVersion,
+				Resources: sub.Plan.Resources, Contexts: jsonContexts(sub.Contexts),
+			},
+			Summary: jsonSummary(sub.Summary),
+		})
+	}
 	for i, f := range r.Findings {
 		jf, err := jsonFindingOf(f)
 		if err != nil {
@@ -136,6 +164,7 @@ func jsonFindingOf(f Finding) (jsonFinding, error) {
 		Rule:     f.Rule,
 		Severity: string(sev),
 		Resource: f.Resource,
+		Plan:     f.Plan,
 		Status:   string(status),
 		Message:  f.Message,
 		Subnets:  make([]jsonSubnet, 0, len(f.Subnets)),
@@ -193,6 +222,14 @@ func prefixStrings(ps []netip.Prefix) []string {
 	var out []string
 	for _, p := range ps {
 		out = append(out, p.String())
+	}
+	return out
+}
+
+func jsonContexts(cs []plan.ContextInfo) []jsonContext {
+	var out []jsonContext
+	for _, c := range cs {
+		out = append(out, jsonContext{File: c.Name, Kind: c.Kind, Resources: c.Resources})
 	}
 	return out
 }

@@ -164,7 +164,7 @@ func (m Markdown) truncationNote(shownRows, rows, shownFixes, fixes int) string 
 // verdict is the one line that says how the plan fared.
 func (m Markdown) verdict(r *Report) string {
 	s := r.Summary
-	checked := naclsChecked(s) + " checked"
+	checked := naclsChecked(s) + " checked" + r.Scope()
 	icon := "✅"
 	switch {
 	case s.Errors > 0:
@@ -218,6 +218,9 @@ func tableRow(f Finding) (string, error) {
 		return "", err
 	}
 	resource := tableCode(string(f.Resource))
+	if f.Plan != "" {
+		resource = "plan " + tableCode(f.Plan) + ":<br>" + resource
+	}
 	if f.Location.IsValid() {
 		resource += "<br>" + tableCode(f.Location.String())
 	}

@@ -2,8 +2,10 @@ package report
 
 import (
 	"cmp"
+	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/plan"
@@ -19,6 +21,17 @@ type Report struct {
 	Findings []Finding
 	// NACLs are the addresses of the NACLs of the planned network, sorted.
 	NACLs []plan.Address
+	// Contexts are the context files the plan was checked against.
+	Contexts []plan.ContextInfo
+	// UnusedContexts name the contexts that were asked for but could not
+	// be read (a workspace whose state could not be fetched), each
+	// "workspace NAME".
+	UnusedContexts []string
+	// Plans are the plans of a run that checks several (Merge), in the
+	// order given, and PlanReports their own reports; nil for a run of
+	// one (Plan).
+	Plans       []Plan
+	PlanReports []*Report
 }
 
 // Finding is one finding of the checks and where it is configured.
@@ -31,6 +44,9 @@ type Finding struct {
 	// `returnpath fix` would make it; set by the caller, nil when there is
 	// none. SARIF offers it as the result's fix.
 	Patch *Patch
+	// Plan is the plan file the finding is about when a run checks
+	// several plans (Merge); "" for a run of one.
+	Plan string
 }
 
 // Patch is a fix as edits of the configuration files as they are.
@@ -82,6 +98,12 @@ type Summary struct {
 	Subnets    int
 	// SecurityGroups in the planned network.
 	SecurityGroups int
+	// ContextFindings counts the findings wholly inside the context (no
+	// resource of the plan takes part) that the report does not list.
+	ContextFindings int
+	// OutsideSubnets counts the subnets resources of the plan sit in that
+	// neither the plan nor a context defines: their NACLs were not checked.
+	OutsideSubnets int
 }
 
 // StdinName is how a plan read from standard input is named.
@@ -127,7 +149,9 @@ func New(m *plan.Model, findings []checks.Finding, file, version string) *Report
 				r.NACLs = append(r.NACLs, nacl.Address)
 			}
 			slices.Sort(r.NACLs)
+			r.Summary.OutsideSubnets = len(n.UncheckedSubnets)
 		}
+		r.Contexts = m.Contexts
 	}
 	for _, f := range r.Findings {
 		if f.Suppression != nil {
@@ -158,6 +182,16 @@ func (r *Report) Locate(ix *source.Index) {
 }
 
 func locate(f checks.Finding, ix *source.Index) source.Location {
+	if f.Resource.Context() != "" {
+		// Configured in another stack: point at the plan's own rule that
+		// allows the flow, where the plan's author reads annotations.
+		if fl := f.Flow; fl != nil && fl.IntentRule.Address.Context() == "" {
+			if b, ok := ix.Lookup(fl.IntentRule.Address); ok {
+				return b.Location
+			}
+		}
+		return source.Location{}
+	}
 	b, ok := ix.Lookup(f.Resource)
 	if !ok {
 		l, _ := ix.ModuleCall(f.Resource)
@@ -234,9 +268,39 @@ func (r *Report) Verdict() string {
 		if s.Suppressed > 0 {
 			clean += " (" + plural(s.Suppressed, "finding") + " suppressed)"
 		}
-		return clean
+		return clean + r.Scope()
 	}
-	return r.Tally() + " — " + naclsChecked(s) + " checked"
+	return r.Tally() + " — " + naclsChecked(s) + " checked" + r.Scope()
+}
+
+// Scope is what the counts leave out, "" when nothing: the subnets whose
+// NACLs were not checked and the findings only in the context, as
+// " · 1 subnet outside the plan not checked (pass its network stack's
+// state with --context) · 2 findings only in the context (--context-findings)".
+func (r *Report) Scope() string {
+	var b strings.Builder
+	s := r.Summary
+	if s.OutsideSubnets > 0 {
+		verb := "is"
+		if s.OutsideSubnets > 1 {
+			verb = "are"
+		}
+		fmt.Fprintf(&b, " · %s outside the plan %s not checked (pass the network stack's state with --context)", plural(s.OutsideSubnets, "subnet"), verb)
+	}
+	if len(r.Contexts) > 0 {
+		names := make([]string, len(r.Contexts))
+		for i, c := range r.Contexts {
+			names[i] = c.Name
+		}
+		fmt.Fprintf(&b, " · context %s", strings.Join(names, ", "))
+	}
+	if len(r.UnusedContexts) > 0 {
+		fmt.Fprintf(&b, " · context %s not used (see RP008)", strings.Join(r.UnusedContexts, ", "))
+	}
+	if s.ContextFindings > 0 {
+		fmt.Fprintf(&b, " · %s only in the context (shown with --context-findings)", plural(s.ContextFindings, "finding"))
+	}
+	return b.String()
 }
 
 // naclsChecked is "3 NACLs (14 rules)".

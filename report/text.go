@@ -31,6 +31,9 @@ const (
 
 // Format writes r as text.
 func (t Text) Format(w io.Writer, r *Report) error {
+	if len(r.PlanReports) > 0 {
+		return t.formatPlans(w, r)
+	}
 	bw := bufio.NewWriter(w)
 	shown := r.Shown()
 	if len(shown) == 0 {
@@ -42,7 +45,7 @@ func (t Text) Format(w io.Writer, r *Report) error {
 		if n := r.Summary.Suppressed; n > 0 {
 			fmt.Fprintf(bw, " (%s suppressed)", plural(n, "finding"))
 		}
-		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, r.Scope())
 		return bw.Flush()
 	}
 	for i := 0; i < len(shown); {
@@ -213,6 +216,7 @@ func summaryLine(r *Report) string {
 		b.WriteString("terraform " + escapeControl(r.Plan.TerraformVersion) + ", ")
 	}
 	b.WriteString(plural(r.Plan.Resources, "resource"))
+	b.WriteString(r.Scope())
 	return b.String()
 }
 
@@ -249,4 +253,20 @@ func resourceType(addr plan.Address) string {
 		return ""
 	}
 	return r.Type
+}
+
+// formatPlans writes the report of several plans: each plan's report under
+// a line naming it, then the totals.
+func (t Text) formatPlans(w io.Writer, r *Report) error {
+	for _, sub := range r.PlanReports {
+		if _, err := fmt.Fprintf(w, "── plan %s ──\n", sub.Plan.File); err != nil {
+			return err
+		}
+		if err := t.Format(w, sub); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
+	_, err := fmt.Fprintf(w, "%s: %s\n", plural(len(r.PlanReports), "plan"), r.Verdict())
+	return err
 }

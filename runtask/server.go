@@ -39,6 +39,12 @@ type Config struct {
 	// reported as failed at once, and Analyse should stop. An Analyse that
 	// does not look at ctx keeps running, unseen, until it returns.
 	Analyse func(ctx context.Context, name string, planJSON []byte) (Analysis, error)
+	// Context, when its Workspaces names context workspaces for a task's
+	// workspace, has their states fetched, and AnalyseWithContext check
+	// the plan against them in place of Analyse; problems say which
+	// could not be fetched and why.
+	Context            ContextConfig
+	AnalyseWithContext func(ctx context.Context, name string, planJSON []byte, states []ContextState, problems []ContextProblem) (Analysis, error)
 	// Secrets, when not nil, gets the access token of every task while
 	// the task runs, so that the caller's own writers can redact it; the
 	// server redacts them, and its HMAC key, from its logs and callbacks
@@ -486,7 +492,16 @@ func (s *Server) evaluate(work context.Context, req Request, log *slog.Logger) (
 		return s.failed(req, "cannot fetch the plan JSON: "+err.Error())
 	}
 	log.Info("plan fetched", "bytes", len(data), "duration", time.Since(start).Round(time.Millisecond).String())
-	analysis, err := s.cfg.Analyse(work, planName(req), data)
+	var analysis Analysis
+	if states, problems := s.fetchContexts(work, req); s.cfg.AnalyseWithContext != nil && len(states)+len(problems) > 0 {
+		for _, p := range problems {
+			log.Warn("context workspace not used", "context_workspace", p.Workspace, "reason", p.Reason)
+		}
+		log.Info("context fetched", "workspaces", len(states), "problems", len(problems))
+		analysis, err = s.cfg.AnalyseWithContext(work, planName(req), data, states, problems)
+	} else {
+		analysis, err = s.cfg.Analyse(work, planName(req), data)
+	}
 	if err != nil {
 		return s.failed(req, "cannot check the plan: "+err.Error())
 	}

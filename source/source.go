@@ -146,7 +146,7 @@ func (ix *Index) Blocks() iter.Seq2[string, Block] {
 // module.net.aws_network_acl.this for module.net[0].aws_network_acl.this["a"].
 func ConfigAddress(addr plan.Address) (string, bool) {
 	r, err := addr.Parse()
-	if err != nil || r.Mode != plan.ManagedResource {
+	if err != nil || r.Mode != plan.ManagedResource || addr.Context() != "" {
 		return "", false
 	}
 	return r.Config(), true
@@ -339,7 +339,8 @@ func (ix *Index) parse(addr plan.Address) (plan.ResourceAddress, bool) {
 	p, seen := ix.parsed[addr]
 	if !seen {
 		r, err := addr.Parse()
-		p = parsedAddress{r, err == nil && r.Mode == plan.ManagedResource}
+		// A context resource is configured in another stack, not here.
+		p = parsedAddress{r, err == nil && r.Mode == plan.ManagedResource && addr.Context() == ""}
 		ix.parsed[addr] = p
 	}
 	return p.addr, p.ok

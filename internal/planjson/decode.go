@@ -3,6 +3,7 @@ package planjson
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
 )
@@ -44,7 +45,13 @@ func (d *Decoder) decodePlan(data []byte) (*Plan, error) {
 			err = s.skip()
 		case "values":
 			doc.Values = true
-			err = s.skip()
+			doc.StateValues, err = s.stateValues()
+		case "version":
+			doc.StateVersion, err = s.value()
+			doc.StateVersion = s.arena.copy(doc.StateVersion)
+		case "resources":
+			doc.RawResources, err = s.value()
+			doc.RawResources = s.arena.copy(doc.RawResources)
 		default:
 			err = s.skip()
 		}
@@ -279,23 +286,31 @@ func (s *scanner) priorState() (*State, error) {
 		if string(key) != "values" {
 			return s.skip()
 		}
-		st.Values = nil
+		var err error
+		st.Values, err = s.stateValues()
+		return err
+	})
+	return st, err
+}
+
+// stateValues reads the values of a state: {"root_module": {…}}, as
+// prior_state holds them and `terraform show -json` of a state prints them.
+func (s *scanner) stateValues() (*StateValues, error) {
+	if s.null() {
+		return nil, nil
+	}
+	v := new(StateValues)
+	err := s.members(func(key []byte) error {
+		if string(key) != "root_module" {
+			return s.skip()
+		}
+		v.RootModule = StateModule{}
 		if s.null() {
 			return nil
 		}
-		st.Values = new(StateValues)
-		return s.members(func(key []byte) error {
-			if string(key) != "root_module" {
-				return s.skip()
-			}
-			st.Values.RootModule = StateModule{}
-			if s.null() {
-				return nil
-			}
-			return s.stateModule(&st.Values.RootModule)
-		})
+		return s.stateModule(&v.RootModule)
 	})
-	return st, err
+	return v, err
 }
 
 func (s *scanner) stateModule(m *StateModule) error {
@@ -314,6 +329,12 @@ func (s *scanner) stateModule(m *StateModule) error {
 					return nil
 				}
 				r, err := s.stateResource()
+				if err == nil && r.Mode == "managed" && r.DeposedKey == "" {
+					m.Managed++
+					if strings.HasPrefix(r.Type, "aws_") {
+						m.AWS++
+					}
+				}
 				if err == nil && r.Mode == "managed" && r.DeposedKey == "" && s.modelled(r.Type) {
 					r.Index, r.Values = s.arena.copy(r.Index), s.arena.copy(r.Values)
 					m.Resources = append(m.Resources, r)

@@ -153,6 +153,14 @@ func TestDecodePlanKeepsWhatEncodingJSONReads(t *testing.T) {
 
 // filterState keeps the resources decodePlan keeps.
 func filterState(m *StateModule) {
+	for _, r := range m.Resources {
+		if r.Mode == "managed" && r.DeposedKey == "" {
+			m.Managed++
+			if strings.HasPrefix(r.Type, "aws_") {
+				m.AWS++
+			}
+		}
+	}
 	m.Resources = slices.DeleteFunc(m.Resources, func(r StateResource) bool {
 		return r.Mode != "managed" || r.DeposedKey != "" || !modelled(r.Type)
 	})

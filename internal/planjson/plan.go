@@ -19,6 +19,13 @@ type Plan struct {
 	Configuration    *tfjson.Config   `json:"configuration"`
 	PlannedValues    Presence         `json:"planned_values"`
 	Values           Presence         `json:"values"` // only in state JSON
+	// StateValues are the resources of a state's JSON (`terraform show
+	// -json` without a plan file), of modelled types.
+	StateValues *StateValues `json:"-"`
+	// StateVersion and RawResources are the "version" and "resources" of
+	// a raw state file (`terraform state pull`), kept as JSON.
+	StateVersion json.RawMessage `json:"-"`
+	RawResources json.RawMessage `json:"-"`
 	// ManagedChanges counts the changes of managed, not deposed, resource
 	// instances of every type.
 	ManagedChanges int `json:"-"`
@@ -60,6 +67,10 @@ type StateModule struct {
 	Address      string          `json:"address"`
 	Resources    []StateResource `json:"resources"`
 	ChildModules []StateModule   `json:"child_modules"`
+	// Managed and AWS count the module's own managed resource instances,
+	// of every type and of the AWS provider's types.
+	Managed int `json:"-"`
+	AWS     int `json:"-"`
 }
 
 type StateResource struct {
