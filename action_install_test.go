@@ -163,16 +163,18 @@ func testActionRelease(t *testing.T, binary string) {
 		t.Fatal(err)
 	}
 	srv := newReleaseServer(t)
-	srv.publish(t, "v1.2.3", map[string][]byte{
-		"returnpath_1.2.3_linux_amd64.tar.gz":   real,
-		"returnpath_1.2.3_linux_arm64.tar.gz":   []byte("#!/bin/sh\necho arm64\n"),
-		"returnpath_1.2.3_darwin_arm64.tar.gz":  []byte("#!/bin/sh\necho darwin\n"),
-		"returnpath_1.2.3_windows_amd64.zip":    []byte("#!/bin/sh\necho windows\n"),
-		"returnpath_1.2.3_windows_arm64.zip":    []byte("MZ"),
-		"returnpath_1.2.3_darwin_amd64.tar.gz":  []byte("#!/bin/sh\necho darwin\n"),
-		"returnpath_1.2.3_freebsd_amd64.tar.gz": []byte("not listed by the action"),
-	}, "")
-	srv.publish(t, "v1.2.4", map[string][]byte{"returnpath_1.2.4_linux_amd64.tar.gz": real}, "returnpath_1.2.4_linux_amd64.tar.gz")
+	// The archives .goreleaser.yaml makes, by their names there: the
+	// real binary for linux/amd64, stand-ins for the others.
+	published := map[string][]byte{}
+	for platform, name := range releaseArchives(t, "1.2.3") {
+		published[name] = []byte("#!/bin/sh\necho " + platform + "\n")
+		if platform == "linux/amd64" {
+			published[name] = real
+		}
+	}
+	srv.publish(t, "v1.2.3", published, "")
+	broken := releaseArchives(t, "1.2.4")["linux/amd64"]
+	srv.publish(t, "v1.2.4", map[string][]byte{broken: real}, broken)
 
 	e := newInstallEnv(t, srv.URL)
 	e.ref = "v1.2.3"
