@@ -123,6 +123,8 @@ func (o Options) dispatch(args []string, stdin io.Reader, stdout, stderr io.Writ
 		return o.fix(rest, stdin, stdout, stderr)
 	case "serve":
 		return o.serve(rest, stdout, stderr)
+	case "completion":
+		return completion(rest, stdout)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return 0, usagef("version takes no arguments, got %q", rest[0])
@@ -158,6 +160,8 @@ func help(args []string, stdout io.Writer) (int, error) {
 	case len(args) == 1 && args[0] == "serve":
 		fs, _ := serveFlags()
 		printServeUsage(stdout, fs)
+	case len(args) == 1 && args[0] == "completion":
+		fmt.Fprint(stdout, completionUsage)
 	case len(args) == 1 && (args[0] == "version" || args[0] == "help"):
 		fmt.Fprint(stdout, usage)
 	default:
@@ -178,7 +182,8 @@ Usage:
   returnpath rules                list the rules with their severity and what they find
   returnpath explain RULE         explain a rule at length, with an example fix
   returnpath version              print the version, commit, build date and Go version
-  returnpath help [COMMAND]       print this help, or the help of check, comment, fix, serve, rules or explain
+  returnpath completion SHELL     print a completion script for bash, zsh or fish
+  returnpath help [COMMAND]       print this help, or the help of check, comment, fix, serve, rules, explain or completion
 
 Configuration: .returnpath.hcl in the configuration directory or a parent up to
 the repository root (or --config FILE) sets client ranges, rule severities,

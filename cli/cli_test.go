@@ -52,7 +52,7 @@ func wantOneLineError(t *testing.T, r result, contains string) {
 	if !strings.Contains(r.stderr, contains) {
 		t.Errorf("stderr %q does not name %q", r.stderr, contains)
 	}
-	for _, cmd := range []string{"check", "comment", "serve", "help"} {
+	for _, cmd := range []string{"check", "comment", "fix", "serve", "help"} {
 		if strings.Contains(r.stderr, cmd+": "+cmd+":") {
 			t.Errorf("stderr names the command twice: %q", r.stderr)
 		}
@@ -158,6 +158,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"check", "--only-new=maybe", "plan.json"}, `invalid boolean value "maybe" for --only-new`},
 		{[]string{"check", "a.json", "b.json"}, "check: want one PLAN, got 2 arguments: a.json b.json"},
 		{[]string{"comment"}, "returnpath: comment: missing PLAN"},
+		{[]string{"fix"}, "returnpath: fix: missing PLAN"},
 		{[]string{"comment", "--pr"}, "comment: flag needs an argument: --pr"},
 		{[]string{"serve", "--workers", "x"}, `serve: invalid value "x" for flag --workers`},
 		{[]string{"check", "--chdir", "testdata/no-such-dir", "plan.json"}, "testdata/no-such-dir"},
