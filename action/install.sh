@@ -90,8 +90,11 @@ else
   [ "$got" = "$want" ] || fail "$archive: SHA-256 $got does not match checksums.txt ($want): not installed"
   rm -rf "$cache_dir" "$cache_dir.complete"
   mkdir -p "$cache_dir"
-  if [ "$os" = windows ]; then
+  if [ "$os" = windows ] && command -v unzip > /dev/null; then
     (cd "$cache_dir" && unzip -q "$tmp/$archive" "$exe")
+  elif [ "$os" = windows ]; then
+    # Windows' own bsdtar reads zip files; Git Bash's GNU tar does not.
+    (cd "$cache_dir" && "${SYSTEMROOT:-C:/Windows}/System32/tar.exe" -xf "$tmp/$archive" "$exe")
   else
     tar -xzf "$tmp/$archive" -C "$cache_dir" "$exe"
   fi
