@@ -71,9 +71,9 @@ func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int,
 	if err != nil {
 		return 0, usagef("comment: %v (run 'returnpath comment --help')", err)
 	}
-	name, err := onePlan("comment", positional)
+	name, err := onePlan(positional)
 	if err != nil {
-		return 0, err
+		return 0, usagef("comment: %v", err)
 	}
 	a, err := o.prepare(fs, cfg.analysisFlags, name)
 	if err != nil {
