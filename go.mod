@@ -1,6 +1,6 @@
 module github.com/returnpath-dev/returnpath
 
-go 1.26.8
+go 1.25.0
 
 require github.com/google/go-github/v84 v84.0.0
 

@@ -92,7 +92,7 @@ func build(t *testing.T) string {
 	}
 	binary := outputs(t, output)["binary"]
 	version, err := exec.Command(binary, "version").Output()
-	if err != nil || string(version) != "returnpath v9.8.7\n" {
+	if err != nil || !strings.HasPrefix(string(version), "returnpath v9.8.7\ncommit: ") {
 		t.Fatalf("built %q: version %q, %v (want the action's ref)", binary, version, err)
 	}
 	return binary
@@ -101,7 +101,10 @@ func build(t *testing.T) string {
 func TestIntegrations(t *testing.T) {
 	shellTools(t)
 	binary := build(t)
+	t.Run("action install, release", func(t *testing.T) { testActionRelease(t, binary) })
+	t.Run("action install, source", testActionSource)
 	t.Run("action check", func(t *testing.T) { testActionCheck(t, binary) })
+	t.Run("action summary limit", func(t *testing.T) { testActionSummaryLimit(t, binary) })
 	t.Run("action comment", testActionComment)
 	t.Run("pre-commit hook", func(t *testing.T) { testPreCommitHook(t, binary) })
 }
@@ -283,13 +286,27 @@ func testActionComment(t *testing.T) {
 			t.Errorf("exit %d, returnpath called with %q", r.code, args)
 		}
 	})
-	t.Run("comment fails", func(t *testing.T) {
-		fake, _ := fakeReturnpath(t, "2")
-		r := runScript(t, []string{"RETURNPATH=" + fake, "INPUT_PLAN=plan.json", "PR_NUMBER=42", "GITHUB_REPOSITORY=acme/infra"}, "action/comment.sh")
-		if r.code != 0 || !strings.HasPrefix(r.stdout, "::warning title=returnpath::the pull-request comment was not posted") {
-			t.Errorf("exit %d, stdout %q", r.code, r.stdout)
-		}
-	})
+	// The warning repeats returnpath's reason, whatever it is: only a 403
+	// is about the token's permissions.
+	for name, why := range map[string]string{
+		"comment fails, bad repo":   `comment: --repo "acme": want OWNER/NAME`,
+		"comment fails, forbidden":  "comment: posting the comment: POST https://api.github.com/repos/acme/infra/issues/42/comments: 403 Forbidden: the token may not write pull-request comments (a workflow needs permissions: pull-requests: write)",
+		"comment fails, 100% wrong": "comment: 100% wrong",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			fake := filepath.Join(dir, "returnpath")
+			script := "#!/usr/bin/env bash\necho 'returnpath: " + why + "' >&2\nexit 2\n"
+			if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			r := runScript(t, []string{"RETURNPATH=" + fake, "INPUT_PLAN=plan.json", "PR_NUMBER=42", "GITHUB_REPOSITORY=acme/infra"}, "action/comment.sh")
+			want := "::warning title=returnpath::the pull-request comment was not posted (exit 2): " + strings.ReplaceAll(why, "%", "%25") + "\n"
+			if r.code != 0 || r.stdout != want || r.stderr != "returnpath: "+why+"\n" {
+				t.Errorf("exit %d, stdout %q (want %q), stderr %q", r.code, r.stdout, want, r.stderr)
+			}
+		})
+	}
 	t.Run("not a pull request", func(t *testing.T) {
 		fake, argsFile := fakeReturnpath(t, "0")
 		r := runScript(t, []string{"RETURNPATH=" + fake, "INPUT_PLAN=plan.json", "PR_NUMBER="}, "action/comment.sh")
@@ -395,8 +412,16 @@ func testPreCommitHook(t *testing.T, binary string) {
 	if strings.Count(r.stdout, "error RP001") != 1 {
 		t.Errorf("infra/ planned more than once:\n%s", r.stdout)
 	}
-	if r.stderr != "returnpath: modules/net: not initialised (no .terraform): not planned\n" {
-		t.Errorf("stderr %q, want the skipped module named", r.stderr)
+	if r.stderr != "returnpath: modules/net: not initialised (no .terraform): run terraform -chdir=modules/net init, "+
+		"or, if it is not a root module, add ^modules/net/ to exclude: of this hook in .pre-commit-config.yaml\n" {
+		t.Errorf("stderr %q, want the uninitialised module named with what to run", r.stderr)
+	}
+
+	// A clean plan still fails while a directory with staged changes is
+	// not initialised: pre-commit hides a passing hook's output.
+	r = runHook(fixture("all-traffic"), "infra/main.tf", "modules/net/main.tf")
+	if r.code != 1 || !strings.Contains(r.stderr, "modules/net: not initialised") || r.stdout != "no return-path problems in 1 NACL\n" {
+		t.Errorf("clean plan, uninitialised module: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 
 	r = runHook(fixture("all-traffic"), "infra/main.tf")

@@ -7,8 +7,10 @@
 # exit-code. A usage or input error (exit 2) fails here, at once.
 #
 # Environment: RETURNPATH (the binary), INPUT_PLAN, INPUT_FORMAT,
-# INPUT_FAIL_ON, INPUT_CHDIR, INPUT_CONTEXT (context files, one per line), INPUT_SARIF_FILE, GITHUB_OUTPUT, and
-# GITHUB_STEP_SUMMARY (optional).
+# INPUT_FAIL_ON, INPUT_CHDIR, INPUT_CONTEXT (context files, one per line),
+# INPUT_SARIF_FILE, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY (optional), and
+# RETURNPATH_SUMMARY_LIMIT (the summary's size limit in bytes, 1 MiB; tests
+# lower it).
 set -uo pipefail
 
 : "${RETURNPATH:?RETURNPATH is not set}" "${GITHUB_OUTPUT:?GITHUB_OUTPUT is not set}"
@@ -53,14 +55,10 @@ if [ "$code" -ge 2 ]; then
 fi
 cat "$tmp/report"
 
-# Counts: the github format has one workflow command per finding on a line
-# of its own (suppressed findings have none), and its other lines are
-# escaped so that none starts with "::".
-if [ "$format" = github ]; then
-  cp "$tmp/report" "$tmp/github"
-else
-  report github "$tmp/github" --fail-on never || exit $?
-fi
+# Counts: the github format, uncapped, has one workflow command per
+# finding on a line of its own (suppressed findings have none), and its
+# other lines are escaped so that none starts with "::".
+report github "$tmp/github" --fail-on never --max-annotations 0 || exit $?
 findings=$(grep -cE '^::(error|warning|notice) ' "$tmp/github")
 errors=$(grep -cE '^::error ' "$tmp/github")
 
@@ -83,6 +81,20 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   # A fence longer than any run of backticks in the report.
   fence='```'
   while grep -qF "$fence" "$tmp/text"; do fence="$fence\`"; done
+  # GitHub drops a step summary over 1 MiB whole: the report is cut at a
+  # line so that this step's summary stays under it, with a note.
+  limit="${RETURNPATH_SUMMARY_LIMIT:-1048576}"
+  used=0
+  if [ -f "$GITHUB_STEP_SUMMARY" ]; then used=$(wc -c < "$GITHUB_STEP_SUMMARY"); fi
+  room=$((limit - used - 1024)) # the heading, the verdict, the fences and the note
+  note=""
+  size=$(wc -c < "$tmp/text")
+  if [ "$size" -gt "$room" ]; then
+    lines=$(wc -l < "$tmp/text")
+    head -c "$((room > 0 ? room : 0))" "$tmp/text" | sed '$d' > "$tmp/cut"
+    mv "$tmp/cut" "$tmp/text"
+    note="The report is cut to $(wc -l < "$tmp/text" | tr -d ' ') of $((lines)) lines: GitHub keeps at most 1 MiB of summary per step. \`returnpath check --format text\` or the SARIF report (sarif-file) lists every finding."
+  fi
   {
     echo "### returnpath: $INPUT_PLAN"
     echo
@@ -91,6 +103,10 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     echo "${fence}text"
     cat "$tmp/text"
     echo "$fence"
+    if [ -n "$note" ]; then
+      echo
+      echo "$note"
+    fi
   } >> "$GITHUB_STEP_SUMMARY"
 fi
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -122,11 +123,13 @@ func (o Options) dispatch(args []string, stdin io.Reader, stdout, stderr io.Writ
 		return o.fix(rest, stdin, stdout, stderr)
 	case "serve":
 		return o.serve(rest, stdout, stderr)
+	case "completion":
+		return completion(rest, stdout)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return 0, usagef("version takes no arguments, got %q", rest[0])
 		}
-		fmt.Fprintf(stdout, "returnpath %s\n", o.Version)
+		BuildOf(o.Version).Print(stdout)
 		return ExitOK, nil
 	case "help", "--help", "-help", "-h":
 		return help(rest, stdout)
@@ -157,6 +160,8 @@ func help(args []string, stdout io.Writer) (int, error) {
 	case len(args) == 1 && args[0] == "serve":
 		fs, _ := serveFlags()
 		printServeUsage(stdout, fs)
+	case len(args) == 1 && args[0] == "completion":
+		fmt.Fprint(stdout, completionUsage)
 	case len(args) == 1 && (args[0] == "version" || args[0] == "help"):
 		fmt.Fprint(stdout, usage)
 	default:
@@ -177,8 +182,9 @@ Usage:
   returnpath serve [flags]        run the HCP Terraform / Terraform Enterprise run task server
   returnpath rules                list the rules with their severity and what they find
   returnpath explain RULE         explain a rule at length, with an example fix
-  returnpath version              print the version
-  returnpath help [COMMAND]       print this help, or the help of check, comment, fix, serve, rules or explain
+  returnpath version              print the version, commit, build date and Go version
+  returnpath completion SHELL     print a completion script for bash, zsh or fish
+  returnpath help [COMMAND]       print this help, or the help of check, comment, fix, serve, rules, explain or completion
 
 Configuration: .returnpath.hcl in the configuration directory or a parent up to
 the repository root (or --config FILE) sets client ranges, rule severities,
@@ -192,7 +198,8 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage 
 type checkConfig struct {
 	Format string
 	analysisFlags
-	NoColor bool
+	NoColor        bool
+	MaxAnnotations int
 }
 
 // analysisFlags are the flags of every command that analyses a plan: they
@@ -233,6 +240,7 @@ func checkFlags() (*flag.FlagSet, *checkConfig) {
 	fs.StringVar(&cfg.Format, "format", "text", "output `FORMAT`: "+strings.Join(report.Names(), ", "))
 	cfg.analysisFlags.register(fs)
 	fs.BoolVar(&cfg.NoColor, "no-color", false, "no colours in text output (also: NO_COLOR set, or stdout not a terminal)")
+	fs.IntVar(&cfg.MaxAnnotations, "max-annotations", report.DefaultMaxAnnotations, "--format github: write at most `N` annotations per severity, most severe first (GitHub shows 10 per type and step); 0 writes all")
 	return fs, cfg
 }
 
@@ -280,7 +288,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			return nil, doubleDash(err)
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -309,8 +317,11 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 		return 0, usagef("check: unknown --format %q (want %s)", cfg.Format, strings.Join(report.Names(), ", "))
 	}
 	if len(positional) == 0 {
-		_, err := onePlan("check", positional)
+		_, err := onePlan(positional)
 		return 0, usagef("check: %v", err)
+	}
+	if cfg.MaxAnnotations < 0 {
+		return 0, usagef("check: --max-annotations must not be negative, got %d", cfg.MaxAnnotations)
 	}
 	var attach func(*plan.Model, *report.Report, string, analysis)
 	if format.Name == "sarif" {
@@ -319,13 +330,13 @@ func (o Options) check(args []string, stdin io.Reader, stdout io.Writer) (int, e
 			attachPatches(m, r, source.ConfigDir(cfg.Chdir, name), a.root)
 		}
 	}
-	r, code, err := o.analysePlans(fs, cfg.analysisFlags, positional, stdin, attach)
+	r, code, failOn, err := o.analysePlans(fs, cfg.analysisFlags, positional, stdin, attach)
 	if err != nil {
 		return 0, err
 	}
 	color := !cfg.NoColor && isTerminal(stdout) && o.Getenv("NO_COLOR") == "" && o.Getenv("TERM") != "dumb"
 	var out bytes.Buffer
-	if err := format.New(report.Options{Color: color, MarkdownHeader: prcomment.Marker + "\n"}).Format(&out, r); err != nil {
+	if err := format.New(report.Options{Color: color, MarkdownHeader: prcomment.Marker + "\n", FailOn: failOn, MaxAnnotations: cfg.MaxAnnotations}).Format(&out, r); err != nil {
 		return 0, fmt.Errorf("writing the %s report: %v", format.Name, err)
 	}
 	if _, err := stdout.Write(out.Bytes()); err != nil {
@@ -517,15 +528,29 @@ func parseFailOn(s string) (checks.Severity, error) {
 	return sev, nil
 }
 
-// onePlan is the PLAN argument of command cmd.
-func onePlan(cmd string, positional []string) (string, error) {
+// flagName is a flag's name as package flag writes it in its errors
+// ("flag needs an argument: -format", "invalid value "x" for flag -n").
+var flagName = regexp.MustCompile(`(: |for flag |for )-([^\s:=-][^\s:=]*)`)
+
+// doubleDash rewrites the flag names in an error of package flag to the
+// "--name" form the help text and the documentation use; ErrHelp is kept.
+func doubleDash(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return errors.New(flagName.ReplaceAllString(err.Error(), "$1--$2"))
+}
+
+// onePlan is the PLAN argument of command cmd; the caller names the
+// command in the error.
+func onePlan(positional []string) (string, error) {
 	switch len(positional) {
 	case 0:
-		return "", usagef("%s: missing PLAN (the JSON of 'terraform show -json PLANFILE', or - for stdin)", cmd)
+		return "", usagef("missing PLAN (the JSON of 'terraform show -json PLANFILE', or - for stdin)")
 	case 1:
 		return positional[0], nil
 	}
-	return "", usagef("%s: want one PLAN, got %d arguments: %s", cmd, len(positional), strings.Join(positional, " "))
+	return "", usagef("want one PLAN, got %d arguments: %s", len(positional), strings.Join(positional, " "))
 }
 
 // checkChdir checks that --chdir, when given, is a directory.

@@ -3,9 +3,11 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +52,11 @@ func wantOneLineError(t *testing.T, r result, contains string) {
 	if !strings.Contains(r.stderr, contains) {
 		t.Errorf("stderr %q does not name %q", r.stderr, contains)
 	}
+	for _, cmd := range []string{"check", "comment", "fix", "serve", "help"} {
+		if strings.Contains(r.stderr, cmd+": "+cmd+":") {
+			t.Errorf("stderr names the command twice: %q", r.stderr)
+		}
+	}
 	if strings.Contains(r.stderr, "goroutine") || strings.Contains(r.stderr, "panic") {
 		t.Errorf("stderr shows a panic: %q", r.stderr)
 	}
@@ -91,18 +98,39 @@ func TestHelp(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	want := fmt.Sprintf("returnpath test\ncommit: %s\ndate: %s\ngo: %s %s/%s\n",
+		BuildOf("test").Commit, BuildOf("test").Date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		r := run(testOptions, "", args...)
-		if r.code != ExitOK || r.stdout != "returnpath test\n" || r.stderr != "" {
-			t.Errorf("%q: %+v", args, r)
+		if r.code != ExitOK || r.stdout != want || r.stderr != "" {
+			t.Errorf("%q: %+v, want stdout %q", args, r, want)
 		}
 	}
 	if v := Version(); v == "" {
 		t.Error("Version() is empty")
 	}
 	r := run(Options{}, "", "version")
-	if r.stdout != "returnpath "+Version()+"\n" {
+	if !strings.HasPrefix(r.stdout, "returnpath "+Version()+"\n") {
 		t.Errorf("default version: %q", r.stdout)
+	}
+}
+
+// TestBuildStamps: the values the release build links in win over what
+// the go command recorded, and nothing is ever printed empty.
+func TestBuildStamps(t *testing.T) {
+	defer func(v, c, d string) { version, commit, date = v, c, d }(version, commit, date)
+	version, commit, date = "v1.2.3", "0123456789abcdef0123456789abcdef01234567", "2026-12-06T16:00:00Z"
+	var out strings.Builder
+	BuildOf(Version()).Print(&out)
+	want := "returnpath v1.2.3\ncommit: 0123456789abcdef0123456789abcdef01234567\ndate: 2026-12-06T16:00:00Z\ngo: " +
+		runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"
+	if out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+	version, commit, date = "", "", ""
+	b := BuildOf(Version())
+	if b.Version == "" || b.Commit == "" || b.Date == "" || b.Go != runtime.Version() {
+		t.Errorf("without link-time values: %+v", b)
 	}
 }
 
@@ -121,15 +149,19 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--frob"}, "--frob"},
 		{[]string{"version", "extra"}, "extra"},
 		{[]string{"help", "frob"}, "frob"},
-		{[]string{"check"}, "missing PLAN"},
-		{[]string{"check", "--frob", "plan.json"}, "-frob"},
-		{[]string{"check", "plan.json", "--frob"}, "-frob"},
-		{[]string{"check", "--format"}, "-format"},
+		{[]string{"check"}, "returnpath: check: missing PLAN"},
+		{[]string{"check", "--frob", "plan.json"}, "check: flag provided but not defined: --frob"},
+		{[]string{"check", "plan.json", "-frob"}, "check: flag provided but not defined: --frob"},
+		{[]string{"check", "--format"}, "check: flag needs an argument: --format"},
 		{[]string{"check", "--format", "xml", "plan.json"}, `"xml"`},
 		{[]string{"check", "--fail-on", "fatal", "plan.json"}, `"fatal"`},
-		{[]string{"check", "--only-new=maybe", "plan.json"}, "only-new"},
+		{[]string{"check", "--only-new=maybe", "plan.json"}, `invalid boolean value "maybe" for --only-new`},
 		{[]string{"check", "a.json", "-", "b.json"}, "standard input cannot be one of several plans"},
 		{[]string{"check", "--context", "", "plan.json"}, "context"},
+		{[]string{"comment"}, "returnpath: comment: missing PLAN"},
+		{[]string{"fix"}, "returnpath: fix: missing PLAN"},
+		{[]string{"comment", "--pr"}, "comment: flag needs an argument: --pr"},
+		{[]string{"serve", "--workers", "x"}, `serve: invalid value "x" for flag --workers`},
 		{[]string{"check", "--chdir", "testdata/no-such-dir", "plan.json"}, "testdata/no-such-dir"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -311,4 +343,25 @@ func TestBadInputs(t *testing.T) {
 			t.Errorf("log-stream message does not say how to get the plan JSON: %q", r.stderr)
 		}
 	})
+}
+
+// TestJUnitAgreesWithTheGate: a plan with only a notice passes the
+// default gate, and its JUnit report has no failure; under --fail-on
+// notice both fail.
+func TestJUnitAgreesWithTheGate(t *testing.T) {
+	const plan = "../fixtures/ephemeral-only/plan.json" // one RP007 notice
+	for _, tc := range []struct {
+		flags    []string
+		code     int
+		failures string
+	}{
+		{nil, ExitOK, `failures="0"`},
+		{[]string{"--fail-on", "notice"}, ExitFindings, `failures="1"`},
+	} {
+		r := run(testOptions, "", append(append([]string{"check", "--format", "junit"}, tc.flags...), plan)...)
+		first := strings.SplitN(r.stdout, "\n", 3)[1] // the <testsuites> line
+		if r.code != tc.code || !strings.Contains(first, tc.failures) || strings.Contains(r.stdout, `<property name="returnpath.finding" value="notice RP007 new: `) != (tc.code == ExitOK) {
+			t.Errorf("%v: exit %d (want %d), %s (want %s)\n%s", tc.flags, r.code, tc.code, first, tc.failures, r.stdout)
+		}
+	}
 }

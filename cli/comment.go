@@ -73,8 +73,8 @@ func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int,
 		return 0, usagef("comment: %v (run 'returnpath comment --help')", err)
 	}
 	if len(positional) == 0 {
-		_, err := onePlan("comment", positional)
-		return 0, err
+		_, err := onePlan(positional)
+		return 0, usagef("comment: %v", err)
 	}
 	if cfg.Review && len(positional) > 1 {
 		return 0, usagef("comment: --review takes one PLAN, got %d", len(positional))
@@ -111,7 +111,7 @@ func (o Options) comment(args []string, stdin io.Reader, stdout io.Writer) (int,
 	keep := func(m *plan.Model, r *report.Report, name string, a analysis) {
 		reviewed.m, reviewed.r, reviewed.name, reviewed.a = m, r, name, a
 	}
-	r, code, err := o.analysePlans(fs, cfg.analysisFlags, positional, stdin, keep)
+	r, code, _, err := o.analysePlans(fs, cfg.analysisFlags, positional, stdin, keep)
 	if err != nil {
 		return 0, err
 	}

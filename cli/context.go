@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/plan"
 	"github.com/returnpath-dev/returnpath/report"
 )
@@ -65,25 +66,25 @@ func (c contextCache) contextsFor(flags []string, configured []string) ([]*plan.
 // attach, when not nil, is called with each plan's model and report once
 // it is located (SARIF attaches the fixes' patches).
 func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []string, stdin io.Reader,
-	attach func(*plan.Model, *report.Report, string, analysis)) (*report.Report, int, error) {
+	attach func(*plan.Model, *report.Report, string, analysis)) (*report.Report, int, checks.Severity, error) {
 	cache := contextCache{}
 	if len(names) == 1 {
 		a, err := o.prepare(fs, flags, names[0])
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		if a.contexts, err = cache.contextsFor(flags.Contexts, a.config.Context); err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		m, r, err := o.analyseModel(names[0], stdin, a)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		locate(r, names[0], a)
 		if attach != nil {
 			attach(m, r, names[0], a)
 		}
-		return r, exitCode(r, a.failOn), nil
+		return r, exitCode(r, a.failOn), a.failOn, nil
 	}
 	// Each plan is read once, and serves as the others' context.
 	type planInput struct {
@@ -92,7 +93,7 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 		asCtx   *plan.Context
 	}
 	if slices.Contains(names, "-") {
-		return nil, 0, usagef("%s: standard input cannot be one of several plans: give each plan's file", fs.Name())
+		return nil, 0, 0, usagef("%s: standard input cannot be one of several plans: give each plan's file", fs.Name())
 	}
 	// Each plan's analysis comes first: its configuration directory
 	// resolves locals when the plan is read as the others' context too.
@@ -100,10 +101,10 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 	for i, name := range names {
 		a, err := o.prepare(fs, flags, name)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		if a.contexts, err = cache.contextsFor(flags.Contexts, a.config.Context); err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		analyses[i] = a
 	}
@@ -111,16 +112,19 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 	for i, name := range names {
 		data, display, err := plan.ReadPlan(name, stdin)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		ctx, err := plan.ParseContext(display, data, analyses[i].dir)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		inputs[i] = planInput{data, display, ctx}
 	}
 	var reports []*report.Report
 	code := ExitOK
+	// The merged report's gate is the strictest of the plans' gates (0:
+	// never), as the exit code is the worst plan's.
+	var gate checks.Severity
 	for i, name := range names {
 		a := analyses[i]
 		for j, other := range inputs {
@@ -130,7 +134,7 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 		}
 		m, err := plan.ParseWithContext(inputs[i].display, inputs[i].data, a.dir, a.contexts)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, 0, err
 		}
 		r := o.review(m, name, a)
 		locate(r, name, a)
@@ -139,6 +143,9 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 		}
 		reports = append(reports, r)
 		code = max(code, exitCode(r, a.failOn))
+		if a.failOn != 0 && (gate == 0 || a.failOn < gate) {
+			gate = a.failOn
+		}
 	}
-	return report.Merge(reports), code, nil
+	return report.Merge(reports), code, gate, nil
 }

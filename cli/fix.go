@@ -62,7 +62,7 @@ func (o Options) fix(args []string, stdin io.Reader, stdout, stderr io.Writer) (
 	if err != nil {
 		return 0, usagef("fix: %v (run 'returnpath fix --help')", err)
 	}
-	name, err := onePlan("fix", positional)
+	name, err := onePlan(positional)
 	if err != nil {
 		return 0, usagef("fix: %v", err)
 	}

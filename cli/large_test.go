@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -114,4 +115,88 @@ func splitTier(address string) (tier, inner string, ok bool) {
 	}
 	tier, inner, ok = strings.Cut(rest, `"].`)
 	return tier, inner, ok
+}
+
+// TestLargePlanGitHubLimits: on the large plan (hundreds of findings) the
+// github format stays within GitHub's annotation limits, keeps the
+// errors, new breakages first, and counts the rest on one plain line; the
+// SARIF report stays within code scanning's upload limits.
+func TestLargePlanGitHubLimits(t *testing.T) {
+	file := largeplan.File(t)
+	res := run(testOptions, "", "check", "--format", "json", file)
+	var doc struct {
+		Summary  struct{ Errors, Warnings, Notices int }
+		Findings []struct{ Severity, Status string }
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	total := doc.Summary.Errors + doc.Summary.Warnings + doc.Summary.Notices
+	newErrors := 0
+	for _, f := range doc.Findings {
+		if f.Severity == "error" && f.Status == "new" {
+			newErrors++
+		}
+	}
+	if doc.Summary.Errors <= 10 || newErrors == 0 {
+		t.Fatalf("the large plan has %d errors (%d new): too few to test the cap", doc.Summary.Errors, newErrors)
+	}
+
+	res = run(testOptions, "", "check", "--format", "github", file)
+	if res.code != ExitFindings {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	perCommand := map[string]int{}
+	var plain []string
+	for _, line := range strings.Split(strings.TrimSuffix(res.stdout, "\n"), "\n") {
+		if command, _, ok := strings.Cut(line, " "); ok && strings.HasPrefix(command, "::") {
+			perCommand[command]++
+			if len(plain) > 0 {
+				t.Errorf("a command after the plain lines: %s", line)
+			}
+			continue
+		}
+		plain = append(plain, line)
+	}
+	annotated := 0
+	for command, n := range perCommand {
+		annotated += n
+		if n > 10 {
+			t.Errorf("%d %s commands, want at most 10", n, command)
+		}
+	}
+	if perCommand["::error"] != 10 {
+		t.Errorf("%d errors annotated, want 10 (the plan has %d)", perCommand["::error"], doc.Summary.Errors)
+	}
+	if !strings.HasPrefix(res.stdout, "::error ") || strings.Contains(strings.SplitN(res.stdout, "\n", 2)[0], "(already broken today)") {
+		t.Errorf("the first command is not an error on a new breakage: %.200s", res.stdout)
+	}
+	wantMore := fmt.Sprintf("returnpath: %d more findings (", total-annotated)
+	if len(plain) != 2 || !strings.HasPrefix(plain[0], wantMore) || !strings.Contains(plain[0], "job summary") {
+		t.Errorf("after the commands %q, want a line starting %q and the summary line", plain, wantMore)
+	}
+	t.Logf("%d findings: %d commands (%v), then %q", total, annotated, perCommand, plain[0])
+
+	res = run(testOptions, "", "check", "--format", "github", "--max-annotations", "0", file)
+	if n := strings.Count(res.stdout, "\n::") + 1; n != total {
+		t.Errorf("--max-annotations 0: %d commands, want all %d", n, total)
+	}
+
+	// GitHub code scanning rejects a SARIF upload of more than 10 MB
+	// gzip-compressed or 25,000 results in a run, and keeps 5,000.
+	res = run(testOptions, "", "check", "--format", "sarif", file)
+	var zipped bytes.Buffer
+	z := gzip.NewWriter(&zipped)
+	z.Write([]byte(res.stdout))
+	z.Close()
+	var sarif struct {
+		Runs []struct{ Results []json.RawMessage }
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &sarif); err != nil {
+		t.Fatal(err)
+	}
+	if len(sarif.Runs) != 1 || len(sarif.Runs[0].Results) != total || len(sarif.Runs[0].Results) > 5000 || zipped.Len() > 10<<20 {
+		t.Errorf("SARIF: %d runs, %d results (want %d), %d bytes gzip-compressed", len(sarif.Runs), len(sarif.Runs[0].Results), total, zipped.Len())
+	}
+	t.Logf("SARIF: %d results, %d bytes, %d gzip-compressed", len(sarif.Runs[0].Results), len(res.stdout), zipped.Len())
 }

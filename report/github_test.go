@@ -1,10 +1,14 @@
 package report
 
 import (
+	"fmt"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/returnpath-dev/returnpath/checks"
+	"github.com/returnpath-dev/returnpath/plan"
 	"github.com/returnpath-dev/returnpath/source"
 )
 
@@ -65,5 +69,69 @@ func TestGitHubClean(t *testing.T) {
 	got := format(t, GitHub{}, New(m, findings, "plan.json", "test"))
 	if strings.Contains(got, "\n::add-mask") {
 		t.Errorf("injected command:\n%s", got)
+	}
+}
+
+// TestGitHubCap: at most MaxPerSeverity commands of each severity, errors
+// first and new breakages before existing ones, then one plain line that
+// counts what was left out; 0 writes them all.
+func TestGitHubCap(t *testing.T) {
+	m, _ := sample()
+	var findings []checks.Finding
+	add := func(n int, rule string, sev checks.Severity, status checks.Status) {
+		for i := range n {
+			findings = append(findings, checks.Finding{
+				Rule: rule, Severity: sev, Status: status,
+				Resource: plan.Address(fmt.Sprintf("aws_network_acl.%s_%s_%02d", rule, status, i)),
+				Message:  rule + " " + status.String(),
+			})
+		}
+	}
+	add(4, "RP001", checks.Error, checks.New)
+	add(9, "RP002", checks.Error, checks.Existing) // addresses sort before the new ones
+	add(3, "RP006", checks.Warning, checks.New)
+	add(14, "RP007", checks.Notice, checks.New)
+	findings[0].Suppression = &checks.Suppression{Kind: checks.InSource, Reason: "ok"} // never counted
+	r := New(m, findings, "plan.json", "test")
+
+	lines := strings.Split(strings.TrimSuffix(format(t, GitHub{MaxPerSeverity: 5}, r), "\n"), "\n")
+	var commands []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "::") {
+			commands = append(commands, l[:strings.Index(l[2:], "::")+2])
+		}
+	}
+	want := []string{}
+	for i := 1; i < 4; i++ { // RP001 new errors first, the suppressed one left out
+		want = append(want, fmt.Sprintf("::error title=RP001 aws_network_acl.RP001_new_%02d", i))
+	}
+	for i := range 2 {
+		want = append(want, fmt.Sprintf("::error title=RP002 aws_network_acl.RP002_existing_%02d", i))
+	}
+	for i := range 3 {
+		want = append(want, fmt.Sprintf("::warning title=RP006 aws_network_acl.RP006_new_%02d", i))
+	}
+	for i := range 5 {
+		want = append(want, fmt.Sprintf("::notice title=RP007 aws_network_acl.RP007_new_%02d", i))
+	}
+	if !slices.Equal(commands, want) {
+		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(commands, "\n"), strings.Join(want, "\n"))
+	}
+	rest := lines[len(commands):]
+	wantRest := []string{
+		"returnpath: 16 more findings (7 errors, 9 notices) not annotated: at most 5 annotations per severity (--max-annotations); " +
+			"the text, JSON and SARIF reports list every finding (the returnpath action writes the text report to the job summary)",
+		"12 errors, 3 warnings, 14 notices, 1 suppressed — 3 NACLs (14 rules) checked · terraform 1.11.4, 42 resources",
+	}
+	if !slices.Equal(rest, wantRest) {
+		t.Errorf("after the commands:\n%s\nwant:\n%s", strings.Join(rest, "\n"), strings.Join(wantRest, "\n"))
+	}
+
+	all := format(t, GitHub{}, r)
+	if n := strings.Count(all, "\n::"); n+1 != 29 || strings.Contains(all, "not annotated") {
+		t.Errorf("no cap: %d commands, want 29 (12 errors, 3 warnings, 14 notices):\n%s", n+1, all)
+	}
+	if err := (GitHub{MaxPerSeverity: -1}).Format(io.Discard, r); err == nil {
+		t.Error("a negative cap: no error")
 	}
 }

@@ -17,10 +17,15 @@ type junitDoc struct {
 		Name string `xml:"name,attr"`
 		junitCounts
 		Cases []struct {
-			Name      string `xml:"name,attr"`
-			Classname string `xml:"classname,attr"`
-			File      string `xml:"file,attr"`
-			Line      int    `xml:"line,attr"`
+			Name       string `xml:"name,attr"`
+			Classname  string `xml:"classname,attr"`
+			File       string `xml:"file,attr"`
+			Line       int    `xml:"line,attr"`
+			Properties []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"properties>property"`
+			SystemOut string `xml:"system-out"`
 			Skipped   *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"skipped"`
@@ -61,8 +66,8 @@ func TestJUnit(t *testing.T) {
 		Rule: "RP006", Severity: checks.Warning, Resource: "aws_network_acl.private", Status: checks.New,
 		Message: "duplicate rule number 100", Suppression: &checks.Suppression{Kind: checks.External, Reason: "tracked in JIRA-12"},
 	}})
-	out := format(t, JUnit{}, r)
-	if again := format(t, JUnit{}, r); again != out {
+	out := format(t, JUnit{FailOn: checks.Notice}, r)
+	if again := format(t, JUnit{FailOn: checks.Notice}, r); again != out {
 		t.Error("JUnit output is not deterministic")
 	}
 	doc := decodeJUnit(t, out)
@@ -127,6 +132,43 @@ func TestJUnit(t *testing.T) {
 	// the rule it reports.
 	if doc.Name != "returnpath" || doc.Failures != 3 || doc.Skipped != 1 || doc.Tests != 3*len(checks.All())+1 {
 		t.Errorf("testsuites: tests %d, failures %d, skipped %d", doc.Tests, doc.Failures, doc.Skipped)
+	}
+}
+
+// TestJUnitGate: the test view agrees with --fail-on. Below the gate a
+// finding passes its testcase and is kept as a property and in
+// system-out; at --fail-on never nothing fails.
+func TestJUnitGate(t *testing.T) {
+	r := located(t) // 1 error (RP001), 2 warnings (RP006, RP008 already broken)
+	doc := decodeJUnit(t, format(t, JUnit{FailOn: checks.Error}, r))
+	if doc.Failures != 1 || doc.Skipped != 0 {
+		t.Errorf("fail-on error: failures %d, skipped %d; want only the RP001 error", doc.Failures, doc.Skipped)
+	}
+	var passedWithFinding int
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			if len(c.Properties) == 0 {
+				if c.SystemOut != "" {
+					t.Errorf("%s %s: system-out without a finding: %q", s.Name, c.Name, c.SystemOut)
+				}
+				continue
+			}
+			passedWithFinding++
+			if len(c.Failures) != 0 || c.Skipped != nil || c.Properties[0].Name != "returnpath.finding" ||
+				!strings.HasPrefix(c.Properties[0].Value, "warning "+strings.Fields(s.Name)[0]+" ") ||
+				!strings.HasPrefix(c.SystemOut, "warning (below --fail-on): ") {
+				t.Errorf("%s %s: %+v", s.Name, c.Name, c)
+			}
+		}
+	}
+	if passedWithFinding != 2 {
+		t.Errorf("%d passed testcases carry a finding, want the 2 warnings", passedWithFinding)
+	}
+	if doc := decodeJUnit(t, format(t, JUnit{FailOn: checks.Warning}, r)); doc.Failures != 3 {
+		t.Errorf("fail-on warning: %d failures, want 3", doc.Failures)
+	}
+	if doc := decodeJUnit(t, format(t, JUnit{}, r)); doc.Failures != 0 {
+		t.Errorf("fail-on never: %d failures, want none", doc.Failures)
 	}
 }
 

@@ -218,6 +218,12 @@ type Options struct {
 	// Color allows ANSI colours (formats for people only). The caller
 	// decides: a terminal, NO_COLOR unset, no --no-color.
 	Color bool
+	// FailOn is the gate (--fail-on): JUnit fails the test cases of
+	// findings at or above it. 0 is never: no finding fails.
+	FailOn checks.Severity
+	// MaxAnnotations caps the github format's commands per severity
+	// (--max-annotations); 0 means no cap.
+	MaxAnnotations int
 }
 
 // Format is one output format.
@@ -315,8 +321,8 @@ func Formats() []Format {
 		{Name: "text", Description: "grouped by NACL, for people (default)", New: func(o Options) Formatter { return Text{Color: o.Color} }},
 		{Name: "json", Description: "one JSON document, for programs", New: func(Options) Formatter { return JSON{} }},
 		{Name: "sarif", Description: "SARIF 2.1.0, for GitHub code scanning and SARIF viewers", New: func(Options) Formatter { return SARIF{} }},
-		{Name: "github", Description: "GitHub Actions workflow commands: annotations on the .tf files", New: func(Options) Formatter { return GitHub{} }},
-		{Name: "junit", Description: "JUnit XML: a testsuite per rule, a testcase per NACL", New: func(Options) Formatter { return JUnit{} }},
+		{Name: "github", Description: "GitHub Actions workflow commands: annotations on the .tf files, most severe first, capped by --max-annotations", New: func(o Options) Formatter { return GitHub{MaxPerSeverity: o.MaxAnnotations} }},
+		{Name: "junit", Description: "JUnit XML: a testsuite per rule, a testcase per NACL; failures only at or above --fail-on", New: func(o Options) Formatter { return JUnit{FailOn: o.FailOn} }},
 		{Name: "markdown", Description: "a pull-request comment body (what returnpath comment posts)", New: func(o Options) Formatter { return Markdown{Header: o.MarkdownHeader} }},
 	}
 }

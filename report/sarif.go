@@ -29,8 +29,9 @@ const (
 	sarifVersion = "2.1.0"
 	// InformationURI is the project's home page.
 	InformationURI = "https://github.com/returnpath-dev/returnpath"
-	// RulesHelpURI is the README's rule section.
-	RulesHelpURI = InformationURI + "#rules"
+	// RuleDocsURI is the base of the rule pages: RuleDocsURI + "RP001.md"
+	// is RP001's page on the default branch.
+	RuleDocsURI = InformationURI + "/blob/main/docs/rules/"
 	// FingerprintKey names the fingerprint of a finding in a result's
 	// partialFingerprints; the version changes when the identity does.
 	FingerprintKey = "returnpathFinding/v1"
@@ -81,6 +82,28 @@ type sarifRuleConfig struct {
 
 type sarifRuleProperty struct {
 	Tags []string `json:"tags"`
+	// SecuritySeverity is GitHub code scanning's score (0.1 to 10, as a
+	// string), which ranks the alerts as critical, high, medium or low.
+	SecuritySeverity string `json:"security-severity"`
+}
+
+// RuleHelpURI is the page that documents rule id.
+func RuleHelpURI(id string) string { return RuleDocsURI + id + ".md" }
+
+// SecuritySeverity is the security-severity of a rule of severity s:
+// GitHub ranks over 9.0 critical, 7.0 to 8.9 high, 4.0 to 6.9 medium and
+// less low. An error (the network drops the replies of traffic it means
+// to allow: an outage) is high; a warning (a rule that misleads or
+// depends on chance) medium; a notice low. None is critical: returnpath
+// finds traffic that is blocked, never a hole that lets traffic in.
+func SecuritySeverity(s checks.Severity) string {
+	switch s {
+	case checks.Error:
+		return "8.0"
+	case checks.Warning:
+		return "5.0"
+	}
+	return "2.0"
 }
 
 type sarifMessage struct {
@@ -181,9 +204,11 @@ func (SARIF) Format(w io.Writer, r *Report) error {
 			ShortDescription:     sarifMessage{c.Title},
 			FullDescription:      sarifMessage{c.Doc},
 			Help:                 sarifMessage{c.Doc},
-			HelpURI:              RulesHelpURI,
+			HelpURI:              RuleHelpURI(c.ID),
 			DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(c.Severity)},
-			Properties:           sarifRuleProperty{Tags: []string{"terraform", "aws", "network-acl"}},
+			// "security" makes GitHub code scanning treat the alerts
+			// as security alerts, ranked by security-severity.
+			Properties: sarifRuleProperty{Tags: []string{"security", "terraform", "aws", "network-acl"}, SecuritySeverity: SecuritySeverity(c.Severity)},
 		})
 	}
 	run := sarifRun{

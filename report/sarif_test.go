@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,6 +28,10 @@ type sarifDoc struct {
 					Help                 struct{ Text string }
 					HelpURI              string
 					DefaultConfiguration struct{ Level string }
+					Properties           struct {
+						Tags             []string
+						SecuritySeverity string `json:"security-severity"`
+					}
 				}
 			}
 		}
@@ -105,9 +110,17 @@ func TestSARIF(t *testing.T) {
 	for i, rule := range driver.Rules {
 		ids = append(ids, rule.ID)
 		c := checks.All()[i]
-		if rule.ShortDescription.Text != c.Title || rule.Help.Text != c.Doc || rule.HelpURI != RulesHelpURI ||
+		if rule.ShortDescription.Text != c.Title || rule.Help.Text != c.Doc ||
+			rule.HelpURI != "https://github.com/returnpath-dev/returnpath/blob/main/docs/rules/"+c.ID+".md" ||
 			rule.DefaultConfiguration.Level != sarifLevel(c.Severity) {
 			t.Errorf("rule %s: %+v", rule.ID, rule)
+		}
+		// GitHub code scanning ranks security alerts by security-severity:
+		// a number from 0.1 to 10 in a string, on rules tagged security.
+		score, err := strconv.ParseFloat(rule.Properties.SecuritySeverity, 64)
+		want := map[checks.Severity]float64{checks.Error: 8.0, checks.Warning: 5.0, checks.Notice: 2.0}[c.Severity]
+		if err != nil || score != want || !slices.Contains(rule.Properties.Tags, "security") {
+			t.Errorf("rule %s: properties %+v, want security-severity %.1f and the tag security", rule.ID, rule.Properties, want)
 		}
 	}
 	var want []string
