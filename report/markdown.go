@@ -91,21 +91,30 @@ func (m Markdown) Render(r *Report) (body string, truncated bool, err error) {
 		}
 	}
 
-	var b strings.Builder
-	b.WriteString(head)
-	b.WriteString(tableHead)
-	for _, row := range rows {
-		b.WriteString(row)
-	}
-	if len(fixes) > 0 {
-		b.WriteString(fixesHead)
-		for _, fix := range fixes {
-			b.WriteString(fix)
+	drawn, broken := m.brokenPaths(r, shown)
+	whole := func(diagrams int) string {
+		var b strings.Builder
+		b.WriteString(head)
+		b.WriteString(tableHead)
+		for _, row := range rows {
+			b.WriteString(row)
 		}
+		if len(fixes) > 0 {
+			b.WriteString(fixesHead)
+			for _, fix := range fixes {
+				b.WriteString(fix)
+			}
+		}
+		b.WriteString(pathsSection(drawn[:diagrams], broken))
+		b.WriteString(footer)
+		return b.String()
 	}
-	b.WriteString(footer)
-	if b.Len() <= limit {
-		return b.String(), false, nil
+	// Every finding and fix, with as many of the worst paths drawn as fit;
+	// the others are counted.
+	for k := len(drawn); k >= 0; k-- {
+		if body := whole(k); len(body) <= limit {
+			return body, false, nil
+		}
 	}
 
 	// Too long: keep whole rows first (every finding named), then whole
@@ -116,7 +125,7 @@ func (m Markdown) Render(r *Report) (body string, truncated bool, err error) {
 	if budget < 0 {
 		return "", false, fmt.Errorf("the limit of %d bytes leaves no room for findings", limit)
 	}
-	b.Reset()
+	var b strings.Builder
 	b.WriteString(head)
 	b.WriteString(tableHead)
 	shownRows := 0
