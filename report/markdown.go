@@ -352,8 +352,10 @@ func markdownURL(u string) string {
 
 // FindingBody is one finding on its own page (a run-task outcome in HCP
 // Terraform): the rule and resource, the message, the subnets, one dropped
-// reply, the HCL that fixes it, and what the rule is about.
-func (Markdown) FindingBody(f Finding) string {
+// reply, the HCL that fixes it, the broken path drawn (path, the trace of
+// its witness: Report.WitnessTrace; nil draws none), and what the rule is
+// about.
+func (Markdown) FindingBody(f Finding, path *checks.Trace) string {
 	var b strings.Builder
 	status := "new in this plan"
 	if f.Status == checks.Existing {
@@ -393,6 +395,9 @@ func (Markdown) FindingBody(f Finding) string {
 	}
 	if fl := f.Flow; fl != nil && strings.TrimSpace(fl.Suggestion) != "" {
 		b.WriteString("**Fix:**\n\n" + codeBlock("hcl", suggestionText(f)) + "\n\n")
+	}
+	if path != nil && !path.Delivered() {
+		b.WriteString("**Path:**\n\n" + codeBlock("mermaid", Mermaid(path)) + "\n\n" + code(traceCommand(path)) + "\n\n")
 	}
 	for _, c := range checks.All() {
 		if c.ID == f.Rule {
