@@ -269,11 +269,13 @@ func TraceFlow(n *plan.Network, q TraceQuery, cfg Config) *Trace {
 		}
 	}
 	var ranges []plan.PortRange
+	var failingInRanges portSet
 	for _, c := range clients {
 		ranges = append(ranges, c.ports)
+		failingInRanges = failingInRanges.union(clientFailing.within(c.ports))
 	}
 	if t.ClientPort == 0 && q.Protocol.HasPorts() {
-		t.ClientPort = pickPort(ranges, clientFailing)
+		t.ClientPort = pickPort(ranges, failingInRanges)
 	}
 	natPort := uint16(0)
 	if nat != nil && q.Protocol.HasPorts() {
@@ -745,21 +747,21 @@ func traceClients(from TraceEndpoint, cfg Config) []clientRange {
 	return append(hosts, clientRange{"NAT gateways, load balancers, Lambda", cfg.UnknownClients})
 }
 
-// pickPort is the client port of the traced packet: the first failing
-// port, preferably one that Linux and Windows clients both use, else
-// such a port of the ranges.
+// pickPort is the client port of the traced packet: a failing port,
+// preferably one that Linux and Windows clients both use, else one of
+// either; without a failing port, such a port of the ranges.
 func pickPort(ranges []plan.PortRange, failing portSet) uint16 {
 	both := plan.PortRange{Lo: plan.WindowsEphemeral.Lo, Hi: plan.LinuxEphemeral.Hi}
-	if len(failing) > 0 {
-		if p := firstPortIn(failing, both); p >= 0 {
+	from := []plan.PortRange(failing)
+	if len(failing) == 0 {
+		from = ranges
+	}
+	for _, want := range []plan.PortRange{both, plan.HostEphemeral} {
+		if p := firstPortIn(from, want); p >= 0 {
 			return uint16(p)
 		}
-		return failing[0].Lo
 	}
-	if p := firstPortIn(ranges, both); p >= 0 {
-		return uint16(p)
-	}
-	return ranges[0].Lo
+	return from[0].Lo
 }
 
 // portSet is a sorted list of disjoint, non-adjacent port ranges.

@@ -118,10 +118,11 @@ func nearest(n *plan.Network, name string) []plan.Address {
 		}
 		a := string(w.Address)
 		d := levenshtein.Distance(name, a, nil)
-		if strings.Contains(a, name) {
+		contained := strings.Contains(a, name)
+		if contained {
 			d = min(d, len(a)-len(name))
 		}
-		if d <= max(3, len(name)/3) {
+		if contained || d <= max(3, len(name)/3) {
 			all = append(all, scored{w.Address, d})
 		}
 	}
