@@ -320,7 +320,7 @@ func (tb *traceBuilder) notes() {
 			tb.note("%s's address is known only at apply: %s (an address of %s) stands for it", e.Workload.Address, e.Addr, e.Subnet.Address)
 		}
 		if e.Workload != nil && len(e.Workload.SecurityGroups) == 0 && e.Workload.Kind != plan.NATGateway {
-			tb.note("no security group of %s is known: its security groups are not evaluated", e.Workload.Address)
+			tb.note("the plan holds no security group of %s: its groups (the VPC's default group, when it names none) are not evaluated", e.Workload.Address)
 		}
 		if e.Subnet != nil && e.Subnet.NACL == nil && !tb.sameSubnet() {
 			tb.note("%s uses its VPC's default NACL, which this plan does not manage: not evaluated", e.Subnet.Address)

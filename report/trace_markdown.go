@@ -37,7 +37,7 @@ func formatTraceMarkdown(w io.Writer, r *TraceReport) error {
 		markdownLeg(&b, p.Trace, &p.Request, p.RequestLocations)
 		markdownLeg(&b, p.Trace, &p.Reply, p.ReplyLocations)
 		if len(p.NotEvaluated) > 0 {
-			b.WriteString("\n<details><summary>Not evaluated</summary>\n\n")
+			b.WriteString("<details><summary>Not evaluated</summary>\n\n")
 			for _, n := range p.NotEvaluated {
 				b.WriteString("- " + escapeText(n) + "\n")
 			}
