@@ -205,6 +205,9 @@ func TraceNames(n *plan.Network, ask TraceAsk, cfg Config) ([]*Trace, error) {
 	if len(pairs) == 0 {
 		return nil, fmt.Errorf("%s and %s have no addresses of one family", ask.From, ask.To)
 	}
+	if pairs[0].from.Subnet == nil && pairs[0].to.Subnet == nil {
+		return nil, fmt.Errorf("neither %s nor %s is in a subnet of the plan: no hop of the plan is on the way", ask.From, ask.To)
+	}
 	out := make([]*Trace, 0, len(pairs))
 	for _, p := range pairs {
 		out = append(out, TraceFlow(n, TraceQuery{From: p.from, To: p.to, Protocol: ask.Protocol, Port: ask.Port, ICMP: ask.ICMP, ClientPort: ask.ClientPort}, cfg))

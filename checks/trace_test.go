@@ -266,3 +266,20 @@ func TestResolveEndpoint(t *testing.T) {
 		t.Errorf("%v %d", err, len(traces))
 	}
 }
+
+// IPv6 rules decide IPv6 packets; IPv4 rules do not.
+func TestTraceIPv6(t *testing.T) {
+	n := testnet.Network([]string{"2600:1f18:abcd:1::/64"},
+		[]plan.Entry{testnet.Rule(100, true, plan.ProtocolTCP, "::/0", 443, 443)},
+		[]plan.Entry{testnet.Rule(100, true, plan.ProtocolTCP, "0.0.0.0/0", 1024, 65535), testnet.Rule(110, true, plan.ProtocolTCP, "::/0", 32768, 65535)})
+	tr := traceOne(t, n, "2001:db8::7", "2600:1f18:abcd:1::10", plan.ProtocolTCP, 443)
+	if tr.Family != plan.IPv6 || !tr.Request.Delivered() || tr.Reply.Delivered() {
+		t.Fatalf("%+v", tr)
+	}
+	if h := tr.Reply.Hops[0]; h.Allowed || h.Rule != nil || h.Packet.Dst.Port() != 1024 {
+		t.Errorf("reply hop %+v (the IPv4 rule 100 must not match)", h)
+	}
+	if _, err := TraceNames(n, TraceAsk{From: "2001:db8::7", To: "2600:1f18:abcd:1::10", Protocol: plan.ProtocolICMP, ICMP: plan.ICMPMatch{Type: 8}}, DefaultConfig()); err == nil {
+		t.Error("icmp between IPv6 addresses is accepted")
+	}
+}

@@ -188,6 +188,7 @@ func TestTraceErrors(t *testing.T) {
 		{"port out of range", []string{"--from", "aws_instance.app", "--to", "aws_lb.web", "--port", "tcp/70000", plan}, `"70000" is not a port`},
 		{"bad protocol", []string{"--from", "aws_instance.app", "--to", "aws_lb.web", "--port", "sctp/9", plan}, `unknown protocol "sctp"`},
 		{"families", []string{"--from", "10.0.1.10", "--to", "2001:db8::1", "--port", "tcp/443", plan}, "different address families"},
+		{"both outside", []string{"--from", "192.0.2.1", "--to", "198.51.100.1", "--port", "tcp/443", plan}, "neither 192.0.2.1 nor 198.51.100.1 is in a subnet of the plan"},
 		{"no plan", []string{"--from", "aws_instance.app", "--to", "aws_lb.web", "--port", "tcp/443"}, "missing PLAN"},
 		{"bad format", []string{"--format", "sarif", "--from", "aws_instance.app", "--to", "aws_lb.web", "--port", "tcp/443", plan}, `unknown --format "sarif"`},
 		{"before without prior", []string{"--before", "--from", "aws_instance.app", "--to", "aws_lb.web", "--port", "tcp/443", plan}, "no prior state"},
