@@ -258,14 +258,15 @@ func TraceFlow(n *plan.Network, q TraceQuery, cfg Config) *Trace {
 			natFailing = natFailing.union(h.dropped)
 		}
 	}
+	var shares []ClientShare
 	if q.Protocol.HasPorts() {
 		for _, c := range clients {
 			f := clientFailing.within(c.ports)
-			t.Reply.Clients = append(t.Reply.Clients, ClientShare{Client: c.name, Ports: c.ports, Failing: f, Share: share(f, c.ports)})
+			shares = append(shares, ClientShare{Client: c.name, Ports: c.ports, Failing: f, Share: share(f, c.ports)})
 		}
 		if nat != nil {
 			f := natFailing.within(natPorts)
-			t.Reply.Clients = append(t.Reply.Clients, ClientShare{Client: string(nat.workload.Address) + " (translated ports)", Ports: natPorts, Failing: f, Share: share(f, natPorts)})
+			shares = append(shares, ClientShare{Client: string(nat.workload.Address) + " (translated ports)", Ports: natPorts, Failing: f, Share: share(f, natPorts)})
 		}
 	}
 	var ranges []plan.PortRange
@@ -283,14 +284,11 @@ func TraceFlow(n *plan.Network, q TraceQuery, cfg Config) *Trace {
 	}
 
 	t.Request = tb.decide(RequestLeg, req, t.ClientPort, natPort, false)
-	t.Reply = TraceLeg{Leg: ReplyLeg, Clients: t.Reply.Clients, DroppedAt: -1}
 	if why := noReply(q.Protocol, q.ICMP); why != "" {
-		t.Reply.NoReply = why
-		t.Reply.Clients = nil
+		t.Reply = TraceLeg{Leg: ReplyLeg, DroppedAt: -1, NoReply: why}
 	} else {
-		clients := t.Reply.Clients
 		t.Reply = tb.decide(ReplyLeg, rep, t.ClientPort, natPort, true)
-		t.Reply.Clients = clients
+		t.Reply.Clients = shares
 	}
 	return t
 }
