@@ -57,6 +57,10 @@ var traceCases = []struct {
 		verdict: "dropped", paths: 1, droppedLeg: "reply", droppedAt: "aws_network_acl.public", droppedDir: "egress", droppedBy: "implicit", change: "breaks"},
 	{name: "before-plan-breaks-it", fixture: "trace-update-breaks", from: "203.0.113.7", to: "aws_instance.web", port: "tcp/443", before: true,
 		verdict: "delivered", paths: 1},
+	// The prior state returns only Linux's range; the plan widens it to
+	// 1024-65535.
+	{name: "plan-fixes-it", fixture: "update-fixes-return", from: "203.0.113.7", to: "10.0.1.10", port: "tcp/443",
+		verdict: "delivered", paths: 1, change: "fixes"},
 	// An echo request from the internet: the public NACL lets only ICMP
 	// 3:4 in from outside the VPC.
 	{name: "icmp-echo-dropped", fixture: "trace-three-tier", from: "203.0.113.7", to: "aws_lb.web", port: "icmp/8",
