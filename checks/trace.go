@@ -54,6 +54,9 @@ type TraceQuery struct {
 	// whose reply is dropped when there is one, else one that Linux and
 	// Windows clients both use.
 	ClientPort uint16
+	// NATPort is the port a NAT gateway on the way translates the
+	// client's to; 0 picks one the same way.
+	NATPort uint16
 }
 
 // HopKind is what a hop is; the zero value is invalid.
@@ -278,8 +281,8 @@ func TraceFlow(n *plan.Network, q TraceQuery, cfg Config) *Trace {
 	if t.ClientPort == 0 && q.Protocol.HasPorts() {
 		t.ClientPort = pickPort(ranges, failingInRanges)
 	}
-	natPort := uint16(0)
-	if nat != nil && q.Protocol.HasPorts() {
+	natPort := q.NATPort
+	if natPort == 0 && nat != nil && q.Protocol.HasPorts() {
 		natPort = pickPort([]plan.PortRange{natPorts}, natFailing)
 	}
 

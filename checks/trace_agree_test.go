@@ -92,3 +92,38 @@ func hopsText(l *checks.TraceLeg) string {
 	}
 	return b.String()
 }
+
+// TestWitnessThroughNATGateway: a finding on a NAT gateway subnet's NACL
+// about another subnet's intent is traced from that subnet, through the
+// gateway, with the witness's port as the gateway's.
+func TestWitnessThroughNATGateway(t *testing.T) {
+	m, err := plan.Load("../fixtures/nat-gateway-return/plan.json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, f := range checks.Run(m, checks.DefaultConfig()) {
+		if f.Rule != "RP004" {
+			continue
+		}
+		found = true
+		q, ok := checks.WitnessQuery(m.Planned, f)
+		if !ok || q.From.Subnet == nil || q.From.Subnet.Address != "aws_subnet.private" || q.NATPort != f.Flow.Witness.Dst.Port() {
+			t.Fatalf("query %+v", q)
+		}
+		tr := checks.TraceFlow(m.Planned, q, checks.DefaultConfig())
+		var kinds []string
+		for _, h := range tr.Request.Hops {
+			kinds = append(kinds, h.Kind.String())
+		}
+		if strings.Join(kinds, " ") != "nacl route nacl nat_gateway nacl" {
+			t.Errorf("request hops %v", kinds)
+		}
+		if h := tr.Reply.Hops[tr.Reply.DroppedAt]; h.Resource != f.Resource || h.Packet.Dst != f.Flow.Witness.Dst {
+			t.Errorf("dropped at %s with %v, the witness is %v", h.Resource, h.Packet, f.Flow.Witness)
+		}
+	}
+	if !found {
+		t.Fatal("no RP004 finding")
+	}
+}

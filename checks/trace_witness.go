@@ -81,7 +81,41 @@ func WitnessQuery(n *plan.Network, f Finding) (q TraceQuery, ok bool) {
 	} else {
 		q.From, q.To = localEnd, remoteEnd
 	}
+	if s := natClient(n, nacl, fl.IntentRule, localEnd.Subnet, remote); !serverLocal && remoteEnd.Subnet == nil && s != nil {
+		// The NAT gateway's subnet opens these connections for another
+		// subnet, whose NACL's intent it is: trace them from there, the
+		// witness's port being the gateway's.
+		from := standIn(s.IPv4)
+		q.From = TraceEndpoint{Name: from.String(), Addr: from, Subnet: s}
+		q.ClientPort, q.NATPort = 0, client.Port()
+	}
 	return q, true
+}
+
+// natClient is the subnet whose NACL holds the intent ref and whose route
+// table sends remote to a NAT gateway in natSubnet; nil when there is
+// none (the intent is nacl's own).
+func natClient(n *plan.Network, nacl *plan.NACL, ref RuleRef, natSubnet *plan.Subnet, remote netip.Addr) *plan.Subnet {
+	if ref.Number == 0 || !remote.Is4() {
+		return nil
+	}
+	for _, x := range n.NACLs {
+		if x == nil || x == nacl || !slices.ContainsFunc(x.Egress, func(e plan.Entry) bool { return e.Source == ref.Address && e.Number == ref.Number }) {
+			continue
+		}
+		for _, s := range x.Subnets {
+			var best *plan.Route
+			for i, r := range s.Routes {
+				if r.Destination.Contains(remote) && (best == nil || r.Destination.Bits() > best.Destination.Bits()) {
+					best = &s.Routes[i]
+				}
+			}
+			if best != nil && best.NATGateway != nil && slices.Contains(best.NATGateway.Subnets, natSubnet) && s.IPv4.IsValid() {
+				return s
+			}
+		}
+	}
+	return nil
 }
 
 // intentGroup finds the security group and rule a finding's intent rule
