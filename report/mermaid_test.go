@@ -223,3 +223,58 @@ func TestMermaidMarksTheDrop(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceEveryPair traces every pair of workloads (and the internet) of
+// every fixture on a few services: no panic, verdicts consistent with the
+// hops, and every diagram in the grammar.
+func TestTraceEveryPair(t *testing.T) {
+	plans, _ := filepath.Glob("../fixtures/*/plan.json")
+	traced := 0
+	for _, file := range plans {
+		m, err := plan.Load(file, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for _, n := range []*plan.Network{m.Planned, m.Prior} {
+			if n == nil {
+				continue
+			}
+			names := []string{"203.0.113.7"}
+			for i, w := range n.Workloads {
+				if i == 6 {
+					break
+				}
+				names = append(names, string(w.Address))
+			}
+			for _, from := range names {
+				for _, to := range names {
+					if from == to {
+						continue
+					}
+					for _, ask := range []checks.TraceAsk{
+						{Protocol: plan.ProtocolTCP, Port: 443}, {Protocol: plan.ProtocolUDP, Port: 53}, {Protocol: plan.ProtocolICMP, ICMP: plan.ICMPMatch{Type: 8}},
+					} {
+						ask.From, ask.To = from, to
+						paths, err := checks.TraceNames(n, ask, checks.DefaultConfig())
+						if err != nil {
+							continue // both ends outside the plan, or families apart
+						}
+						for _, p := range paths {
+							traced++
+							if (p.Request.DroppedAt >= 0 || p.Reply.DroppedAt >= 0) && p.Delivered() {
+								t.Errorf("%s %s → %s %s: a hop drops the packet, yet delivered", file, from, to, p.Service())
+							}
+							if err := validMermaid(Mermaid(p)); err != nil {
+								t.Errorf("%s %s → %s: %v", file, from, to, err)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if traced == 0 {
+		t.Fatal("nothing traced")
+	}
+	t.Logf("%d paths traced", traced)
+}
