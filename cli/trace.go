@@ -103,7 +103,7 @@ func (o Options) trace(args []string, stdin io.Reader, stdout io.Writer) (int, e
 		return 0, err
 	}
 
-	m, err := o.load(name, stdin)
+	m, err := o.load(name, stdin, dir)
 	if err != nil {
 		msg := err.Error()
 		if name != "-" && !strings.Contains(msg, name) {
