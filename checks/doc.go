@@ -15,4 +15,13 @@
 // witness.go, text.go, fix.go and address.go. The set arithmetic and the
 // first-match walk are in internal/nacleval; the tests' network builder
 // in internal/testnet.
+//
+// Traces (returnpath trace) ask the same model one question: can this
+// packet get from A to B, and its reply back? trace.go follows one packet
+// hop by hop (security groups, the NACL of each subnet boundary, a NAT
+// gateway's subnet both ways) with the same first-match walk, and the
+// replies over the client ranges that apply; trace_endpoint.go resolves
+// endpoints (IP addresses, workload addresses, with suggestions);
+// trace_witness.go turns a finding's witness into a trace, which is how the
+// trace and the findings are kept in agreement (trace_agree_test.go).
 package checks

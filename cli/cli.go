@@ -125,6 +125,8 @@ func (o Options) dispatch(args []string, stdin io.Reader, stdout, stderr io.Writ
 		return o.serve(rest, stdout, stderr)
 	case "completion":
 		return completion(rest, stdout)
+	case "trace":
+		return o.trace(rest, stdin, stdout)
 	case "version", "--version", "-version":
 		if len(rest) > 0 {
 			return 0, usagef("version takes no arguments, got %q", rest[0])
@@ -157,6 +159,9 @@ func help(args []string, stdout io.Writer) (int, error) {
 	case len(args) == 1 && args[0] == "fix":
 		fs, _ := fixFlags()
 		printFixUsage(stdout, fs)
+	case len(args) == 1 && args[0] == "trace":
+		fs, _ := traceFlags()
+		printTraceUsage(stdout, fs)
 	case len(args) == 1 && args[0] == "serve":
 		fs, _ := serveFlags()
 		printServeUsage(stdout, fs)
@@ -179,12 +184,14 @@ Usage:
                                   several plans, or --context FILE, check across stacks
   returnpath comment [flags] PLAN check a plan and post the report as a GitHub pull-request comment
   returnpath fix [flags] PLAN     write the fixes of error findings into the Terraform configuration
+  returnpath trace --from A --to B --port tcp/443 PLAN
+                                  follow one flow hop by hop, both ways: where is it dropped?
   returnpath serve [flags]        run the HCP Terraform / Terraform Enterprise run task server
   returnpath rules                list the rules with their severity and what they find
   returnpath explain RULE         explain a rule at length, with an example fix
   returnpath version              print the version, commit, build date and Go version
   returnpath completion SHELL     print a completion script for bash, zsh or fish
-  returnpath help [COMMAND]       print this help, or the help of check, comment, fix, serve, rules, explain or completion
+  returnpath help [COMMAND]       print this help, or the help of check, comment, fix, trace, serve, rules, explain or completion
 
 Configuration: .returnpath.hcl in the configuration directory or a parent up to
 the repository root (or --config FILE) sets client ranges, rule severities,

@@ -30,11 +30,12 @@ func commands() []command {
 	for _, c := range checks.All() {
 		ids = append(ids, c.ID)
 	}
-	names := []string{"check", "comment", "fix", "serve", "rules", "explain", "version", "completion", "help"}
+	names := []string{"check", "comment", "fix", "trace", "serve", "rules", "explain", "version", "completion", "help"}
 	return []command{
 		{Name: "check", Summary: "check a plan", Flags: func() *flag.FlagSet { fs, _ := checkFlags(); return fs }, Files: true},
 		{Name: "comment", Summary: "check a plan and post the report as a pull-request comment", Flags: func() *flag.FlagSet { fs, _ := commentFlags(); return fs }, Files: true},
 		{Name: "fix", Summary: "write the fixes of error findings into the Terraform configuration", Flags: func() *flag.FlagSet { fs, _ := fixFlags(); return fs }, Files: true},
+		{Name: "trace", Summary: "follow one flow hop by hop, both ways", Flags: func() *flag.FlagSet { fs, _ := traceFlags(); return fs }, Files: true},
 		{Name: "serve", Summary: "run the HCP Terraform run task server", Flags: func() *flag.FlagSet { fs, _ := serveFlags(); return fs }},
 		{Name: "rules", Summary: "list the rules"},
 		{Name: "explain", Summary: "explain a rule", Words: ids},

@@ -80,7 +80,8 @@ func TestBashCompletion(t *testing.T) {
 		want  string
 	}{
 		{[]string{"returnpath", "co"}, "comment completion"},
-		{[]string{"returnpath", ""}, "check comment completion explain fix help rules serve version"},
+		{[]string{"returnpath", ""}, "check comment completion explain fix help rules serve trace version"},
+		{[]string{"returnpath", "trace", "--fr"}, "--from"},
 		{[]string{"returnpath", "check", "--fo"}, "--format"},
 		{[]string{"returnpath", "check", "--format", ""}, "github json junit markdown sarif text"},
 		{[]string{"returnpath", "check", "plan.json", "--fail-on", "n"}, "never notice"},

@@ -8,5 +8,9 @@
 // only read the Report: they never reorder or filter findings, so every
 // format shows the same facts. Markdown is the one markdown renderer: the
 // pull-request comment body and a run-task outcome's body share its
-// escaping, code spans and fix blocks.
+// escaping, code spans and fix blocks, and it draws the broken paths of
+// the findings (markdown_paths.go) with Mermaid (mermaid.go).
+//
+// A TraceReport is what `returnpath trace` found; its formats (text, json,
+// markdown) are the trace_*.go files, listed in TraceFormats.
 package report

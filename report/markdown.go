@@ -91,21 +91,30 @@ func (m Markdown) Render(r *Report) (body string, truncated bool, err error) {
 		}
 	}
 
-	var b strings.Builder
-	b.WriteString(head)
-	b.WriteString(tableHead)
-	for _, row := range rows {
-		b.WriteString(row)
-	}
-	if len(fixes) > 0 {
-		b.WriteString(fixesHead)
-		for _, fix := range fixes {
-			b.WriteString(fix)
+	drawn, broken := m.brokenPaths(r, shown)
+	whole := func(diagrams int) string {
+		var b strings.Builder
+		b.WriteString(head)
+		b.WriteString(tableHead)
+		for _, row := range rows {
+			b.WriteString(row)
 		}
+		if len(fixes) > 0 {
+			b.WriteString(fixesHead)
+			for _, fix := range fixes {
+				b.WriteString(fix)
+			}
+		}
+		b.WriteString(pathsSection(drawn[:diagrams], broken))
+		b.WriteString(footer)
+		return b.String()
 	}
-	b.WriteString(footer)
-	if b.Len() <= limit {
-		return b.String(), false, nil
+	// Every finding and fix, with as many of the worst paths drawn as fit;
+	// the others are counted.
+	for k := len(drawn); k >= 0; k-- {
+		if body := whole(k); len(body) <= limit {
+			return body, false, nil
+		}
 	}
 
 	// Too long: keep whole rows first (every finding named), then whole
@@ -116,7 +125,7 @@ func (m Markdown) Render(r *Report) (body string, truncated bool, err error) {
 	if budget < 0 {
 		return "", false, fmt.Errorf("the limit of %d bytes leaves no room for findings", limit)
 	}
-	b.Reset()
+	var b strings.Builder
 	b.WriteString(head)
 	b.WriteString(tableHead)
 	shownRows := 0
@@ -346,8 +355,10 @@ func markdownURL(u string) string {
 
 // FindingBody is one finding on its own page (a run-task outcome in HCP
 // Terraform): the rule and resource, the message, the subnets, one dropped
-// reply, the HCL that fixes it, and what the rule is about.
-func (Markdown) FindingBody(f Finding) string {
+// reply, the HCL that fixes it, the broken path drawn (path, the trace of
+// its witness: Report.WitnessTrace; nil draws none), and what the rule is
+// about.
+func (Markdown) FindingBody(f Finding, path *checks.Trace) string {
 	var b strings.Builder
 	status := "new in this plan"
 	if f.Status == checks.Existing {
@@ -387,6 +398,9 @@ func (Markdown) FindingBody(f Finding) string {
 	}
 	if fl := f.Flow; fl != nil && strings.TrimSpace(fl.Suggestion) != "" {
 		b.WriteString("**Fix:**\n\n" + codeBlock("hcl", suggestionText(f)) + "\n\n")
+	}
+	if path != nil && !path.Delivered() {
+		b.WriteString("**Path:**\n\n" + codeBlock("mermaid", Mermaid(path)) + "\n\n" + code(traceCommand(path)) + "\n\n")
 	}
 	for _, c := range checks.All() {
 		if c.ID == f.Rule {

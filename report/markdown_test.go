@@ -196,7 +196,7 @@ func TestFindingBodyWithoutFlow(t *testing.T) {
 		Rule: "RP008", Severity: checks.Warning, Resource: `aws_network_acl_rule.legacy["a*b|c"]`, Status: checks.Existing,
 		Message: "network_acl_id comes from a data source:\nthe rule <x> cannot be linked to a NACL",
 	}
-	body := Markdown{}.FindingBody(Finding{Finding: f})
+	body := Markdown{}.FindingBody(Finding{Finding: f}, nil)
 	for _, want := range []string{
 		// Outside a table a pipe in code stays as it is.
 		"**warning RP008** on `aws_network_acl_rule.legacy[\"a*b|c\"]` (already so before this plan)\n\n",
@@ -230,7 +230,7 @@ func TestFindingBodyWithDeny(t *testing.T) {
 		},
 	}
 	f.Rule = "RP999" // a rule without a check: no "About" line
-	body := Markdown{}.FindingBody(Finding{Finding: f})
+	body := Markdown{}.FindingBody(Finding{Finding: f}, nil)
 	for _, want := range []string{
 		"**warning RP999** on `aws_network_acl.private` (new in this plan)\n\nm\n\n",
 		"- **Subnets:** `aws_subnet.a` 10.0.1.0/24, `aws_subnet.b`\n",
@@ -247,7 +247,7 @@ func TestFindingBodyWithDeny(t *testing.T) {
 		t.Errorf("body with an About line or a trailing newline:\n%s", body)
 	}
 	f.Flow.Witness.Src = netip.MustParseAddrPort("[2001:db8::1]:53")
-	if body := (Markdown{}).FindingBody(Finding{Finding: f}); !strings.Contains(body, "e.g.:** `[2001:db8::1]:53 → [2001:db8::7]:1024`; ") {
+	if body := (Markdown{}).FindingBody(Finding{Finding: f}, nil); !strings.Contains(body, "e.g.:** `[2001:db8::1]:53 → [2001:db8::7]:1024`; ") {
 		t.Errorf("witness with both ends:\n%s", body)
 	}
 }

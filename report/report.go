@@ -32,6 +32,25 @@ type Report struct {
 	// one (Plan).
 	Plans       []Plan
 	PlanReports []*Report
+
+	// network is the planned network, which WitnessTrace traces findings
+	// in; nil when the report was built without a model.
+	network *plan.Network
+}
+
+// WitnessTrace traces the witness packet of a flow finding through the
+// planned network (checks.WitnessQuery): the path the markdown report
+// draws. Nil for findings without a complete witness, and for reports
+// built without a model.
+func (r *Report) WitnessTrace(f Finding) *checks.Trace {
+	if r.network == nil {
+		return nil
+	}
+	q, ok := checks.WitnessQuery(r.network, f.Finding)
+	if !ok {
+		return nil
+	}
+	return checks.TraceFlow(r.network, q, checks.DefaultConfig())
 }
 
 // Finding is one finding of the checks and where it is configured.
@@ -141,6 +160,7 @@ func New(m *plan.Model, findings []checks.Finding, file, version string) *Report
 		r.Plan.TerraformVersion = m.Info.TerraformVersion
 		r.Plan.Resources = m.Info.Resources
 		if n := m.Planned; n != nil {
+			r.network = n
 			r.Summary.NACLs = len(n.NACLs)
 			r.Summary.Subnets = len(n.Subnets)
 			r.Summary.SecurityGroups = len(n.SecurityGroups)

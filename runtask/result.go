@@ -101,7 +101,7 @@ func analysisResult(a Analysis, url string) (taskResult, error) {
 	t := statusResult(status, a.Report.Verdict(), url)
 	// Suppressed findings are not outcomes: like annotations, they would
 	// ask for a fix the team has decided against.
-	outcomes, err := outcomesOf(a.Report.Shown())
+	outcomes, err := outcomesOf(a.Report, a.Report.Shown())
 	if err != nil {
 		return taskResult{}, err
 	}
@@ -112,7 +112,7 @@ func analysisResult(a Analysis, url string) (taskResult, error) {
 // outcomesOf makes one outcome per finding. An outcome is named by its rule
 // and resource; a second finding of one rule on one resource (another
 // flow) gets " #2", and so on, so that every outcome-id is unique.
-func outcomesOf(findings []report.Finding) ([]outcome, error) {
+func outcomesOf(r *report.Report, findings []report.Finding) ([]outcome, error) {
 	seen := map[string]int{}
 	outcomes := make([]outcome, 0, len(findings))
 	for _, f := range findings {
@@ -130,7 +130,7 @@ func outcomesOf(findings []report.Finding) ([]outcome, error) {
 			Attributes: outcomeAttributes{
 				OutcomeID:   id,
 				Description: oneline.Of(f.Message),
-				Body:        report.Markdown{}.FindingBody(f),
+				Body:        report.Markdown{}.FindingBody(f, r.WitnessTrace(f)),
 				Tags:        map[string][]tag{"Severity": {sev}},
 			},
 		})

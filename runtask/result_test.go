@@ -15,7 +15,7 @@ func TestOutcomeIDsAreUnique(t *testing.T) {
 	f := func(rule string, sev checks.Severity) report.Finding {
 		return report.Finding{Finding: checks.Finding{Rule: rule, Severity: sev, Resource: "aws_network_acl.a", Status: checks.New, Message: "m"}}
 	}
-	outcomes, err := outcomesOf([]report.Finding{f("RP001", checks.Error), f("RP001", checks.Warning), f("RP006", checks.Warning), f("RP001", checks.Notice)})
+	outcomes, err := outcomesOf(&report.Report{}, []report.Finding{f("RP001", checks.Error), f("RP001", checks.Warning), f("RP006", checks.Warning), f("RP001", checks.Notice)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestOutcomeIDsAreUnique(t *testing.T) {
 	if got, want := strings.Join(labels, " "), "High/error Medium/warning Medium/warning Low/info"; got != want {
 		t.Errorf("severity tags %s, want %s", got, want)
 	}
-	if _, err := outcomesOf([]report.Finding{f("RP001", 0)}); err == nil {
+	if _, err := outcomesOf(&report.Report{}, []report.Finding{f("RP001", 0)}); err == nil {
 		t.Error("a finding without a severity was accepted")
 	}
 }
