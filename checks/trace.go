@@ -241,7 +241,7 @@ func TraceFlow(n *plan.Network, q TraceQuery, cfg Config) *Trace {
 	nat := tb.route()
 	req, rep := tb.hops(nat)
 
-	clients := traceClients(q.From, cfg)
+	clients := traceClients(q, cfg)
 	natPorts := plan.BroadEphemeral
 	t.ClientPort = q.ClientPort
 	for i := range rep {
@@ -733,7 +733,13 @@ func icmpValue(m plan.ICMPMatch) uint16 { return uint16(m.Type)*256 + uint16(m.C
 
 // traceClients are the client ranges the reply leg is evaluated for, by
 // what the source is.
-func traceClients(from TraceEndpoint, cfg Config) []clientRange {
+func traceClients(q TraceQuery, cfg Config) []clientRange {
+	// A fixed-port service (IKE, NAT-T) sends from its own port: the
+	// replies go back to it, whatever the client (fixedports.go).
+	if ports, ok := fixedReplyPorts(q.Protocol, plan.PortRange{Lo: q.Port, Hi: q.Port}); ok {
+		return []clientRange{{"both ends (a fixed-port service)", ports}}
+	}
+	from := q.From
 	hosts := []clientRange{{"Linux hosts", plan.LinuxEphemeral}, {"Windows hosts", plan.WindowsEphemeral}}
 	if cfg.HostClients != plan.HostEphemeral {
 		hosts = []clientRange{{"hosts (configured range)", cfg.HostClients}}

@@ -71,6 +71,11 @@ var traceCases = []struct {
 	{name: "context-reply-dropped", fixture: "cross-stack/app", from: "10.0.1.20", to: "aws_instance.api", port: "tcp/8080",
 		context: []string{"fixtures/cross-stack/network/state.json"},
 		verdict: "dropped", paths: 1, droppedLeg: "reply", droppedAt: "aws_network_acl.app (fixtures/cross-stack/network/state.json)", droppedDir: "egress", droppedBy: "implicit"},
+	// IKE sends from and to udp/500 on both sides (RFC 7296 2.11): the
+	// NACL's udp/500 rules both ways carry the requests and the replies,
+	// which go to port 500, not to an ephemeral port.
+	{name: "fixed-port-ike-delivered", fixture: "vpn-ike-fixed-ports", from: "198.51.100.10", to: "10.0.1.10", port: "udp/500",
+		verdict: "delivered", paths: 1},
 	{name: "icmp-echo-dropped", fixture: "trace-three-tier", from: "203.0.113.7", to: "aws_lb.web", port: "icmp/8",
 		verdict: "dropped", paths: 1, droppedLeg: "request", droppedAt: "aws_network_acl.public", droppedDir: "ingress", droppedBy: "implicit"},
 }
