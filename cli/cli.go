@@ -42,8 +42,8 @@ type Options struct {
 	// means time.Now.
 	Now func() time.Time
 
-	// load and run replace plan.LoadIn and checks.Run in tests.
-	load func(name string, stdin io.Reader, dir string) (*plan.Model, error)
+	// load and run replace plan.LoadLimited and checks.Run in tests.
+	load func(name string, stdin io.Reader, dir string, maxBytes int64) (*plan.Model, error)
 	run  func(*plan.Model, checks.Config) []checks.Finding
 	// repoRoot replaces source.RepoRoot in tests, so that report paths do
 	// not depend on where the checkout is.
@@ -85,7 +85,9 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 		o.Now = time.Now
 	}
 	if o.load == nil {
-		o.load = plan.LoadIn
+		o.load = func(name string, stdin io.Reader, dir string, maxBytes int64) (*plan.Model, error) {
+			return plan.LoadLimited(name, stdin, dir, nil, maxBytes)
+		}
 	}
 	if o.run == nil {
 		o.run = checks.Run
@@ -210,6 +212,8 @@ type analysisFlags struct {
 	// findings wholly inside them instead of only counting them.
 	Contexts        stringList
 	ContextFindings bool
+	// MaxPlanBytes bounds the plan read; a larger one is an input error.
+	MaxPlanBytes byteSizeFlag
 }
 
 // defaultFailOn is --fail-on when neither the flag nor fail_on is given.
@@ -224,6 +228,8 @@ func (a *analysisFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&a.NoIgnores, "no-ignores", false, "apply no ignore (blocks of the configuration, returnpath:ignore comments): report everything")
 	fs.Var(&a.Contexts, "context", "check against the existing infrastructure in `FILE`: `terraform show -json` of a state, a raw state (`terraform state pull`) or another plan's JSON (repeatable; adds to context in the configuration)")
 	fs.BoolVar(&a.ContextFindings, "context-findings", false, "also list the findings wholly inside the context, which are otherwise only counted")
+	a.MaxPlanBytes = byteSizeFlag(plan.DefaultMaxBytes)
+	fs.Var(&a.MaxPlanBytes, "max-plan-bytes", "refuse a plan larger than `SIZE` (bytes, or with KiB, MiB, GiB) before reading all of it")
 }
 
 func checkFlags() (*flag.FlagSet, *checkConfig) {
@@ -343,6 +349,8 @@ type analysis struct {
 	ignores []config.Ignore
 	failOn  checks.Severity
 	onlyNew bool
+	// maxPlanBytes bounds the plan read from a file or stdin.
+	maxPlanBytes int64
 	// sources is the Terraform configuration, read once for ignore
 	// comments and file:line locations; root is the repository that
 	// holds it, the base of the paths.
@@ -375,7 +383,7 @@ func (o Options) prepare(fs *flag.FlagSet, flags analysisFlags, planName string)
 	if !isSet(fs, "fail-on") && cfg.FailOn != "" {
 		failOn = cfg.FailOn
 	}
-	a := analysis{config: cfg, onlyNew: flags.OnlyNew, dir: dir, showContext: flags.ContextFindings}
+	a := analysis{config: cfg, onlyNew: flags.OnlyNew, dir: dir, showContext: flags.ContextFindings, maxPlanBytes: int64(flags.MaxPlanBytes)}
 	if a.failOn, err = parseFailOn(failOn); err != nil {
 		return analysis{}, usagef("%s: %v", fs.Name(), err)
 	}
@@ -438,11 +446,11 @@ func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Repo
 func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.Model, *report.Report, error) {
 	load := o.load
 	if len(a.contexts) > 0 {
-		load = func(name string, stdin io.Reader, dir string) (*plan.Model, error) {
-			return plan.LoadWithContext(name, stdin, dir, a.contexts)
+		load = func(name string, stdin io.Reader, dir string, maxBytes int64) (*plan.Model, error) {
+			return plan.LoadLimited(name, stdin, dir, a.contexts, maxBytes)
 		}
 	}
-	m, err := load(name, stdin, a.dir)
+	m, err := load(name, stdin, a.dir, a.maxPlanBytes)
 	if err != nil {
 		msg := err.Error()
 		if name != "-" && !strings.Contains(msg, name) {

@@ -58,7 +58,7 @@ func wantOneLineError(t *testing.T, r result, contains string) {
 // fake replaces plan.Load and checks.Run.
 func fake(findings ...checks.Finding) Options {
 	o := testOptions
-	o.load = func(name string, stdin io.Reader, dir string) (*plan.Model, error) {
+	o.load = func(name string, stdin io.Reader, dir string, _ int64) (*plan.Model, error) {
 		return &plan.Model{
 			Info:    plan.Info{FormatVersion: "1.2", TerraformVersion: "1.11.4", Resources: 3},
 			Planned: &plan.Network{NACLs: []*plan.NACL{{Address: "aws_network_acl.a"}}},
@@ -108,7 +108,7 @@ func TestVersion(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	o := testOptions
-	o.load = func(string, io.Reader, string) (*plan.Model, error) {
+	o.load = func(string, io.Reader, string, int64) (*plan.Model, error) {
 		t.Error("a usage error loaded the plan")
 		return nil, errors.New("unreachable")
 	}
@@ -188,10 +188,10 @@ func TestArguments(t *testing.T) {
 	var loaded []string
 	o := fake()
 	load := o.load
-	o.load = func(name string, stdin io.Reader, dir string) (*plan.Model, error) {
+	o.load = func(name string, stdin io.Reader, dir string, _ int64) (*plan.Model, error) {
 		b, _ := io.ReadAll(stdin)
 		loaded = append(loaded, name+"|"+string(b))
-		return load(name, stdin, dir)
+		return load(name, stdin, dir, 0)
 	}
 	for _, args := range [][]string{
 		{"check", "p.json", "--format", "json", "--no-color"},
@@ -236,7 +236,7 @@ func TestColor(t *testing.T) {
 
 func TestInternalError(t *testing.T) {
 	o := testOptions
-	o.load = func(string, io.Reader, string) (*plan.Model, error) { panic("boom\nsecond line") }
+	o.load = func(string, io.Reader, string, int64) (*plan.Model, error) { panic("boom\nsecond line") }
 	wantOneLineError(t, run(o, "", "check", "plan.json"), "internal error: boom; second line")
 
 	o = fake(checks.Finding{Rule: "RP001", Resource: "aws_network_acl.a"}) // no severity: JSON refuses it
@@ -246,7 +246,9 @@ func TestInternalError(t *testing.T) {
 
 func TestLoadErrorNamesFile(t *testing.T) {
 	o := testOptions
-	o.load = func(string, io.Reader, string) (*plan.Model, error) { return nil, errors.New("not JSON\nat offset 3") }
+	o.load = func(string, io.Reader, string, int64) (*plan.Model, error) {
+		return nil, errors.New("not JSON\nat offset 3")
+	}
 	wantOneLineError(t, run(o, "", "check", "p.json"), "p.json: not JSON; at offset 3")
 }
 
@@ -311,4 +313,22 @@ func TestBadInputs(t *testing.T) {
 			t.Errorf("log-stream message does not say how to get the plan JSON: %q", r.stderr)
 		}
 	})
+}
+
+func TestMaxPlanBytes(t *testing.T) {
+	planFile := "../fixtures/icmp-pmtud/plan.json"
+	r := run(testOptions, "", "check", "--max-plan-bytes", "1KiB", planFile)
+	wantOneLineError(t, r, planFile+": is 14986 bytes, more than the limit of 1 KiB for a plan (raise it with --max-plan-bytes)")
+	if r := run(testOptions, "", "check", "--max-plan-bytes", "1MiB", planFile); r.code == ExitError {
+		t.Errorf("a plan under the limit: %+v", r)
+	}
+	data, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOneLineError(t, run(testOptions, string(data), "check", "--max-plan-bytes", "1000", "-"), "<stdin>: is larger than the limit of 1000 bytes")
+	wantOneLineError(t, run(testOptions, "", "check", "--max-plan-bytes", "0", planFile), "want a positive number of bytes")
+	if r := run(testOptions, "", "help", "check"); !strings.Contains(r.stdout, "(default 1GiB)") {
+		t.Errorf("check --help does not show the default limit:\n%s", r.stdout)
+	}
 }

@@ -329,7 +329,7 @@ func TestCommentTruncated(t *testing.T) {
 			Resource: plan.Address(fmt.Sprintf("aws_network_acl_rule.r%03d", i)),
 			Message:  strings.Repeat("network_acl_id comes from a data source; ", 3)})
 	}
-	c.o.load = func(string, io.Reader, string) (*plan.Model, error) { return &plan.Model{}, nil }
+	c.o.load = func(string, io.Reader, string, int64) (*plan.Model, error) { return &plan.Model{}, nil }
 	c.o.run = func(*plan.Model, checks.Config) []checks.Finding { return many }
 
 	r := c.run(t, "--pr", "7", "plan.json")

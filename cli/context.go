@@ -109,7 +109,7 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 	}
 	inputs := make([]planInput, len(names))
 	for i, name := range names {
-		data, display, err := plan.ReadPlan(name, stdin)
+		data, display, err := plan.ReadPlanLimited(name, stdin, analyses[i].maxPlanBytes)
 		if err != nil {
 			return nil, 0, err
 		}
