@@ -33,6 +33,9 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"after_unknown wrong type", `{"format_version":"1.2","resource_changes":[{"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a","change":{"actions":["create"],"after":{},"after_unknown":[1]}}]}`, "after_unknown is not an object"},
 		{"bad index", `{"format_version":"1.2","resource_changes":[{"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a","index":1.5,"change":{"actions":["create"]}}]}`, "neither an integer nor a string"},
 		{"log stream", `{"@level":"info","@message":"Terraform 1.9.0","@module":"terraform.ui","type":"version","terraform":"1.9.0","ui":"1.2"}` + "\n" + `{"@level":"info","@message":"Plan: 1 to add","type":"change_summary"}` + "\n", "log stream of `terraform plan -json`"},
+		{"duplicate resource_changes", `{"format_version":"1.2","resource_changes":[{"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a","change":{"actions":["create"],"after":{}}}],"resource_changes":[]}`, `is not a valid plan: "resource_changes" appears twice at the top level`},
+		{"duplicate format_version", `{"format_version":"1.2","format_version":"9.0","resource_changes":[]}`, `"format_version" appears twice`},
+		{"duplicate unused key", `{"format_version":"1.2","resource_changes":[],"timestamp":"a","timestamp":"b"}`, `"timestamp" appears twice`},
 		{"deep nesting", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), "is not valid JSON"},
 	}
 	for _, tt := range tests {
