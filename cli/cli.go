@@ -469,6 +469,9 @@ func (o Options) review(m *plan.Model, name string, a analysis) *report.Report {
 	if a.showContext {
 		findings, inContext = append(findings, inContext...), nil
 	}
+	// What the configuration index did not read: about this plan's
+	// configuration, never the context's.
+	findings = append(findings, sourceNotices(a.sources, a.config.Checks)...)
 	findings = config.Suppress(findings, a.ignores, o.Now(), a.config.Checks)
 	if a.onlyNew {
 		findings, inContext = onlyNew(findings), onlyNew(inContext)
@@ -486,6 +489,26 @@ func onlyNew(findings []checks.Finding) []checks.Finding {
 		}
 	}
 	return kept
+}
+
+// unresolvedRule is RP008, which also says what of the configuration was
+// not read for locations and ignore comments.
+const unresolvedRule = "RP008"
+
+// sourceNotices are the RP008 notices of what the configuration index did
+// not read (outside the repository, too large, not UTF-8), graded by cfg.
+func sourceNotices(ix *source.Index, cfg checks.Config) []checks.Finding {
+	var out []checks.Finding
+	for _, n := range ix.Notices() {
+		f, ok := cfg.Grade(checks.Finding{
+			Rule: unresolvedRule, Severity: checks.Notice, Status: checks.New,
+			Resource: plan.Address(n.Subject), Message: n.Reason,
+		})
+		if ok {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // locate points the findings at their .tf files, with paths relative to

@@ -16,12 +16,22 @@ import (
 
 // testOptions make reports that do not depend on the build, the day or the
 // checkout: the fixtures' expiry dates are read on 2026-11-25, and report
-// paths are relative to the working directory.
+// paths are relative to the checkout (the repository the fixtures are in:
+// .tf files outside the repository are not read).
 var testOptions = Options{
 	Version:  "test",
 	Now:      func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
-	repoRoot: func(string) string { return "." },
+	repoRoot: func(string) string { return checkout },
 }
+
+// checkout is the root of the checkout, absolute: tests change directory.
+var checkout = func() string {
+	abs, err := filepath.Abs("..")
+	if err != nil {
+		panic(err)
+	}
+	return abs
+}()
 
 type result struct {
 	code           int

@@ -11,6 +11,7 @@ import (
 
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/plan"
+	"github.com/returnpath-dev/returnpath/source"
 )
 
 // stack makes a repository with a Terraform configuration directory
@@ -260,10 +261,12 @@ func TestBadIgnoreComment(t *testing.T) {
 	_, dir := stack(t, map[string]string{
 		"infra/main.tf": "resource \"aws_vpc\" \"v\" {\n}\n\n# returnpath:ignore RP001\nresource \"aws_network_acl\" \"a\" {\n}\n",
 	})
+	o := fake()
+	o.repoRoot = nil // the stack's own repository: the .tf files are read only inside it
 	for _, flags := range [][]string{nil, {"--no-ignores"}} {
 		args := append(append([]string{"check", "--chdir", dir}, flags...), "plan.json")
-		r := run(fake(), "", args...)
-		wantOneLineError(t, r, "infra/main.tf:4,1-26: Missing reason;")
+		r := run(o, "", args...)
+		wantOneLineError(t, r, "returnpath: infra/main.tf:4,1-26: Missing reason;")
 	}
 }
 
@@ -275,6 +278,7 @@ func TestAnalyseAppliesTheConfiguration(t *testing.T) {
 	})
 	o := fake(finding("RP001", checks.Error, checks.New))
 	o.Now = testOptions.Now
+	o.repoRoot = source.RepoRoot // the stack's own repository (prepare is called directly)
 	var got checks.Config
 	run0 := o.run
 	o.run = func(m *plan.Model, cfg checks.Config) []checks.Finding { got = cfg; return run0(m, cfg) }
