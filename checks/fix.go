@@ -204,8 +204,11 @@ func fixRuleNumber(entries []plan.Entry, before, intentNumber int, taken map[int
 	}
 	free := func(n int) bool { return n >= 1 && n <= maxRuleNumber && !used[n] }
 
+	// The numbers come from the plan. plan drops rules outside
+	// 1-maxRuleNumber, but no arithmetic here relies on that: each is
+	// clamped first, so nothing overflows and every loop ends.
 	if before != 0 {
-		limit := min(before-1, maxRuleNumber)
+		limit := min(max(before, 1), maxRuleNumber+1) - 1
 		for n := limit - limit%10; n >= 10; n -= 10 {
 			if free(n) {
 				return n, true
@@ -219,7 +222,7 @@ func fixRuleNumber(entries []plan.Entry, before, intentNumber int, taken map[int
 		return 0, false
 	}
 
-	start := max(intentNumber, 0)
+	start := min(max(intentNumber, 0), maxRuleNumber)
 	for n := (start/10 + 1) * 10; n <= maxRuleNumber; n += 10 {
 		if free(n) {
 			return n, true
@@ -230,7 +233,7 @@ func fixRuleNumber(entries []plan.Entry, before, intentNumber int, taken map[int
 			return n, true
 		}
 	}
-	for n := min(start, maxRuleNumber); n >= 1; n-- {
+	for n := start; n >= 1; n-- {
 		if free(n) {
 			return n, true
 		}
