@@ -42,9 +42,10 @@ type Options struct {
 	// means time.Now.
 	Now func() time.Time
 
-	// load and run replace plan.LoadLimited and checks.Run in tests.
+	// load and run replace plan.LoadLimited and checks.RunContext in
+	// tests.
 	load func(name string, stdin io.Reader, dir string, maxBytes int64) (*plan.Model, error)
-	run  func(*plan.Model, checks.Config) []checks.Finding
+	run  func(context.Context, *plan.Model, checks.Config) ([]checks.Finding, error)
 	// repoRoot replaces source.RepoRoot in tests, so that report paths do
 	// not depend on where the checkout is.
 	repoRoot func(dir string) string
@@ -90,7 +91,7 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 		}
 	}
 	if o.run == nil {
-		o.run = checks.Run
+		o.run = checks.RunContext
 	}
 	if o.repoRoot == nil {
 		o.repoRoot = source.RepoRoot
@@ -458,13 +459,18 @@ func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.M
 		}
 		return nil, nil, errors.New(msg)
 	}
-	return m, o.review(m, name, a), nil
+	r, err := o.review(context.Background(), m, name, a)
+	return m, r, err
 }
 
 // review runs the checks on a loaded plan, applies the ignores, keeps only
-// new findings when asked, and builds the report.
-func (o Options) review(m *plan.Model, name string, a analysis) *report.Report {
-	findings := o.run(m, a.config.Checks)
+// new findings when asked, and builds the report. It fails only when ctx
+// ends the checks.
+func (o Options) review(ctx context.Context, m *plan.Model, name string, a analysis) (*report.Report, error) {
+	findings, err := o.run(ctx, m, a.config.Checks)
+	if err != nil {
+		return nil, err
+	}
 	findings, inContext := checks.InPlan(m, findings)
 	if a.showContext {
 		findings, inContext = append(findings, inContext...), nil
@@ -478,7 +484,7 @@ func (o Options) review(m *plan.Model, name string, a analysis) *report.Report {
 	}
 	r := report.New(m, findings, name, o.Version)
 	r.Summary.ContextFindings = len(inContext)
-	return r
+	return r, nil
 }
 
 func onlyNew(findings []checks.Finding) []checks.Finding {

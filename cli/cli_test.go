@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -74,7 +75,7 @@ func fake(findings ...checks.Finding) Options {
 			Planned: &plan.Network{NACLs: []*plan.NACL{{Address: "aws_network_acl.a"}}},
 		}, nil
 	}
-	o.run = func(*plan.Model, checks.Config) []checks.Finding { return findings }
+	o.run = func(context.Context, *plan.Model, checks.Config) ([]checks.Finding, error) { return findings, nil }
 	return o
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -63,7 +64,10 @@ func TestConfigFileIsFound(t *testing.T) {
 	o := fake(finding("RP001", checks.Error, checks.New))
 	var got checks.Config
 	run0 := o.run
-	o.run = func(m *plan.Model, cfg checks.Config) []checks.Finding { got = cfg; return run0(m, cfg) }
+	o.run = func(ctx context.Context, m *plan.Model, cfg checks.Config) ([]checks.Finding, error) {
+		got = cfg
+		return run0(ctx, m, cfg)
+	}
 
 	// The plan's directory holds main.tf: it is the configuration directory.
 	planFile := filepath.Join(dir, "plan.json")
@@ -100,7 +104,10 @@ func TestConfigRangesReachTheChecks(t *testing.T) {
 	})
 	o := fake()
 	var got checks.Config
-	o.run = func(_ *plan.Model, cfg checks.Config) []checks.Finding { got = cfg; return nil }
+	o.run = func(_ context.Context, _ *plan.Model, cfg checks.Config) ([]checks.Finding, error) {
+		got = cfg
+		return nil, nil
+	}
 	if r := run(o, "", "check", "--chdir", dir, "plan.json"); r.code != ExitOK {
 		t.Fatalf("%+v", r)
 	}
@@ -281,7 +288,10 @@ func TestAnalyseAppliesTheConfiguration(t *testing.T) {
 	o.repoRoot = source.RepoRoot // the stack's own repository (prepare is called directly)
 	var got checks.Config
 	run0 := o.run
-	o.run = func(m *plan.Model, cfg checks.Config) []checks.Finding { got = cfg; return run0(m, cfg) }
+	o.run = func(ctx context.Context, m *plan.Model, cfg checks.Config) ([]checks.Finding, error) {
+		got = cfg
+		return run0(ctx, m, cfg)
+	}
 	fs, flags := checkFlags()
 	if _, err := parseInterleaved(fs, []string{"--chdir", dir}); err != nil {
 		t.Fatal(err)

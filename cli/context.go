@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io"
@@ -132,7 +133,10 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 		if err != nil {
 			return nil, 0, err
 		}
-		r := o.review(m, name, a)
+		r, err := o.review(context.Background(), m, name, a)
+		if err != nil {
+			return nil, 0, err
+		}
 		locate(r, name, a)
 		if attach != nil {
 			attach(m, r, name, a)

@@ -122,3 +122,43 @@ func TestICMPTypesOutsideTheByte(t *testing.T) {
 		t.Errorf("unresolved security group rules: %q", u)
 	}
 }
+
+func TestRulesPerNACLBeyondWhatAWSAccepts(t *testing.T) {
+	rulesOf := func(n int, v6 bool) []any {
+		var out []any
+		for i := range n {
+			r := naclRule(i+1, "tcp", nil)
+			if v6 {
+				r = naclRule(1000+i, "tcp", map[string]any{"cidr_block": "", "ipv6_cidr_block": "::/0"})
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	m := handPlan(t,
+		change{"aws_vpc.v", map[string]any{"id": "vpc-1", "cidr_block": "10.0.0.0/16"}},
+		change{"aws_subnet.full", map[string]any{"id": "subnet-1", "vpc_id": "vpc-1", "cidr_block": "10.0.1.0/24"}},
+		change{"aws_subnet.over", map[string]any{"id": "subnet-2", "vpc_id": "vpc-1", "cidr_block": "10.0.2.0/24"}},
+		// 40 IPv4 and 40 IPv6 rules inbound: AWS's most.
+		change{"aws_network_acl.full", map[string]any{"vpc_id": "vpc-1", "subnet_ids": []string{"subnet-1"},
+			"ingress": append(rulesOf(MaxRulesPerFamily, false), rulesOf(MaxRulesPerFamily, true)...), "egress": []any{}}},
+		change{"aws_network_acl.over", map[string]any{"vpc_id": "vpc-1", "subnet_ids": []string{"subnet-2"},
+			"ingress": []any{}, "egress": rulesOf(MaxRulesPerFamily+1, false)}},
+	)
+	var kept []string
+	for _, n := range m.Planned.NACLs {
+		kept = append(kept, fmt.Sprintf("%s %d/%d", n.Address, len(n.Ingress), len(n.Egress)))
+	}
+	equal(t, "NACLs evaluated", kept, []string{"aws_network_acl.full 80/0"})
+	equal(t, "unresolved", unresolvedOf(m.Planned, "aws_network_acl.over"), []string{
+		"has 41 ipv4 egress rules, more than the 40 AWS accepts: it is not evaluated",
+	})
+	for _, s := range m.Planned.Subnets {
+		if s.Address == "aws_subnet.over" && s.NACL != nil {
+			t.Errorf("%s keeps the NACL that is not evaluated", s.Address)
+		}
+		if s.Address == "aws_subnet.full" && (s.NACL == nil || s.NACL.Address != "aws_network_acl.full") {
+			t.Errorf("%s lost its NACL", s.Address)
+		}
+	}
+}
