@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/returnpath-dev/returnpath/internal/planjson"
@@ -24,7 +25,25 @@ type InputError struct {
 	Problem string
 }
 
-func (e *InputError) Error() string { return e.File + ": " + e.Problem }
+// Error is one line whatever the file's name or the plan holds: control
+// characters (an address with a newline) are escaped as in Go strings.
+func (e *InputError) Error() string { return escapeControl(e.File + ": " + e.Problem) }
+
+func escapeControl(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 func inputErrorf(file, format string, args ...any) error {
 	return &InputError{File: file, Problem: fmt.Sprintf(format, args...)}

@@ -36,6 +36,7 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"duplicate resource_changes", `{"format_version":"1.2","resource_changes":[{"address":"aws_vpc.a","mode":"managed","type":"aws_vpc","name":"a","change":{"actions":["create"],"after":{}}}],"resource_changes":[]}`, `is not a valid plan: "resource_changes" appears twice at the top level`},
 		{"duplicate format_version", `{"format_version":"1.2","format_version":"9.0","resource_changes":[]}`, `"format_version" appears twice`},
 		{"duplicate unused key", `{"format_version":"1.2","resource_changes":[],"timestamp":"a","timestamp":"b"}`, `"timestamp" appears twice`},
+		{"newline in an address", "{\"format_version\":\"0.0\",\"resource_changes\":[{\"address\":\"\\n::error::x\",\"mode\":\"managed\",\"type\":\"aws_network_acl\",\"change\":{\"after\":{\"egress\":[0]}}}]}", `is not a valid plan: \n::error::x: attribute egress is a JSON number`},
 		{"deep nesting", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), "is not valid JSON"},
 	}
 	for _, tt := range tests {
