@@ -497,17 +497,13 @@ func onlyNew(findings []checks.Finding) []checks.Finding {
 	return kept
 }
 
-// unresolvedRule is RP008, which also says what of the configuration was
-// not read for locations and ignore comments.
-const unresolvedRule = "RP008"
-
 // sourceNotices are the RP008 notices of what the configuration index did
 // not read (outside the repository, too large, not UTF-8), graded by cfg.
 func sourceNotices(ix *source.Index, cfg checks.Config) []checks.Finding {
 	var out []checks.Finding
 	for _, n := range ix.Notices() {
 		f, ok := cfg.Grade(checks.Finding{
-			Rule: unresolvedRule, Severity: checks.Notice, Status: checks.New,
+			Rule: checks.Unresolved, Severity: checks.Notice, Status: checks.New,
 			Resource: plan.Address(n.Subject), Message: n.Reason,
 		})
 		if ok {
