@@ -2,6 +2,7 @@ package checks
 
 import (
 	"cmp"
+	"context"
 	"net/netip"
 	"slices"
 
@@ -130,16 +131,33 @@ func (c Config) grade(check *Check, f Finding) (Finding, bool) {
 // it, and a planned finding that already exists there, on the same subnets
 // or more, is marked Existing (the plan does not introduce it); the others
 // are New: a broken NACL that this plan gives a subnet breaks traffic that
-// was not broken before.
+// was not broken before. Beyond MaxFindingsPerGroup flow findings of one
+// rule, resource, leg and status, the rest are folded into one finding
+// that counts them (see fold).
 func Run(m *plan.Model, cfg Config) []Finding {
+	findings, _ := RunContext(context.Background(), m, cfg)
+	return findings
+}
+
+// RunContext is Run under ctx: when ctx is done, the checks stop (between
+// checks, and inside the loops whose work grows with the plan) and it
+// returns ctx's error and no findings.
+func RunContext(ctx context.Context, m *plan.Model, cfg Config) ([]Finding, error) {
 	if m == nil || m.Planned == nil {
-		return nil
+		return nil, ctx.Err()
 	}
 	cfg = cfg.withDefaults()
-	findings := runAll(m.Planned, cfg)
+	findings, err := runAll(ctx, m.Planned, cfg)
+	if err != nil {
+		return nil, err
+	}
 	existing := map[findingKey][][]SubnetRef{}
 	if m.Prior != nil {
-		for _, f := range runAll(m.Prior, cfg) {
+		prior, err := runAll(ctx, m.Prior, cfg)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range prior {
 			existing[keyOf(f)] = append(existing[keyOf(f)], f.Subnets)
 		}
 	}
@@ -152,8 +170,10 @@ func Run(m *plan.Model, cfg Config) []Finding {
 			}
 		}
 	}
+	findings = fold(findings)
+	numberFixes(findings)
 	slices.SortStableFunc(findings, compareFindings)
-	return findings
+	return findings, nil
 }
 
 // subnetsWithin reports whether every subnet of now was already among
@@ -167,20 +187,28 @@ func subnetsWithin(now, before []SubnetRef) bool {
 	return true
 }
 
-func runAll(n *plan.Network, cfg Config) []Finding {
+// runAll runs the checks on one network; the fixes of its findings have
+// no numbers yet.
+func runAll(ctx context.Context, n *plan.Network, cfg Config) ([]Finding, error) {
 	var out []Finding
 	shared := newFacts(n, cfg)
+	shared.ctx = ctx
 	for _, c := range All() {
 		if c.run == nil || cfg.Disabled[c.ID] {
 			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		p := &pass{check: c, network: n, cfg: cfg, facts: shared}
 		c.run(p)
 		out = append(out, p.findings...)
 	}
-	out = withoutUncertain(out, n.Unlinked)
-	numberFixes(out)
-	return out
+	// A check that saw ctx done stopped early: what it found is partial.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return withoutUncertain(out, n.Unlinked), nil
 }
 
 // findingKey identifies a finding across the prior and planned networks:

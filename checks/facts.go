@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"context"
 	"net/netip"
 	"slices"
 
@@ -23,6 +24,8 @@ import (
 type facts struct {
 	network *plan.Network
 	cfg     Config
+	// ctx ends the passes early (Run then returns its error); nil: never.
+	ctx context.Context
 
 	subnetIndex   *subnetIndex
 	ruleWalks     *ruleWalks
@@ -35,6 +38,10 @@ type facts struct {
 func newFacts(n *plan.Network, cfg Config) *facts {
 	return &facts{network: n, cfg: cfg}
 }
+
+// canceled reports whether the passes should stop: the loops whose work
+// grows with the plan ask it once a round.
+func (f *facts) canceled() bool { return f.ctx != nil && f.ctx.Err() != nil }
 
 func (f *facts) subnets() *subnetIndex {
 	if f.subnetIndex == nil {

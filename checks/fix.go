@@ -109,24 +109,30 @@ func numberFixes(findings []Finding) {
 		}
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(findings[a].Rule, findings[b].Rule) })
-	taken := map[intentKey]map[int]bool{}
+	// used are the rule numbers of each NACL direction: its rules', then
+	// each fix's as it gets one.
+	used := map[intentKey]map[int]bool{}
 	names := map[string]bool{} // module path and name
+	next := map[string]int{}   // module path and base name: the next suffix to try
 	for _, i := range order {
 		fix := *findings[i].Fix // the checks' copy stays as it was
 		key := intentKey{nacl: fix.NACL, dir: fix.Direction}
-		if taken[key] == nil {
-			taken[key] = map[int]bool{}
+		if used[key] == nil {
+			used[key] = ruleNumbers(fix.NACL.Entries(fix.Direction))
 		}
-		if number, ok := fixRuleNumber(fix.NACL.Entries(fix.Direction), fix.Before, fix.After, taken[key]); ok {
+		if number, ok := pickRuleNumber(used[key], fix.Before, fix.After); ok {
 			fix.Number = number
-			taken[key][number] = true
+			used[key][number] = true
 		}
 		if !fix.Inline {
 			module := strings.TrimSuffix(string(fix.NACL.Address), moduleRelative(fix.NACL.Address))
+			base := module + " " + fix.nameBase
 			fix.Name = fix.nameBase
-			for k := 2; names[module+" "+fix.Name]; k++ {
+			k := max(next[base], 2)
+			for ; names[module+" "+fix.Name]; k++ {
 				fix.Name = fix.nameBase + "_" + strconv.Itoa(k)
 			}
+			next[base] = k
 			names[module+" "+fix.Name] = true
 		}
 		findings[i].Fix = &fix
@@ -195,17 +201,31 @@ func hasInline(entries []plan.Entry) bool {
 // the first free multiple of 10 above the intent's number, else the
 // nearest free number above or below it.
 func fixRuleNumber(entries []plan.Entry, before, intentNumber int, taken map[int]bool) (int, bool) {
-	used := make(map[int]bool, len(entries)+len(taken))
-	for _, e := range entries {
-		used[e.Number] = true
-	}
+	used := ruleNumbers(entries)
 	for number := range taken {
 		used[number] = true
 	}
+	return pickRuleNumber(used, before, intentNumber)
+}
+
+// ruleNumbers is the set of the numbers of entries.
+func ruleNumbers(entries []plan.Entry) map[int]bool {
+	used := make(map[int]bool, len(entries))
+	for _, e := range entries {
+		used[e.Number] = true
+	}
+	return used
+}
+
+// pickRuleNumber is fixRuleNumber with the numbers in use as one set.
+func pickRuleNumber(used map[int]bool, before, intentNumber int) (int, bool) {
 	free := func(n int) bool { return n >= 1 && n <= maxRuleNumber && !used[n] }
 
+	// The numbers come from the plan. plan drops rules outside
+	// 1-maxRuleNumber, but no arithmetic here relies on that: each is
+	// clamped first, so nothing overflows and every loop ends.
 	if before != 0 {
-		limit := min(before-1, maxRuleNumber)
+		limit := min(max(before, 1), maxRuleNumber+1) - 1
 		for n := limit - limit%10; n >= 10; n -= 10 {
 			if free(n) {
 				return n, true
@@ -219,7 +239,7 @@ func fixRuleNumber(entries []plan.Entry, before, intentNumber int, taken map[int
 		return 0, false
 	}
 
-	start := max(intentNumber, 0)
+	start := min(max(intentNumber, 0), maxRuleNumber)
 	for n := (start/10 + 1) * 10; n <= maxRuleNumber; n += 10 {
 		if free(n) {
 			return n, true
@@ -230,7 +250,7 @@ func fixRuleNumber(entries []plan.Entry, before, intentNumber int, taken map[int
 			return n, true
 		}
 	}
-	for n := min(start, maxRuleNumber); n >= 1; n-- {
+	for n := start; n >= 1; n-- {
 		if free(n) {
 			return n, true
 		}

@@ -1,8 +1,10 @@
 package checks
 
 import (
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/returnpath-dev/returnpath/plan"
 )
@@ -32,9 +34,25 @@ func TestFixRuleNumber(t *testing.T) {
 		{"below a deny with no free multiple of 10", entriesAt(5, 10), 10, 100, 9, true},
 		{"below rule 1: impossible", entriesAt(1), 1, 100, 0, false},
 		{"after the intent at the top", entriesAt(32766), 0, 32766, 32765, true},
+		// Numbers no plan rule has (plan drops them): nothing overflows.
+		{"after the largest int", nil, 0, math.MaxInt, 32766, true},
+		{"after the smallest int", nil, 0, math.MinInt, 10, true},
+		{"below the largest int", nil, math.MaxInt, 100, 32760, true},
+		{"below the smallest int", nil, math.MinInt, 100, 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := fixRuleNumber(tt.entries, tt.deny, tt.intent, nil)
+		done := make(chan struct{})
+		var got int
+		var ok bool
+		go func() {
+			defer close(done)
+			got, ok = fixRuleNumber(tt.entries, tt.deny, tt.intent, nil)
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the search did not end in 10 s", tt.name)
+		}
 		if got != tt.want || ok != tt.wantOK {
 			t.Errorf("%s: got %d, %v; want %d, %v", tt.name, got, ok, tt.want, tt.wantOK)
 		}

@@ -31,6 +31,9 @@ func isService(proto plan.Protocol, ports plan.PortRange) bool {
 // replies the opposite direction drops.
 func checkReplies(p *pass, intentDir plan.Direction) {
 	for _, n := range p.network.NACLs {
+		if p.facts.canceled() {
+			return
+		}
 		if n == nil {
 			continue
 		}

@@ -91,6 +91,9 @@ func evaluateSecurityGroups(f *facts) *securityGroupEvaluation {
 	out := &securityGroupEvaluation{}
 	seen := map[crossingKey]bool{}
 	for _, g := range f.network.SecurityGroups {
+		if f.canceled() {
+			return out // partial: Run returns the context's error
+		}
 		if g == nil || len(g.Members) == 0 {
 			continue
 		}

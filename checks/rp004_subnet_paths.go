@@ -70,7 +70,19 @@ port on a request leg, the client's ephemeral range on a reply leg.
 
 func checkSubnetPaths(p *pass) {
 	f := p.facts
-	sgLegs := f.securityGroups().legs // RP003 reports these, naming the security group
+	// RP003 reports these legs, naming the security group; by NACL side,
+	// so that each crossing compares with the legs of its own.
+	type side struct {
+		nacl   *plan.NACL
+		dir    plan.Direction
+		leg    Leg
+		family plan.Family
+	}
+	sgLegs := map[side][]brokenLeg{}
+	for _, l := range f.securityGroups().legs {
+		k := side{l.nacl, l.dir, l.leg, l.family}
+		sgLegs[k] = append(sgLegs[k], l)
+	}
 	seen := map[crossingKey]bool{}
 	report := func(c crossing) {
 		key := c.key()
@@ -82,7 +94,7 @@ func checkSubnetPaths(p *pass) {
 		if !ok {
 			return
 		}
-		for _, l := range sgLegs {
+		for _, l := range sgLegs[side{leg.nacl, leg.dir, leg.leg, leg.family}] {
 			if l.same(leg) {
 				return // RP003 reports it, naming the security group
 			}
@@ -90,6 +102,9 @@ func checkSubnetPaths(p *pass) {
 		p.report(*fd)
 	}
 	for _, n := range p.network.NACLs {
+		if p.facts.canceled() {
+			return
+		}
 		if n == nil || len(n.Subnets) == 0 {
 			continue
 		}

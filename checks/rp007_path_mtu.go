@@ -99,6 +99,9 @@ func checkPathMTU(p *pass) {
 		internetRanges[fam] = internetAddrs(fam).AddrRanges()
 	}
 	for _, n := range p.network.NACLs {
+		if p.facts.canceled() {
+			return
+		}
 		if n == nil {
 			continue
 		}

@@ -8,8 +8,13 @@ import (
 
 // RP008: everything the model could not link or evaluate.
 
+// Unresolved is the ID of the check that reports what the model could not
+// link or evaluate; the CLI also reports through it, with Config.Grade,
+// the parts of the configuration it did not read.
+const Unresolved = "RP008"
+
 var unresolved = Check{
-	ID:       "RP008",
+	ID:       Unresolved,
 	Severity: Warning,
 	Title:    "a rule, association or placement cannot be linked or evaluated",
 	Doc: "The plan holds a NACL or security-group rule, an association, a route or a workload " +

@@ -43,9 +43,10 @@ type Options struct {
 	// means time.Now.
 	Now func() time.Time
 
-	// load and run replace plan.LoadIn and checks.Run in tests.
-	load func(name string, stdin io.Reader, dir string) (*plan.Model, error)
-	run  func(*plan.Model, checks.Config) []checks.Finding
+	// load and run replace plan.LoadLimited and checks.RunContext in
+	// tests.
+	load func(name string, stdin io.Reader, dir string, maxBytes int64) (*plan.Model, error)
+	run  func(context.Context, *plan.Model, checks.Config) ([]checks.Finding, error)
 	// repoRoot replaces source.RepoRoot in tests, so that report paths do
 	// not depend on where the checkout is.
 	repoRoot func(dir string) string
@@ -86,10 +87,12 @@ func (o Options) Main(args []string, stdin io.Reader, stdout, stderr io.Writer) 
 		o.Now = time.Now
 	}
 	if o.load == nil {
-		o.load = plan.LoadIn
+		o.load = func(name string, stdin io.Reader, dir string, maxBytes int64) (*plan.Model, error) {
+			return plan.LoadLimited(name, stdin, dir, nil, maxBytes)
+		}
 	}
 	if o.run == nil {
-		o.run = checks.Run
+		o.run = checks.RunContext
 	}
 	if o.repoRoot == nil {
 		o.repoRoot = source.RepoRoot
@@ -224,6 +227,8 @@ type analysisFlags struct {
 	// findings wholly inside them instead of only counting them.
 	Contexts        stringList
 	ContextFindings bool
+	// MaxPlanBytes bounds the plan read; a larger one is an input error.
+	MaxPlanBytes byteSizeFlag
 }
 
 // defaultFailOn is --fail-on when neither the flag nor fail_on is given.
@@ -238,6 +243,8 @@ func (a *analysisFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&a.NoIgnores, "no-ignores", false, "apply no ignore (blocks of the configuration, returnpath:ignore comments): report everything")
 	fs.Var(&a.Contexts, "context", "check against the existing infrastructure in `FILE`: `terraform show -json` of a state, a raw state (`terraform state pull`) or another plan's JSON (repeatable; adds to context in the configuration)")
 	fs.BoolVar(&a.ContextFindings, "context-findings", false, "also list the findings wholly inside the context, which are otherwise only counted")
+	a.MaxPlanBytes = byteSizeFlag(plan.DefaultMaxBytes)
+	fs.Var(&a.MaxPlanBytes, "max-plan-bytes", "refuse a plan larger than `SIZE` (bytes, or with KiB, MiB, GiB) before reading all of it")
 }
 
 func checkFlags() (*flag.FlagSet, *checkConfig) {
@@ -361,6 +368,8 @@ type analysis struct {
 	ignores []config.Ignore
 	failOn  checks.Severity
 	onlyNew bool
+	// maxPlanBytes bounds the plan read from a file or stdin.
+	maxPlanBytes int64
 	// sources is the Terraform configuration, read once for ignore
 	// comments and file:line locations; root is the repository that
 	// holds it, the base of the paths.
@@ -393,7 +402,7 @@ func (o Options) prepare(fs *flag.FlagSet, flags analysisFlags, planName string)
 	if !isSet(fs, "fail-on") && cfg.FailOn != "" {
 		failOn = cfg.FailOn
 	}
-	a := analysis{config: cfg, onlyNew: flags.OnlyNew, dir: dir, showContext: flags.ContextFindings}
+	a := analysis{config: cfg, onlyNew: flags.OnlyNew, dir: dir, showContext: flags.ContextFindings, maxPlanBytes: int64(flags.MaxPlanBytes)}
 	if a.failOn, err = parseFailOn(failOn); err != nil {
 		return analysis{}, usagef("%s: %v", fs.Name(), err)
 	}
@@ -456,11 +465,11 @@ func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Repo
 func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.Model, *report.Report, error) {
 	load := o.load
 	if len(a.contexts) > 0 {
-		load = func(name string, stdin io.Reader, dir string) (*plan.Model, error) {
-			return plan.LoadWithContext(name, stdin, dir, a.contexts)
+		load = func(name string, stdin io.Reader, dir string, maxBytes int64) (*plan.Model, error) {
+			return plan.LoadLimited(name, stdin, dir, a.contexts, maxBytes)
 		}
 	}
-	m, err := load(name, stdin, a.dir)
+	m, err := load(name, stdin, a.dir, a.maxPlanBytes)
 	if err != nil {
 		msg := err.Error()
 		if name != "-" && !strings.Contains(msg, name) {
@@ -468,24 +477,32 @@ func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.M
 		}
 		return nil, nil, errors.New(msg)
 	}
-	return m, o.review(m, name, a), nil
+	r, err := o.review(context.Background(), m, name, a)
+	return m, r, err
 }
 
 // review runs the checks on a loaded plan, applies the ignores, keeps only
-// new findings when asked, and builds the report.
-func (o Options) review(m *plan.Model, name string, a analysis) *report.Report {
-	findings := o.run(m, a.config.Checks)
+// new findings when asked, and builds the report. It fails only when ctx
+// ends the checks.
+func (o Options) review(ctx context.Context, m *plan.Model, name string, a analysis) (*report.Report, error) {
+	findings, err := o.run(ctx, m, a.config.Checks)
+	if err != nil {
+		return nil, err
+	}
 	findings, inContext := checks.InPlan(m, findings)
 	if a.showContext {
 		findings, inContext = append(findings, inContext...), nil
 	}
+	// What the configuration index did not read: about this plan's
+	// configuration, never the context's.
+	findings = append(findings, sourceNotices(a.sources, a.config.Checks)...)
 	findings = config.Suppress(findings, a.ignores, o.Now(), a.config.Checks)
 	if a.onlyNew {
 		findings, inContext = onlyNew(findings), onlyNew(inContext)
 	}
 	r := report.New(m, findings, name, o.Version)
 	r.Summary.ContextFindings = len(inContext)
-	return r
+	return r, nil
 }
 
 func onlyNew(findings []checks.Finding) []checks.Finding {
@@ -496,6 +513,22 @@ func onlyNew(findings []checks.Finding) []checks.Finding {
 		}
 	}
 	return kept
+}
+
+// sourceNotices are the RP008 notices of what the configuration index did
+// not read (outside the repository, too large, not UTF-8), graded by cfg.
+func sourceNotices(ix *source.Index, cfg checks.Config) []checks.Finding {
+	var out []checks.Finding
+	for _, n := range ix.Notices() {
+		f, ok := cfg.Grade(checks.Finding{
+			Rule: checks.Unresolved, Severity: checks.Notice, Status: checks.New,
+			Resource: plan.Address(n.Subject), Message: n.Reason,
+		})
+		if ok {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // locate points the findings at their .tf files, with paths relative to

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,12 +19,22 @@ import (
 
 // testOptions make reports that do not depend on the build, the day or the
 // checkout: the fixtures' expiry dates are read on 2026-11-25, and report
-// paths are relative to the working directory.
+// paths are relative to the checkout (the repository the fixtures are in:
+// .tf files outside the repository are not read).
 var testOptions = Options{
 	Version:  "test",
 	Now:      func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
-	repoRoot: func(string) string { return "." },
+	repoRoot: func(string) string { return checkout },
 }
+
+// checkout is the root of the checkout, absolute: tests change directory.
+var checkout = func() string {
+	abs, err := filepath.Abs("..")
+	if err != nil {
+		panic(err)
+	}
+	return abs
+}()
 
 type result struct {
 	code           int
@@ -65,13 +76,13 @@ func wantOneLineError(t *testing.T, r result, contains string) {
 // fake replaces plan.Load and checks.Run.
 func fake(findings ...checks.Finding) Options {
 	o := testOptions
-	o.load = func(name string, stdin io.Reader, dir string) (*plan.Model, error) {
+	o.load = func(name string, stdin io.Reader, dir string, _ int64) (*plan.Model, error) {
 		return &plan.Model{
 			Info:    plan.Info{FormatVersion: "1.2", TerraformVersion: "1.11.4", Resources: 3},
 			Planned: &plan.Network{NACLs: []*plan.NACL{{Address: "aws_network_acl.a"}}},
 		}, nil
 	}
-	o.run = func(*plan.Model, checks.Config) []checks.Finding { return findings }
+	o.run = func(context.Context, *plan.Model, checks.Config) ([]checks.Finding, error) { return findings, nil }
 	return o
 }
 
@@ -136,7 +147,7 @@ func TestBuildStamps(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	o := testOptions
-	o.load = func(string, io.Reader, string) (*plan.Model, error) {
+	o.load = func(string, io.Reader, string, int64) (*plan.Model, error) {
 		t.Error("a usage error loaded the plan")
 		return nil, errors.New("unreachable")
 	}
@@ -220,10 +231,10 @@ func TestArguments(t *testing.T) {
 	var loaded []string
 	o := fake()
 	load := o.load
-	o.load = func(name string, stdin io.Reader, dir string) (*plan.Model, error) {
+	o.load = func(name string, stdin io.Reader, dir string, _ int64) (*plan.Model, error) {
 		b, _ := io.ReadAll(stdin)
 		loaded = append(loaded, name+"|"+string(b))
-		return load(name, stdin, dir)
+		return load(name, stdin, dir, 0)
 	}
 	for _, args := range [][]string{
 		{"check", "p.json", "--format", "json", "--no-color"},
@@ -268,7 +279,7 @@ func TestColor(t *testing.T) {
 
 func TestInternalError(t *testing.T) {
 	o := testOptions
-	o.load = func(string, io.Reader, string) (*plan.Model, error) { panic("boom\nsecond line") }
+	o.load = func(string, io.Reader, string, int64) (*plan.Model, error) { panic("boom\nsecond line") }
 	wantOneLineError(t, run(o, "", "check", "plan.json"), "internal error: boom; second line")
 
 	o = fake(checks.Finding{Rule: "RP001", Resource: "aws_network_acl.a"}) // no severity: JSON refuses it
@@ -278,7 +289,9 @@ func TestInternalError(t *testing.T) {
 
 func TestLoadErrorNamesFile(t *testing.T) {
 	o := testOptions
-	o.load = func(string, io.Reader, string) (*plan.Model, error) { return nil, errors.New("not JSON\nat offset 3") }
+	o.load = func(string, io.Reader, string, int64) (*plan.Model, error) {
+		return nil, errors.New("not JSON\nat offset 3")
+	}
 	wantOneLineError(t, run(o, "", "check", "p.json"), "p.json: not JSON; at offset 3")
 }
 
@@ -363,5 +376,23 @@ func TestJUnitAgreesWithTheGate(t *testing.T) {
 		if r.code != tc.code || !strings.Contains(first, tc.failures) || strings.Contains(r.stdout, `<property name="returnpath.finding" value="notice RP007 new: `) != (tc.code == ExitOK) {
 			t.Errorf("%v: exit %d (want %d), %s (want %s)\n%s", tc.flags, r.code, tc.code, first, tc.failures, r.stdout)
 		}
+	}
+}
+
+func TestMaxPlanBytes(t *testing.T) {
+	planFile := "../fixtures/icmp-pmtud/plan.json"
+	r := run(testOptions, "", "check", "--max-plan-bytes", "1KiB", planFile)
+	wantOneLineError(t, r, planFile+": is 14986 bytes, more than the limit of 1 KiB for a plan (raise it with --max-plan-bytes)")
+	if r := run(testOptions, "", "check", "--max-plan-bytes", "1MiB", planFile); r.code == ExitError {
+		t.Errorf("a plan under the limit: %+v", r)
+	}
+	data, err := os.ReadFile(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOneLineError(t, run(testOptions, string(data), "check", "--max-plan-bytes", "1000", "-"), "<stdin>: is larger than the limit of 1000 bytes")
+	wantOneLineError(t, run(testOptions, "", "check", "--max-plan-bytes", "0", planFile), "want a positive number of bytes")
+	if r := run(testOptions, "", "help", "check"); !strings.Contains(r.stdout, "(default 1GiB)") {
+		t.Errorf("check --help does not show the default limit:\n%s", r.stdout)
 	}
 }

@@ -329,8 +329,8 @@ func TestCommentTruncated(t *testing.T) {
 			Resource: plan.Address(fmt.Sprintf("aws_network_acl_rule.r%03d", i)),
 			Message:  strings.Repeat("network_acl_id comes from a data source; ", 3)})
 	}
-	c.o.load = func(string, io.Reader, string) (*plan.Model, error) { return &plan.Model{}, nil }
-	c.o.run = func(*plan.Model, checks.Config) []checks.Finding { return many }
+	c.o.load = func(string, io.Reader, string, int64) (*plan.Model, error) { return &plan.Model{}, nil }
+	c.o.run = func(context.Context, *plan.Model, checks.Config) ([]checks.Finding, error) { return many, nil }
 
 	r := c.run(t, "--pr", "7", "plan.json")
 	if r.code != ExitOK || r.stderr != "" {
@@ -350,7 +350,7 @@ func TestCommentTruncated(t *testing.T) {
 	}
 
 	// Not truncated: the job summary is left alone.
-	c.o.run = func(*plan.Model, checks.Config) []checks.Finding { return many[:3] }
+	c.o.run = func(context.Context, *plan.Model, checks.Config) ([]checks.Finding, error) { return many[:3], nil }
 	c.env["GITHUB_RUN_ID"] = "78"
 	if r := c.run(t, "--pr", "7", "plan.json"); r.code != ExitOK {
 		t.Fatalf("%+v", r)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/returnpath-dev/returnpath/checks"
 	"github.com/returnpath-dev/returnpath/plan"
+	"github.com/returnpath-dev/returnpath/source"
 )
 
 // stack makes a repository with a Terraform configuration directory
@@ -62,7 +64,10 @@ func TestConfigFileIsFound(t *testing.T) {
 	o := fake(finding("RP001", checks.Error, checks.New))
 	var got checks.Config
 	run0 := o.run
-	o.run = func(m *plan.Model, cfg checks.Config) []checks.Finding { got = cfg; return run0(m, cfg) }
+	o.run = func(ctx context.Context, m *plan.Model, cfg checks.Config) ([]checks.Finding, error) {
+		got = cfg
+		return run0(ctx, m, cfg)
+	}
 
 	// The plan's directory holds main.tf: it is the configuration directory.
 	planFile := filepath.Join(dir, "plan.json")
@@ -99,7 +104,10 @@ func TestConfigRangesReachTheChecks(t *testing.T) {
 	})
 	o := fake()
 	var got checks.Config
-	o.run = func(_ *plan.Model, cfg checks.Config) []checks.Finding { got = cfg; return nil }
+	o.run = func(_ context.Context, _ *plan.Model, cfg checks.Config) ([]checks.Finding, error) {
+		got = cfg
+		return nil, nil
+	}
 	if r := run(o, "", "check", "--chdir", dir, "plan.json"); r.code != ExitOK {
 		t.Fatalf("%+v", r)
 	}
@@ -260,10 +268,12 @@ func TestBadIgnoreComment(t *testing.T) {
 	_, dir := stack(t, map[string]string{
 		"infra/main.tf": "resource \"aws_vpc\" \"v\" {\n}\n\n# returnpath:ignore RP001\nresource \"aws_network_acl\" \"a\" {\n}\n",
 	})
+	o := fake()
+	o.repoRoot = nil // the stack's own repository: the .tf files are read only inside it
 	for _, flags := range [][]string{nil, {"--no-ignores"}} {
 		args := append(append([]string{"check", "--chdir", dir}, flags...), "plan.json")
-		r := run(fake(), "", args...)
-		wantOneLineError(t, r, "infra/main.tf:4,1-26: Missing reason;")
+		r := run(o, "", args...)
+		wantOneLineError(t, r, "returnpath: infra/main.tf:4,1-26: Missing reason;")
 	}
 }
 
@@ -275,9 +285,13 @@ func TestAnalyseAppliesTheConfiguration(t *testing.T) {
 	})
 	o := fake(finding("RP001", checks.Error, checks.New))
 	o.Now = testOptions.Now
+	o.repoRoot = source.RepoRoot // the stack's own repository (prepare is called directly)
 	var got checks.Config
 	run0 := o.run
-	o.run = func(m *plan.Model, cfg checks.Config) []checks.Finding { got = cfg; return run0(m, cfg) }
+	o.run = func(ctx context.Context, m *plan.Model, cfg checks.Config) ([]checks.Finding, error) {
+		got = cfg
+		return run0(ctx, m, cfg)
+	}
 	fs, flags := checkFlags()
 	if _, err := parseInterleaved(fs, []string{"--chdir", dir}); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io"
@@ -110,7 +111,7 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 	}
 	inputs := make([]planInput, len(names))
 	for i, name := range names {
-		data, display, err := plan.ReadPlan(name, stdin)
+		data, display, err := plan.ReadPlanLimited(name, stdin, analyses[i].maxPlanBytes)
 		if err != nil {
 			return nil, 0, 0, err
 		}
@@ -136,7 +137,10 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		r := o.review(m, name, a)
+		r, err := o.review(context.Background(), m, name, a)
+		if err != nil {
+			return nil, 0, 0, err
+		}
 		locate(r, name, a)
 		if attach != nil {
 			attach(m, r, name, a)

@@ -66,7 +66,7 @@ func (o Options) fix(args []string, stdin io.Reader, stdout, stderr io.Writer) (
 	if err != nil {
 		return 0, usagef("fix: %v", err)
 	}
-	a, err := o.prepare(fs, analysisFlags{FailOn: defaultFailOn, Chdir: cfg.Chdir, Config: cfg.Config, NoIgnores: cfg.NoIgnores}, name)
+	a, err := o.prepare(fs, analysisFlags{FailOn: defaultFailOn, Chdir: cfg.Chdir, Config: cfg.Config, NoIgnores: cfg.NoIgnores, MaxPlanBytes: byteSizeFlag(plan.DefaultMaxBytes)}, name)
 	if err != nil {
 		return 0, err
 	}

@@ -214,3 +214,67 @@ func TestFixtureLocations(t *testing.T) {
 		}
 	}
 }
+
+// TestNothingOutsideTheRepository: a module whose source leaves the
+// repository is not read; its resources are located at the module block,
+// a notice says why, and no format shows an absolute path.
+func TestNothingOutsideTheRepository(t *testing.T) {
+	top := t.TempDir()
+	root := filepath.Join(top, "repo")
+	files := map[string]string{
+		"repo/infra/main.tf": "module \"net\" {\n  source = \"../../shared\"\n}\n",
+		"shared/main.tf":     "# returnpath:ignore RP001 said outside the repository\nresource \"aws_network_acl\" \"a\" {\n}\n",
+	}
+	for _, dir := range []string{"repo/.git", "repo/infra", "shared"} {
+		if err := os.MkdirAll(filepath.Join(top, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(top, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := finding("RP001", checks.Error, checks.New)
+	f.Resource = "module.net.aws_network_acl.a"
+	o := fake(f)
+	o.repoRoot = nil
+	t.Chdir(root) // the plan's name, as given, is in the reports
+	for _, format := range []string{"json", "sarif", "text", "github", "junit", "markdown"} {
+		r := run(o, "", "check", "--format", format, "infra/plan.json")
+		if r.code != ExitFindings || r.stderr != "" {
+			t.Fatalf("%s: exit %d (the ignore outside the repository must not apply), stderr %q", format, r.code, r.stderr)
+		}
+		if strings.Contains(r.stdout, top) || strings.Contains(r.stdout, "shared/main.tf") {
+			t.Errorf("%s shows a path outside the repository:\n%s", format, r.stdout)
+		}
+		if !strings.Contains(r.stdout, "../../shared") || !strings.Contains(r.stdout, "is outside the repository: it is not read") {
+			t.Errorf("%s does not say why the module was not read:\n%s", format, r.stdout)
+		}
+	}
+	r := run(o, "", "check", "--format", "json", "infra/plan.json")
+	var doc struct {
+		Findings []struct {
+			Rule, Resource, Severity string
+			Location                 *struct {
+				File string
+				Line int
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range doc.Findings {
+		where := ""
+		if f.Location != nil {
+			where = f.Location.File + ":" + strconv.Itoa(f.Location.Line)
+		}
+		got = append(got, f.Rule+" "+f.Severity+" "+f.Resource+" "+where)
+	}
+	want := []string{"RP008 notice module.net ", "RP001 error module.net.aws_network_acl.a infra/main.tf:1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings %q, want %q", got, want)
+	}
+}

@@ -132,19 +132,7 @@ func (o Options) serve(args []string, stdout, stderr io.Writer) (int, error) {
 	timing := runtask.DefaultTiming()
 	timing.DrainTimeout = cfg.DrainTimeout
 	srv, err := runtask.New(runtask.Config{
-		Analyse: func(ctx context.Context, name string, planJSON []byte) (runtask.Analysis, error) {
-			m, err := plan.Parse(name, planJSON)
-			if err != nil {
-				return runtask.Analysis{}, err
-			}
-			// checks.Run takes no context yet: past this point an
-			// analysis the deadline ended runs on, unseen, until done.
-			if err := ctx.Err(); err != nil {
-				return runtask.Analysis{}, err
-			}
-			r := o.review(m, name, a)
-			return runtask.Analysis{Report: r, Failed: exitCode(r, failOn) == ExitFindings}, nil
-		},
+		Analyse: o.taskAnalysis(a),
 		Context: runtask.ContextConfig{
 			Workspaces: settings.ContextWorkspaces,
 			Token:      o.Getenv(TFETokenEnv),
@@ -152,7 +140,7 @@ func (o Options) serve(args []string, stdout, stderr io.Writer) (int, error) {
 			Timeout:    contextTimeout,
 		},
 		AnalyseWithContext: func(ctx context.Context, name string, planJSON []byte, states []runtask.ContextState, problems []runtask.ContextProblem) (runtask.Analysis, error) {
-			r, err := o.reviewWithContext(name, planJSON, states, problems, a)
+			r, err := o.reviewWithContext(ctx, name, planJSON, states, problems, a)
 			if err != nil {
 				return runtask.Analysis{}, err
 			}
@@ -198,7 +186,7 @@ const contextTimeout = 2 * time.Minute
 // reviewWithContext checks a task's plan against the states of its context
 // workspaces. A state that cannot be fetched or read leaves the plan
 // checked without it, with an RP008 notice that says why.
-func (o Options) reviewWithContext(name string, planJSON []byte, states []runtask.ContextState, problems []runtask.ContextProblem, a analysis) (*report.Report, error) {
+func (o Options) reviewWithContext(ctx context.Context, name string, planJSON []byte, states []runtask.ContextState, problems []runtask.ContextProblem, a analysis) (*report.Report, error) {
 	var contexts []*plan.Context
 	for _, st := range states {
 		c, err := plan.ParseContext("workspace "+st.Workspace, st.JSON, "")
@@ -220,9 +208,28 @@ func (o Options) reviewWithContext(name string, planJSON []byte, states []runtas
 			Reason: "context workspace not used: " + p.Reason + "; the plan is checked without it",
 		})
 	}
-	r := o.review(m, name, a)
+	r, err := o.review(ctx, m, name, a)
+	if err != nil {
+		return nil, err
+	}
 	r.UnusedContexts = unused
 	return r, nil
+}
+
+// taskAnalysis is how serve analyses a task's plan: like check, under the
+// task's deadline (the checks stop when ctx ends).
+func (o Options) taskAnalysis(a analysis) func(ctx context.Context, name string, planJSON []byte) (runtask.Analysis, error) {
+	return func(ctx context.Context, name string, planJSON []byte) (runtask.Analysis, error) {
+		m, err := plan.Parse(name, planJSON)
+		if err != nil {
+			return runtask.Analysis{}, err
+		}
+		r, err := o.review(ctx, m, name, a)
+		if err != nil {
+			return runtask.Analysis{}, err
+		}
+		return runtask.Analysis{Report: r, Failed: exitCode(r, a.failOn) == ExitFindings}, nil
+	}
 }
 
 // byteSizeFlag is a size in bytes written as a number of bytes or with a

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io"
 	"net"
@@ -16,9 +18,14 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/returnpath-dev/returnpath/checks"
+	"github.com/returnpath-dev/returnpath/config"
+	"github.com/returnpath-dev/returnpath/internal/hostileplan"
 )
 
 // serveWait bounds every wait of the serve tests.
@@ -433,4 +440,36 @@ ignore {
 		t.Fatal(err)
 	}
 	wantOneLineError(t, run(testOptions, "", "serve", "--config", file), "returnpath.hcl:1")
+}
+
+// afterAsked is a context that is done once its Err has been asked n
+// times: a deadline that passes while the analysis runs.
+type afterAsked struct {
+	context.Context
+	n atomic.Int64
+}
+
+func (c *afterAsked) Err() error {
+	if c.n.Add(-1) < 0 {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// TestTaskAnalysisEndsWithTheDeadline: serve's analysis runs the checks
+// under the task's deadline, not only up to their start.
+func TestTaskAnalysisEndsWithTheDeadline(t *testing.T) {
+	o := testOptions
+	o.run = checks.RunContext
+	analyse := o.taskAnalysis(analysis{config: config.Default(), failOn: checks.Error})
+	hostile := hostileplan.SecurityGroups(500, 16)
+	ctx := &afterAsked{Context: context.Background()}
+	ctx.n.Store(3) // the deadline passes once the checks have started
+	if _, err := analyse(ctx, "plan.json", hostile); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the deadline passed during the checks: %v", err)
+	}
+	got, err := analyse(context.Background(), "plan.json", hostile)
+	if err != nil || !got.Failed || got.Report == nil {
+		t.Errorf("without a deadline: %+v, %v", got, err)
+	}
 }

@@ -25,6 +25,8 @@ type traceConfig struct {
 	// Contexts are the --context files: existing infrastructure the
 	// endpoints and subnets may belong to.
 	Contexts stringList
+	// MaxPlanBytes bounds the plan read, as in check.
+	MaxPlanBytes byteSizeFlag
 }
 
 func traceFlags() (*flag.FlagSet, *traceConfig) {
@@ -38,6 +40,8 @@ func traceFlags() (*flag.FlagSet, *traceConfig) {
 	fs.StringVar(&cfg.Format, "format", "text", "output `FORMAT`: "+strings.Join(traceFormatNames(), ", "))
 	fs.StringVar(&cfg.Chdir, "chdir", "", "the Terraform configuration `DIR`, for the .tf locations of rules (default: the plan file's directory)")
 	fs.StringVar(&cfg.Config, "config", "", "read client ranges from `FILE` (default: .returnpath.hcl in the configuration directory or a parent)")
+	cfg.MaxPlanBytes = byteSizeFlag(plan.DefaultMaxBytes)
+	fs.Var(&cfg.MaxPlanBytes, "max-plan-bytes", "refuse a plan larger than `SIZE` (bytes, or with KiB, MiB, GiB) before reading all of it")
 	fs.Var(&cfg.Contexts, "context", "trace through the existing infrastructure in `FILE` too: `terraform show -json` of a state, a raw state or another plan's JSON (repeatable; adds to context in the configuration)")
 	return fs, cfg
 }
@@ -113,11 +117,11 @@ func (o Options) trace(args []string, stdin io.Reader, stdout io.Writer) (int, e
 	}
 	load := o.load
 	if len(contexts) > 0 {
-		load = func(name string, stdin io.Reader, dir string) (*plan.Model, error) {
-			return plan.LoadWithContext(name, stdin, dir, contexts)
+		load = func(name string, stdin io.Reader, dir string, maxBytes int64) (*plan.Model, error) {
+			return plan.LoadLimited(name, stdin, dir, contexts, maxBytes)
 		}
 	}
-	m, err := load(name, stdin, dir)
+	m, err := load(name, stdin, dir, int64(cfg.MaxPlanBytes))
 	if err != nil {
 		msg := err.Error()
 		if name != "-" && !strings.Contains(msg, name) {

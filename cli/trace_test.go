@@ -213,6 +213,8 @@ func TestTraceErrors(t *testing.T) {
 		{"bad format", []string{"--format", "sarif", "--from", "aws_instance.app", "--to", "aws_lb.web", "--port", "tcp/443", plan}, `unknown --format "sarif"`},
 		{"before without prior", []string{"--before", "--from", "aws_instance.app", "--to", "aws_lb.web", "--port", "tcp/443", plan}, "no prior state"},
 		{"not a plan", []string{"--from", "a", "--to", "b", "--port", "tcp/1", "cli/testdata/not-json.json"}, "cli/testdata/not-json.json"},
+		{"plan over the limit", []string{"--max-plan-bytes", "1KiB", "--from", "aws_instance.app", "--to", "aws_lb.web", "--port", "tcp/443", plan},
+			"more than the limit of 1 KiB for a plan (raise it with --max-plan-bytes)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wantOneLineError(t, run(testOptions, "", append([]string{"trace"}, tc.args...)...), tc.contains)

@@ -260,11 +260,43 @@ func (b *builder) network() (*Network, error) {
 		sortEntries(n.Egress)
 		slices.SortFunc(n.Subnets, func(a, c *Subnet) int { return strings.Compare(string(a.Address), string(c.Address)) })
 	}
+	b.net.NACLs = slices.DeleteFunc(b.net.NACLs, b.overLimit)
 	byAddress := func(a, c Unresolved) int {
 		return cmp.Or(strings.Compare(string(a.Address), string(c.Address)), strings.Compare(a.Reason, c.Reason))
 	}
 	slices.SortFunc(b.net.Unresolved, byAddress)
 	return b.net, nil
+}
+
+// MaxRulesPerFamily is the most rules a NACL may have in one direction
+// for one address family: AWS's highest quota (20 by default, 40 at most;
+// IPv4 and IPv6 rules are counted apart).
+const MaxRulesPerFamily = 40
+
+// overLimit reports a NACL with more rules in a direction and family than
+// AWS accepts (RP008) and takes it out of the network, subnets and all:
+// AWS would refuse it, and evaluating it costs time that grows with the
+// square of its rules.
+func (b *builder) overLimit(n *NACL) bool {
+	for _, dir := range []Direction{Ingress, Egress} {
+		for _, fam := range []Family{IPv4, IPv6} {
+			count := 0
+			for _, e := range n.Entries(dir) {
+				if FamilyOf(e.Prefix) == fam {
+					count++
+				}
+			}
+			if count > MaxRulesPerFamily {
+				b.unresolved(n.Address, "has %d %s %s rules, more than the %d AWS accepts: it is not evaluated", count, fam, dir, MaxRulesPerFamily)
+				for _, s := range n.Subnets {
+					s.NACL = nil
+				}
+				n.Subnets = nil
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func sortEntries(entries []Entry) {

@@ -79,7 +79,7 @@ func LoadContext(name string) (*Context, error) {
 	if name == "-" {
 		return nil, inputErrorf(stdinName, "a context cannot be read from standard input: give its file")
 	}
-	data, display, err := read(name, nil)
+	data, display, err := read(name, nil, DefaultMaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -141,11 +141,7 @@ func ParseContext(name string, data []byte, dir string) (*Context, error) {
 // configuration directory is dir ("": none), is checked against the
 // infrastructure they hold.
 func LoadWithContext(name string, stdin io.Reader, dir string, contexts []*Context) (*Model, error) {
-	data, display, err := ReadPlan(name, stdin)
-	if err != nil {
-		return nil, err
-	}
-	return ParseWithContext(display, data, dir, contexts)
+	return LoadLimited(name, stdin, dir, contexts, DefaultMaxBytes)
 }
 
 // ReadPlan reads the plan named by name as Load does ("-" for standard
@@ -153,12 +149,25 @@ func LoadWithContext(name string, stdin io.Reader, dir string, contexts []*Conte
 // JSON and the name messages use. Several plans checked together are
 // each read once, then parsed as the plan and as the others' context.
 func ReadPlan(name string, stdin io.Reader) ([]byte, string, error) {
-	data, display, err := read(name, stdin)
+	return ReadPlanLimited(name, stdin, DefaultMaxBytes)
+}
+
+// ReadPlanLimited is ReadPlan for plans of at most maxBytes (see
+// LoadLimited).
+func ReadPlanLimited(name string, stdin io.Reader, maxBytes int64) ([]byte, string, error) {
+	display := name
+	if name == "-" {
+		display = stdinName
+	}
+	if maxBytes < 1 {
+		return nil, display, fmt.Errorf("the plan size limit must be at least 1 byte, got %d", maxBytes)
+	}
+	data, display, err := read(name, stdin, maxBytes)
 	if err != nil {
 		return nil, display, err
 	}
 	if isBinaryPlan(data) {
-		if data, err = showBinaryPlan(name, display, data); err != nil {
+		if data, err = showBinaryPlan(name, display, data, maxBytes); err != nil {
 			return nil, display, err
 		}
 	}

@@ -54,6 +54,9 @@ func newEntry(f ruleFields, unknown planjson.Unknowns) (Entry, error) {
 	if f.number == nil {
 		return Entry{}, fmt.Errorf("%s is missing", numberAttr)
 	}
+	if n := *f.number; n < MinRuleNumber || n > MaxRuleNumber {
+		return Entry{}, fmt.Errorf("%s %d is outside %d-%d, the rule numbers AWS accepts", numberAttr, n, MinRuleNumber, MaxRuleNumber)
+	}
 	e.Number = int(*f.number)
 	switch deref(f.action) {
 	case "allow":
@@ -97,15 +100,40 @@ func newEntry(f ruleFields, unknown planjson.Unknowns) (Entry, error) {
 		}
 		e.Ports = PortRange{uint16(lo), uint16(hi)}
 	case proto == ProtocolICMP || proto == ProtocolICMPv6:
-		e.ICMP = ICMPMatch{Type: icmpValue(f.match.ICMPType), Code: icmpValue(f.match.ICMPCode)}
+		if e.ICMP, err = icmpMatch("icmp_type", f.match.ICMPType, "icmp_code", f.match.ICMPCode); err != nil {
+			return Entry{}, err
+		}
 	}
 	return e, nil
 }
 
-// icmpValue reads an ICMP type or code; absent or out of range means any.
-func icmpValue(v *int64) int16 {
-	if v == nil || *v < 0 || *v > 255 {
-		return -1
+// The rule numbers AWS accepts; 32767 is the implicit deny's.
+const (
+	MinRuleNumber = 1
+	MaxRuleNumber = 32766
+)
+
+// icmpMatch reads an ICMP type and code (named typeAttr and codeAttr in
+// messages): absent or -1 means any, 0-255 one value, and anything else
+// is an error (not "any": a rule for type 259 lets no type 3 through).
+func icmpMatch(typeAttr string, typ *int64, codeAttr string, code *int64) (ICMPMatch, error) {
+	t, err := icmpValue(typeAttr, typ)
+	if err != nil {
+		return ICMPMatch{}, err
 	}
-	return int16(*v)
+	c, err := icmpValue(codeAttr, code)
+	if err != nil {
+		return ICMPMatch{}, err
+	}
+	return ICMPMatch{Type: t, Code: c}, nil
+}
+
+func icmpValue(attr string, v *int64) (int16, error) {
+	switch {
+	case v == nil || *v == -1:
+		return -1, nil
+	case *v < 0 || *v > 255:
+		return 0, fmt.Errorf("%s %d is outside 0-255 (or -1 for any)", attr, *v)
+	}
+	return int16(*v), nil
 }

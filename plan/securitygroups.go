@@ -209,7 +209,10 @@ func parseSGMatch(protocol *string, from, to *int64) (sgMatch, error) {
 		}
 		m.ports = PortRange{uint16(lo), uint16(hi)}
 	case proto == ProtocolICMP || proto == ProtocolICMPv6:
-		m.icmp = ICMPMatch{Type: icmpValue(from), Code: icmpValue(to)}
+		// from_port is the type and to_port the code.
+		if m.icmp, err = icmpMatch("from_port (the ICMP type)", from, "to_port (the ICMP code)", to); err != nil {
+			return sgMatch{}, err
+		}
 	}
 	return m, nil
 }

@@ -264,9 +264,7 @@ func subnetsCell(f Finding) string {
 		return "subnet " + named[0]
 	case len(f.Subnets) > 1:
 		return "subnets " + strings.Join(named, ", ")
-	case isNACL(f.Resource) && f.Rule != checks.ExpiredIgnore:
-		// An expired ignore names its pattern or block: it says nothing
-		// of the NACL's subnets.
+	case isNACL(f.Resource) && !carriesNoSubnets(f):
 		return "not associated with any subnet"
 	}
 	return ""

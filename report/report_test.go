@@ -344,6 +344,21 @@ func TestTextHeaderOfAnUnassociatedNACL(t *testing.T) {
 	}
 }
 
+// RP008 on a NACL lists no subnets, whatever the NACL's are (one with too
+// many rules is not evaluated at all): alone, it makes no claim of them.
+func TestNoSubnetClaimFromRP008(t *testing.T) {
+	findings := []checks.Finding{
+		{Rule: checks.Unresolved, Severity: checks.Warning, Resource: "aws_network_acl.big", Status: checks.New, Message: "has 41 ipv4 egress rules, more than the 40 AWS accepts: it is not evaluated"},
+	}
+	r := New(nil, findings, "plan.json", "test")
+	if got := format(t, Text{}, r); !strings.HasPrefix(got, "aws_network_acl.big\n") {
+		t.Errorf("text header:\n%s", got)
+	}
+	if got := format(t, Markdown{}, r); strings.Contains(got, "not associated") {
+		t.Errorf("markdown:\n%s", got)
+	}
+}
+
 func TestJSONSuppressed(t *testing.T) {
 	m, findings := suppressedSample()
 	got := format(t, JSON{}, New(m, findings, "plan.json", "test"))

@@ -89,22 +89,27 @@ func header(group []Finding) string {
 		return fmt.Sprintf("%s — %s %s", shown, lead, subnets[0])
 	case len(subnets) > 1:
 		return fmt.Sprintf("%s — %ss %s", shown, lead, strings.Join(subnets, ", "))
-	case isNACL(addr) && !onlyExpiredIgnores(group):
+	case isNACL(addr) && !saysNothingOfSubnets(group):
 		return fmt.Sprintf("%s — not associated with any subnet", shown)
 	}
 	return shown
 }
 
-// onlyExpiredIgnores reports whether a group is about ignores alone: their
-// address is a pattern or a block of the configuration, and says nothing
-// of subnets.
-func onlyExpiredIgnores(group []Finding) bool {
+// saysNothingOfSubnets reports whether a group holds only findings that
+// carry no subnets whatever the NACL's: expired ignores (their address is
+// a pattern or a block of the configuration) and RP008 (a NACL that cannot
+// be linked or evaluated, whose subnets the finding does not list).
+func saysNothingOfSubnets(group []Finding) bool {
 	for _, f := range group {
-		if f.Rule != checks.ExpiredIgnore {
+		if !carriesNoSubnets(f) {
 			return false
 		}
 	}
 	return true
+}
+
+func carriesNoSubnets(f Finding) bool {
+	return f.Rule == checks.ExpiredIgnore || f.Rule == checks.Unresolved
 }
 
 // isSecurityGroup reports whether addr is an aws_security_group or

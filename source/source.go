@@ -1,10 +1,14 @@
 package source
 
 import (
+	"fmt"
+	"io"
 	"iter"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,12 +70,18 @@ func (b Block) InlineRule(kind string, number int) (Location, bool) {
 	return l, ok
 }
 
-// Index maps resource blocks to their locations.
+// Index maps resource blocks to their locations. It reads each module
+// directory once, however many module blocks call it, and nothing outside
+// the repository.
 type Index struct {
-	blocks map[string]Block // module path (no instance keys) + "|" + TYPE.NAME
-	// calls are the module blocks by the module path they create
-	// ("module.vpc", "module.vpc.module.nacl"), local source or not.
-	calls map[string]Location
+	// root is the key of the configuration directory in dirs; "" when
+	// there is none to read.
+	root string
+	// dirs are the module directories read, by their path relative to
+	// the repository (forward slashes, "." for the repository itself).
+	dirs map[string]*moduleDir
+	// notices say what was not read, and why.
+	notices []Notice
 
 	// parsed remembers the addresses Lookup and ModuleCall took apart:
 	// a report looks up each resource once per finding, and parsing is
@@ -80,26 +90,335 @@ type Index struct {
 	parsed map[plan.Address]parsedAddress
 }
 
+// moduleDir is what one directory's .tf files configure.
+type moduleDir struct {
+	resources map[string]Block      // by "TYPE.NAME"
+	calls     map[string]moduleCall // by module name
+}
+
+// moduleCall is a module block: where it is written, and the directory of
+// its module when that is a local one that was read ("" otherwise).
+type moduleCall struct {
+	Location
+	dir string
+}
+
+// Notice is a part of the configuration that was not read, and why: its
+// resources have no location and its comments ignore nothing.
+type Notice struct {
+	// Subject is a module (module.net) or a file, by its path relative to
+	// the repository.
+	Subject string
+	Reason  string
+}
+
 type parsedAddress struct {
 	addr plan.ResourceAddress
 	ok   bool // a managed resource instance address
 }
 
-// maxModuleDepth bounds how deep module calls are followed (a cycle of
-// local sources would otherwise never end).
-const maxModuleDepth = 32
+// Limits on what the index reads.
+const (
+	// maxModuleDepth bounds how deep module calls are followed.
+	maxModuleDepth = 32
+	// maxModuleInstances bounds the module paths Blocks lists: module
+	// directories that call each other two ways at every level make
+	// their number grow exponentially with the depth.
+	maxModuleInstances = 1000
+	// MaxFileBytes is the largest .tf file read: configuration people
+	// write is far smaller; a larger file is generated data, or no
+	// configuration at all.
+	MaxFileBytes = 8 << 20
+	// maxParsedBlock is the largest block whose body is parsed (for the
+	// inline rules of a NACL, the source of a module): hcl/v2 builds a
+	// syntax tree of about a hundred times the text it parses.
+	maxParsedBlock = 256 << 10
+)
 
-// Load reads the configuration in dir and the local modules it calls.
-// Locations are relative to base. Files that do not parse are skipped:
-// their resources simply have no location.
+// Load reads the configuration in dir and the local modules it calls,
+// within the repository base; locations are relative to base. Files that
+// do not parse are skipped: their resources simply have no location. What
+// is skipped for another reason (outside base, too large, not UTF-8) is
+// listed by Notices.
 func Load(dir, base string) *Index {
-	ix := &Index{blocks: map[string]Block{}, calls: map[string]Location{}, parsed: map[plan.Address]parsedAddress{}}
-	ix.loadModule(dir, base, "", 0)
+	ix := &Index{dirs: map[string]*moduleDir{}, parsed: map[plan.Address]parsedAddress{}}
+	root, err := realPath(base)
+	if err != nil {
+		return ix
+	}
+	start, err := realPath(dir)
+	if err != nil {
+		return ix // no configuration: no locations
+	}
+	key, ok := RepoRelative(root, start)
+	if !ok {
+		ix.notice(".", "the configuration directory is outside the repository: it is not read, and findings have no source locations")
+		return ix
+	}
+	ix.root = key
+	// Breadth first: each directory is read once, and known by the
+	// shortest module path that reaches it.
+	type pending struct {
+		key, module string
+		depth       int
+	}
+	queue := []pending{{key, "", 0}}
+	ix.dirs[key] = nil
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		d := ix.readDir(root, p.key)
+		ix.dirs[p.key] = d
+		if p.depth >= maxModuleDepth {
+			continue
+		}
+		for _, name := range slices.Sorted(maps.Keys(d.calls)) {
+			call := d.calls[name]
+			if call.dir == "" {
+				continue
+			}
+			module := joinAddress(p.module, "module."+name)
+			childKey, reason := ix.moduleDir(root, p.key, call.dir)
+			call.dir = childKey
+			d.calls[name] = call
+			if childKey == "" {
+				if reason != "" {
+					ix.notice(module, reason)
+				}
+				continue
+			}
+			if _, seen := ix.dirs[childKey]; !seen {
+				ix.dirs[childKey] = nil
+				queue = append(queue, pending{childKey, module, p.depth + 1})
+			}
+		}
+	}
+	if !ix.modulePaths(func(string, *moduleDir) bool { return true }) {
+		ix.notice(".", fmt.Sprintf("its local modules call each other in more than %d ways: returnpath:ignore comments in modules past the first %d module instances are not read", maxModuleInstances, maxModuleInstances))
+	}
 	return ix
 }
 
-// Len is the number of resource blocks found.
-func (ix *Index) Len() int { return len(ix.blocks) }
+func (ix *Index) notice(subject, reason string) {
+	ix.notices = append(ix.notices, Notice{Subject: subject, Reason: reason})
+}
+
+// Notices lists what Load did not read, and why, in the order met.
+func (ix *Index) Notices() []Notice {
+	if ix == nil {
+		return nil
+	}
+	return ix.notices
+}
+
+// realPath is path made absolute with every symbolic link resolved.
+func realPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
+// moduleDir resolves a local module source, written in the directory
+// from, to the key of its directory; "" with the reason when it is not
+// read (outside the repository), "" alone when it does not exist.
+func (ix *Index) moduleDir(root, from, source string) (string, string) {
+	path, err := realPath(filepath.Join(root, filepath.FromSlash(from), source))
+	if err != nil {
+		return "", "" // a missing module: nothing to read
+	}
+	key, ok := RepoRelative(root, path)
+	if !ok {
+		return "", fmt.Sprintf("its source %q is outside the repository: it is not read, and its resources have no source locations", filepath.ToSlash(source))
+	}
+	return key, ""
+}
+
+// readDir reads the .tf files of one module directory.
+func (ix *Index) readDir(root, key string) *moduleDir {
+	d := &moduleDir{resources: map[string]Block{}, calls: map[string]moduleCall{}}
+	dir := filepath.Join(root, filepath.FromSlash(key))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+	sort.Strings(files)
+	for _, path := range files {
+		rel := filepath.ToSlash(filepath.Join(key, filepath.Base(path)))
+		src, reason := readSource(root, path)
+		if reason != "" {
+			ix.notice(rel, reason)
+			continue
+		}
+		if src == nil {
+			continue
+		}
+		// A first pass checks that the whole file can be followed: a
+		// file that does not parse gives no locations at all.
+		if splitTopLevel(src, func(topBlock) {}, func(topComment) {}) != nil {
+			continue
+		}
+		// Only the comments on the lines right above a block matter: a
+		// run of comment lines, kept until a line breaks it.
+		var run []comment
+		_ = splitTopLevel(src, func(b topBlock) {
+			loc := Location{File: rel, Line: b.Start.Line, Column: b.Start.Column}
+			switch {
+			case b.Type == "resource" && len(b.Labels) == 2:
+				d.resources[b.Labels[0]+"."+b.Labels[1]] = resourceBlock(src, b, loc, above(run, b.Start.Line))
+			case b.Type == "module" && len(b.Labels) == 1:
+				call := moduleCall{Location: loc}
+				if body := parseBlock(src, b, path); body != nil {
+					call.dir, _ = localSource(body)
+				}
+				d.calls[b.Labels[0]] = call
+			}
+			run = run[:0]
+		}, func(c topComment) {
+			if len(run) > 0 && run[len(run)-1].rng.Start.Line != c.Start.Line-1 {
+				run = run[:0]
+			}
+			run = append(run, comment{text: commentText(c.Raw), rng: hcl.Range{
+				Filename: rel, Start: c.Start,
+				End: hcl.Pos{Line: c.Start.Line, Column: c.Start.Column + utf8.RuneCountInString(c.Raw), Byte: c.Start.Byte + len(c.Raw)},
+			}})
+		})
+	}
+	return d
+}
+
+// readSource reads a .tf file of the repository at root; a reason when it
+// is not read (a link out of the repository, too large, not UTF-8), nil
+// and no reason for what is no file to read.
+func readSource(root, path string) ([]byte, string) {
+	info, err := os.Lstat(path)
+	if err != nil {
+		return nil, ""
+	}
+	if info.Mode()&os.ModeSymlink != 0 {
+		target, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return nil, ""
+		}
+		if _, ok := RepoRelative(root, target); !ok {
+			return nil, "is a symbolic link to a file outside the repository: it is not read, and its resources have no source locations"
+		}
+		if info, err = os.Stat(target); err != nil {
+			return nil, ""
+		}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, ""
+	}
+	if info.Size() > MaxFileBytes {
+		return nil, fmt.Sprintf("is %d MiB, more than the %d MiB a .tf file may have to be read for source locations and returnpath:ignore comments: it is not read", info.Size()>>20, MaxFileBytes>>20)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, ""
+	}
+	defer f.Close()
+	// One buffer of the size the file had: +1 to see that it ended.
+	src := make([]byte, info.Size()+1)
+	n, err := io.ReadFull(f, src)
+	if err != io.ErrUnexpectedEOF && err != io.EOF {
+		if err == nil {
+			return nil, fmt.Sprintf("grew past %d bytes while it was read: it is not read", info.Size())
+		}
+		return nil, ""
+	}
+	src = src[:n]
+	if !utf8.Valid(src) {
+		return nil, "is not UTF-8 text, so no Terraform configuration: it is not read"
+	}
+	return src, ""
+}
+
+// parseBlock parses one top-level block with hcl/v2, when it is small
+// enough; nil when not, or when it does not parse.
+func parseBlock(src []byte, b topBlock, filename string) *hclsyntax.Block {
+	if b.End-b.LineStart > maxParsedBlock {
+		return nil
+	}
+	f, diags := hclsyntax.ParseConfig(src[b.LineStart:b.End], filename, hcl.Pos{Line: b.Start.Line, Column: 1, Byte: b.LineStart})
+	if diags.HasErrors() || f == nil {
+		return nil
+	}
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok || len(body.Blocks) != 1 {
+		return nil
+	}
+	return body.Blocks[0]
+}
+
+// inlineRuleTypes are the resource types whose nested ingress and egress
+// blocks are NACL rules, found by rule number.
+var inlineRuleTypes = []string{"aws_network_acl", "aws_default_network_acl"}
+
+// above is the end of a run of comment lines that reaches the line
+// before line.
+func above(run []comment, line int) []comment {
+	if len(run) == 0 || run[len(run)-1].rng.Start.Line != line-1 {
+		return nil
+	}
+	return run
+}
+
+func resourceBlock(src []byte, b topBlock, loc Location, comments []comment) Block {
+	block := Block{Location: loc}
+	for _, c := range comments {
+		block.Comments = append(block.Comments, c.text)
+		block.CommentRanges = append(block.CommentRanges, c.rng)
+	}
+	if !slices.Contains(inlineRuleTypes, b.Labels[0]) {
+		return block
+	}
+	parsed := parseBlock(src, b, loc.File)
+	if parsed == nil {
+		return block
+	}
+	block.Inline = map[inlineKey]Location{}
+	for _, nested := range parsed.Body.Blocks {
+		pos := nested.DefRange().Start
+		at := Location{File: loc.File, Line: pos.Line, Column: pos.Column}
+		switch {
+		case nested.Type == "ingress" || nested.Type == "egress":
+			if n, ok := literalInt(nested.Body.Attributes["rule_no"]); ok {
+				block.Inline[inlineKey{nested.Type, n}] = at
+			}
+		case nested.Type == "dynamic" && len(nested.Labels) == 1 && (nested.Labels[0] == "ingress" || nested.Labels[0] == "egress"):
+			block.Inline[inlineKey{nested.Labels[0], -1}] = at
+		}
+	}
+	return block
+}
+
+// Len is the number of resource blocks found, each once however many
+// module blocks call its module.
+func (ix *Index) Len() int {
+	n := 0
+	for _, d := range ix.dirs {
+		if d != nil {
+			n += len(d.resources)
+		}
+	}
+	return n
+}
+
+// resolve follows a module path from the configuration directory to the
+// module's directory; ok is false when a step is no local module read.
+func (ix *Index) resolve(path plan.ModulePath) (*moduleDir, bool) {
+	d := ix.dirs[ix.root]
+	for _, step := range path {
+		if d == nil {
+			return nil, false
+		}
+		call, ok := d.calls[step.Name]
+		if !ok || call.dir == "" {
+			return nil, false
+		}
+		d = ix.dirs[call.dir]
+	}
+	return d, d != nil
+}
 
 // Lookup finds the block of a resource instance address such as
 // module.vpc.aws_network_acl.public[0].
@@ -111,30 +430,70 @@ func (ix *Index) Lookup(addr plan.Address) (Block, bool) {
 	if !ok {
 		return Block{}, false
 	}
-	b, ok := ix.blocks[r.Module.Config()+"|"+r.Type+"."+r.Name]
+	d, ok := ix.resolve(r.Module)
+	if !ok {
+		return Block{}, false
+	}
+	b, ok := d.resources[r.Type+"."+r.Name]
 	return b, ok
+}
+
+// modulePaths calls yield with each module instance path of the
+// configuration (root first, "" for it) and its directory; a module that
+// calls a directory already on its way (a cycle) is not followed. It
+// reports whether it listed them all: not past maxModuleInstances.
+func (ix *Index) modulePaths(yield func(module string, d *moduleDir) bool) bool {
+	count, complete := 0, true
+	var walk func(module, key string, onPath []string) bool // false: stop
+	walk = func(module, key string, onPath []string) bool {
+		d := ix.dirs[key]
+		if d == nil {
+			return true
+		}
+		if count++; count > maxModuleInstances {
+			complete = false
+			return false
+		}
+		if !yield(module, d) {
+			return false
+		}
+		if len(onPath) >= maxModuleDepth {
+			return true
+		}
+		onPath = append(onPath, key)
+		for _, name := range slices.Sorted(maps.Keys(d.calls)) {
+			child := d.calls[name].dir
+			if child == "" || slices.Contains(onPath, child) {
+				continue
+			}
+			if !walk(joinAddress(module, "module."+name), child, onPath) {
+				return false
+			}
+		}
+		return true
+	}
+	walk("", ix.root, nil)
+	return complete
 }
 
 // Blocks lists every resource block by its ConfigAddress, in address
 // order, for checks that concern the configuration itself (ignore
-// comments above blocks that have no finding).
+// comments above blocks that have no finding). A block of a module that
+// several module blocks call is listed under each of their paths.
 func (ix *Index) Blocks() iter.Seq2[string, Block] {
 	return func(yield func(string, Block) bool) {
 		if ix == nil {
 			return
 		}
-		keys := map[string]string{} // address → index key
-		for k := range ix.blocks {
-			module, resource, _ := strings.Cut(k, "|")
-			keys[joinAddress(module, resource)] = k
-		}
-		addrs := make([]string, 0, len(keys))
-		for a := range keys {
-			addrs = append(addrs, a)
-		}
-		sort.Strings(addrs)
-		for _, a := range addrs {
-			if !yield(a, ix.blocks[keys[a]]) {
+		all := map[string]Block{}
+		ix.modulePaths(func(module string, d *moduleDir) bool {
+			for resource, b := range d.resources {
+				all[joinAddress(module, resource)] = b
+			}
+			return true
+		})
+		for _, a := range slices.Sorted(maps.Keys(all)) {
+			if !yield(a, all[a]) {
 				return
 			}
 		}
@@ -172,79 +531,20 @@ func (ix *Index) ModuleCall(addr plan.Address) (Location, bool) {
 	if !ok {
 		return Location{}, false
 	}
-	for i := len(r.Module); i > 0; i-- {
-		if l, ok := ix.calls[r.Module[:i].Config()]; ok {
-			return l, true
+	var found Location
+	d := ix.dirs[ix.root]
+	for _, step := range r.Module {
+		if d == nil {
+			break
 		}
-	}
-	return Location{}, false
-}
-
-func (ix *Index) loadModule(dir, base, module string, depth int) {
-	if depth > maxModuleDepth {
-		return
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
-	sort.Strings(files)
-	for _, path := range files {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		f, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos)
-		if diags.HasErrors() || f == nil {
-			continue
-		}
-		body, ok := f.Body.(*hclsyntax.Body)
-		if !ok {
-			continue
-		}
-		rel := relative(base, path)
-		comments := commentLines(src, path)
-		for _, b := range body.Blocks {
-			switch {
-			case b.Type == "resource" && len(b.Labels) == 2:
-				ix.blocks[module+"|"+b.Labels[0]+"."+b.Labels[1]] = resourceBlock(b, rel, comments)
-			case b.Type == "module" && len(b.Labels) == 1:
-				child := "module." + b.Labels[0]
-				if module != "" {
-					child = module + "." + child
-				}
-				start := b.DefRange().Start
-				ix.calls[child] = Location{File: rel, Line: start.Line, Column: start.Column}
-				if source, ok := localSource(b); ok {
-					ix.loadModule(filepath.Join(dir, source), base, child, depth+1)
-				}
-			}
-		}
-	}
-}
-
-func resourceBlock(b *hclsyntax.Block, file string, comments map[int]comment) Block {
-	start := b.DefRange().Start
-	block := Block{Location: Location{File: file, Line: start.Line, Column: start.Column}, Inline: map[inlineKey]Location{}}
-	for line := start.Line - 1; ; line-- {
-		c, ok := comments[line]
+		call, ok := d.calls[step.Name]
 		if !ok {
 			break
 		}
-		c.rng.Filename = file
-		block.Comments = append([]string{c.text}, block.Comments...)
-		block.CommentRanges = append([]hcl.Range{c.rng}, block.CommentRanges...)
+		found = call.Location
+		d = ix.dirs[call.dir]
 	}
-	for _, nested := range b.Body.Blocks {
-		pos := nested.DefRange().Start
-		loc := Location{File: file, Line: pos.Line, Column: pos.Column}
-		switch {
-		case nested.Type == "ingress" || nested.Type == "egress":
-			if n, ok := literalInt(nested.Body.Attributes["rule_no"]); ok {
-				block.Inline[inlineKey{nested.Type, n}] = loc
-			}
-		case nested.Type == "dynamic" && len(nested.Labels) == 1 && (nested.Labels[0] == "ingress" || nested.Labels[0] == "egress"):
-			block.Inline[inlineKey{nested.Labels[0], -1}] = loc
-		}
-	}
-	return block
+	return found, found.IsValid()
 }
 
 // localSource is a module call's source when it is a local path.
@@ -286,50 +586,16 @@ type comment struct {
 	rng  hcl.Range
 }
 
-// commentLines maps line numbers to the comments alone on their line
-// ("# text", "// text").
-func commentLines(src []byte, filename string) map[int]comment {
-	tokens, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos)
-	lines := map[int]comment{}
-	lastCodeLine := 0
-	for _, t := range tokens {
-		switch t.Type {
-		case hclsyntax.TokenComment:
-			if t.Range.Start.Line == lastCodeLine {
-				continue // a comment after code on the same line
-			}
-			text := strings.TrimSpace(string(t.Bytes))
-			for _, marker := range []string{"#", "//"} {
-				text = strings.TrimPrefix(text, marker)
-			}
-			if strings.HasPrefix(text, "*") { // /* block */ comments: first line only
-				text = strings.TrimSuffix(strings.TrimPrefix(text, "*"), "*/")
-			}
-			// A line comment's token ends after its newline, a block
-			// comment may span lines: the range covers the first line.
-			raw, _, _ := strings.Cut(string(t.Bytes), "\n")
-			raw = strings.TrimRight(raw, "\r")
-			rng := t.Range
-			rng.End = hcl.Pos{Line: rng.Start.Line, Column: rng.Start.Column + utf8.RuneCountInString(raw), Byte: rng.Start.Byte + len(raw)}
-			lines[t.Range.Start.Line] = comment{text: strings.TrimSpace(text), rng: rng}
-		case hclsyntax.TokenNewline, hclsyntax.TokenEOF:
-		default:
-			lastCodeLine = t.Range.End.Line
-		}
+// commentText is a comment's text: markers and spaces trimmed.
+func commentText(raw string) string {
+	text := strings.TrimSpace(raw)
+	for _, marker := range []string{"#", "//"} {
+		text = strings.TrimPrefix(text, marker)
 	}
-	return lines
-}
-
-func relative(base, path string) string {
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
+	if strings.HasPrefix(text, "*") { // /* block */ comments: first line only
+		text = strings.TrimSuffix(strings.TrimPrefix(text, "*"), "*/")
 	}
-	if absBase, err := filepath.Abs(base); err == nil {
-		if rel, err := filepath.Rel(absBase, path); err == nil && !strings.HasPrefix(rel, "..") {
-			return filepath.ToSlash(rel)
-		}
-	}
-	return filepath.ToSlash(path)
+	return strings.TrimSpace(text)
 }
 
 // parse takes apart the address of a managed resource instance, once.

@@ -3,6 +3,7 @@ package planjson
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -23,7 +24,14 @@ func (d *Decoder) decodePlan(data []byte) (*Plan, error) {
 	if s.null() {
 		return doc, s.end()
 	}
+	// encoding/json, and so terraform-json, keeps the last of duplicate
+	// keys: a second "resource_changes": [] would empty the plan unseen.
+	seen := map[string]bool{}
 	err := s.members(func(key []byte) error {
+		if seen[string(key)] {
+			return fmt.Errorf("%q appears twice at the top level", key)
+		}
+		seen[string(key)] = true
 		var err error
 		switch string(key) {
 		case "format_version":
