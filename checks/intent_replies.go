@@ -39,11 +39,18 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 		}
 		for _, fam := range families() {
 			exempt := p.facts.exempt().forNACL(n, fam)
+			// Peers behind an egress-only internet gateway open no
+			// connection to the NACL's subnets: they are no clients.
+			var noClients nacleval.Space
+			if intentDir == plan.Ingress && fam == plan.IPv6 {
+				noClients = egressOnlyPeers(n)
+			}
 			// Only the part of an intent that no earlier rule decides is
 			// traffic the rule really lets through.
 			for _, d := range p.facts.rules().decisionsOf(n, intentDir, fam) {
-				if isIntent(*d.entry) && !d.decided.IsEmpty() {
-					checkIntent(p, n, intentDir, fam, d.entry, d.decided, exempt)
+				decided := d.decided.Subtract(noClients)
+				if isIntent(*d.entry) && !decided.IsEmpty() {
+					checkIntent(p, n, intentDir, fam, d.entry, decided, exempt)
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 
 	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
@@ -118,8 +119,8 @@ func checkSubnetPaths(p *pass) {
 					for _, c := range f.peerSubnetCrossings(n, fam, e, decided) {
 						report(c)
 					}
-					if dir == plan.Egress && fam == plan.IPv4 {
-						for _, c := range f.natCrossings(n, e, decided) {
+					if dir == plan.Egress {
+						for _, c := range f.natCrossings(n, fam, e, decided) {
 							report(c)
 						}
 					}
@@ -211,19 +212,26 @@ func (f *facts) subnetReplies(c crossing) func([]nacleval.AddrRange, []plan.Entr
 // NAT gateway of the plan, the NAT gateway's subnet NACL sees the requests
 // arrive from the subnet and leave for the peer, and the replies come
 // back from the peer to the NAT gateway's ports 1024-65535 and go on to
-// the subnet's clients.
-func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided nacleval.Space) []crossing {
+// the subnet's clients. An IPv6 intent reaches NAT gateways through NAT64
+// routes (64:ff9b::/96): the requests arrive over IPv6 and leave, like
+// the replies' way back in, over IPv4 to the addresses the NAT64
+// addresses embed.
+func (f *facts) natCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry, decided nacleval.Space) []crossing {
 	peers := nacleval.AddrSpace(decided.AddrRanges()...)
 	var crossings []crossing
 	for _, s := range n.Subnets {
-		local, ok := nacleval.PrefixRange(s.Prefix(plan.IPv4))
-		if !ok {
-			continue
+		routes := natRoutes(s)
+		if fam == plan.IPv6 {
+			routes = nat64Routes(s)
 		}
-		for _, via := range natRoutes(s) {
+		for _, via := range routes {
 			internet := peers.Intersect(via.space)
 			if internet.IsEmpty() {
 				continue
+			}
+			outside := internet.AddrRanges()
+			if fam == plan.IPv6 {
+				outside = nat64IPv4(outside)
 			}
 			for _, natSubnet := range via.nat.Subnets {
 				m := natSubnet.NACL
@@ -231,38 +239,44 @@ func (f *facts) natCrossings(n *plan.NACL, e *plan.Entry, decided nacleval.Space
 					continue
 				}
 				peerPrefix := e.Prefix.Masked()
-				if ranges := internet.AddrRanges(); len(ranges) == 1 {
-					if p, ok := nacleval.RangePrefix(ranges[0]); ok {
+				if fam == plan.IPv6 {
+					peerPrefix = netip.PrefixFrom(netip.IPv4Unspecified(), 0) // several IPv4 ranges
+				}
+				if len(outside) == 1 {
+					if p, ok := nacleval.RangePrefix(outside[0]); ok {
 						peerPrefix = p
 					}
 				}
 				natText := func() string { return fmt.Sprintf("%s in %s", via.nat.Address, subnetText(natSubnet, plan.IPv4)) }
 				base := crossing{
-					nacl: m, family: plan.IPv4, proto: e.Protocol, service: e.Ports,
-					locals: []*plan.Subnet{natSubnet}, local: natSubnet.IPv4.Masked(),
+					nacl: m, proto: e.Protocol, service: e.Ports,
+					locals:        []*plan.Subnet{natSubnet},
 					allowedBy:     RuleRef{Address: e.Source, Number: e.Number},
 					allowedByText: func() string { return fmt.Sprintf("%s egress rule %d", n.Address, e.Number) },
 				}
-				// The requests enter the NAT gateway's subnet from s; the
-				// replies go back to s's clients.
-				in := base
-				in.dir = plan.Ingress
-				in.remote, in.remotePrefix = []nacleval.AddrRange{local}, s.IPv4.Masked()
-				in.remoteText = func() string { return subnetText(s, plan.IPv4) }
-				in.localText = func() string { return fmt.Sprintf("%s via %s", peerPrefix, natText()) }
-				in.replies = f.subnetReplies(in)
-				// The NAT gateway opens the connections to the peer, from
-				// its ports 1024-65535.
+				// The requests enter the NAT gateway's subnet from s, in
+				// the intent's family; the replies go back to s's clients.
+				if local, ok := nacleval.PrefixRange(s.Prefix(fam)); ok && natSubnet.Prefix(fam).IsValid() {
+					in := base
+					in.dir, in.family, in.local = plan.Ingress, fam, natSubnet.Prefix(fam).Masked()
+					in.remote, in.remotePrefix = []nacleval.AddrRange{local}, s.Prefix(fam).Masked()
+					in.remoteText = func() string { return subnetText(s, fam) }
+					in.localText = func() string { return fmt.Sprintf("%s via %s", peerPrefix, natText()) }
+					in.replies = f.subnetReplies(in)
+					crossings = append(crossings, in)
+				}
+				// The NAT gateway opens the connections to the peer over
+				// IPv4, from its ports 1024-65535.
 				out := base
-				out.dir = plan.Egress
-				out.remote, out.remotePrefix = internet.AddrRanges(), peerPrefix
+				out.dir, out.family, out.local = plan.Egress, plan.IPv4, natSubnet.IPv4.Masked()
+				out.remote, out.remotePrefix = outside, peerPrefix
 				out.remoteText = peerPrefix.String
-				out.localText = func() string { return fmt.Sprintf("%s for %s", natText(), subnetText(s, plan.IPv4)) }
+				out.localText = func() string { return fmt.Sprintf("%s for %s", natText(), subnetText(s, fam)) }
 				nat := clients{ports: plan.BroadEphemeral, broad: via.nat, broadSubnet: natSubnet}
 				out.replies = func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
 					return localReplyGap(e.Protocol, plan.IPv4, ranges, nat, nil, entries)
 				}
-				crossings = append(crossings, in, out)
+				crossings = append(crossings, out)
 			}
 		}
 	}

@@ -57,7 +57,8 @@ func (b *builder) addRoutes() error {
 		if !ok {
 			continue
 		}
-		route := Route{Destination: dest, Source: inst.Address}
+		route := Route{Destination: dest, Source: inst.Address,
+			EgressOnly: deref(v.EgressOnlyGatewayID) != "" || inst.Unknown.AnyIn("egress_only_gateway_id")}
 		if deref(v.NATGatewayID) != "" || inst.Unknown.AnyIn("nat_gateway_id") {
 			nat, err := b.linkerOf(inst).link(inst, "nat_gateway_id", v.NATGatewayID, typeNATGateway)
 			switch {
@@ -217,7 +218,8 @@ func (b *builder) addInlineRoutes(inst *instance, values []planjson.InlineRoute,
 		if !ok {
 			continue
 		}
-		route := Route{Destination: dest, Source: inst.Address}
+		route := Route{Destination: dest, Source: inst.Address,
+			EgressOnly: deref(r.EgressOnlyGatewayID) != "" || unknown.AnyIn("egress_only_gateway_id")}
 		if id := deref(r.NATGatewayID); id != "" {
 			if nat := b.linker.withID(id, []string{typeNATGateway}); len(nat) == 1 {
 				route.NATGateway = b.placed.workloads[nat[0]]

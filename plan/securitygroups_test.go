@@ -143,8 +143,11 @@ func routesText(s *Subnet) []string {
 	var out []string
 	for _, r := range s.Routes {
 		target := "other"
-		if r.NATGateway != nil {
+		switch {
+		case r.NATGateway != nil:
 			target = string(r.NATGateway.Address)
+		case r.EgressOnly:
+			target = "egress-only"
 		}
 		out = append(out, r.Destination.String()+" → "+target+" ("+string(r.Source)+")")
 	}
@@ -167,6 +170,17 @@ func TestRoutes(t *testing.T) {
 	if routes := subnetByAddress(t, n, `aws_subnet.public["a"]`).Routes; routes != nil {
 		t.Errorf("a subnet without association has routes %v", routes)
 	}
+}
+
+// IPv6 routes: an egress-only internet gateway (aws_route) and NAT64
+// through a NAT gateway (an inline route block).
+func TestIPv6Routes(t *testing.T) {
+	n := loadFixture(t, "ipv6-egress-only").Planned
+	equal(t, "egress-only", routesText(subnetByAddress(t, n, "aws_subnet.private")),
+		[]string{"::/0 → egress-only (aws_route.private_ipv6_default)"})
+	n = loadFixture(t, "nat64-missing-return").Planned
+	equal(t, "nat64", routesText(subnetByAddress(t, n, "aws_subnet.private")),
+		[]string{"64:ff9b::/96 → aws_nat_gateway.main (aws_route_table.private)"})
 }
 
 // A prefix list's CIDRs are not in the plan: the rule stays in the model

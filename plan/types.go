@@ -447,9 +447,13 @@ type SGRule struct {
 }
 
 // Route sends the traffic of a destination from a subnet to a target; the
-// model keeps which targets are NAT gateways of the plan.
+// model keeps which targets are NAT gateways of the plan (IPv4 NAT, or
+// NAT64 for 64:ff9b::/96) and which are egress-only internet gateways.
 type Route struct {
 	Destination netip.Prefix
 	NATGateway  *Workload // nil for any other target
-	Source      Address   // the route table (inline route) or the aws_route
+	// EgressOnly: an egress-only internet gateway, which lets no
+	// connection in from the addresses it routes.
+	EgressOnly bool
+	Source     Address // the route table (inline route) or the aws_route
 }

@@ -186,6 +186,8 @@ type InlineRoute struct {
 	IPv6CIDRBlock *string `json:"ipv6_cidr_block"`
 	NATGatewayID  *string `json:"nat_gateway_id"`
 	GatewayID     *string `json:"gateway_id"`
+	// EgressOnlyGatewayID names an egress-only internet gateway (IPv6).
+	EgressOnlyGatewayID *string `json:"egress_only_gateway_id"`
 }
 
 // RouteValues is an aws_route.
@@ -195,6 +197,7 @@ type RouteValues struct {
 	DestinationIPv6CIDRBlock *string `json:"destination_ipv6_cidr_block"`
 	NATGatewayID             *string `json:"nat_gateway_id"`
 	GatewayID                *string `json:"gateway_id"`
+	EgressOnlyGatewayID      *string `json:"egress_only_gateway_id"`
 }
 
 // RouteAssociationValues is an aws_route_table_association.
