@@ -60,7 +60,7 @@ func egressOnlyPeers(n *plan.NACL) nacleval.Space {
 	}
 	var peers nacleval.Space
 	for i, s := range n.Subnets {
-		if s.Routes == nil {
+		if s == nil || s.Routes == nil {
 			return nil
 		}
 		via := routedTo(s, plan.IPv6, func(r plan.Route) bool { return r.EgressOnly })
