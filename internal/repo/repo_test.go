@@ -23,8 +23,8 @@ func TestRootContainsShow(t *testing.T) {
 		t.Fatalf("Root = %q, want %q", root, want)
 	}
 	for path, want := range map[string]bool{
-		filepath.Join(repoDir, "infra", "modules", "a"):  true,
-		filepath.Join(repoDir, "infra", "..", "infra"):   true,
+		filepath.Join(repoDir, "infra", "modules", "a"): true,
+		filepath.Join(repoDir, "infra", "..", "infra"):  true,
 		repoDir: true,
 		filepath.Join(repoDir, "infra", "..", "..", "outside"): false,
 		filepath.Join(repoDir, "infra", "link"):                false, // a symlink out
