@@ -2,6 +2,7 @@ package source
 
 import (
 	"fmt"
+	"github.com/returnpath-dev/returnpath/internal/repo"
 	"io"
 	"iter"
 	"maps"
@@ -631,17 +632,4 @@ func ConfigDir(chdir, planFile string) string {
 // RepoRoot is the repository that holds dir (the nearest parent with a
 // .git), the base of the paths code scanning shows; dir itself when it is
 // in no repository.
-func RepoRoot(dir string) string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return dir
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return abs
-		}
-	}
-}
+func RepoRoot(dir string) string { return repo.Root(dir) }

@@ -138,3 +138,39 @@ func TestDirErrors(t *testing.T) {
 		t.Errorf("bad module: %v", err)
 	}
 }
+
+// TestNothingOutsideTheRepository: a module source outside the repository
+// (../outside) and a .tf file linked out of it are not read, and no
+// message shows an absolute path.
+func TestNothingOutsideTheRepository(t *testing.T) {
+	base := t.TempDir()
+	repoDir := filepath.Join(base, "repo")
+	write(t, base, map[string]string{
+		"repo/.git/HEAD":           "ref: refs/heads/main\n",
+		"repo/infra/main.tf":       "",
+		"repo/infra/inner/main.tf": "locals { a = \"in\" }\n",
+		"repo/infra/linked/x.tf":   "locals { b = \"in\" }\n",
+		"outside/main.tf":          "locals { a = \"out\" }\n",
+		"secret.tf":                "locals { c = \"out\" }\n",
+	})
+	if err := os.Symlink(filepath.Join(base, "secret.tf"), filepath.Join(repoDir, "infra", "linked", "y.tf")); err != nil {
+		t.Fatal(err)
+	}
+	tree := NewTree(filepath.Join(repoDir, "infra"))
+	if m, err := tree.Module([]Call{{Name: "inner", Source: "./inner"}}); err != nil || m.Locals["a"] == nil {
+		t.Fatalf("a module inside the repository: %v", err)
+	}
+	for _, c := range []Call{{Name: "out", Source: "../../outside"}, {Name: "linked", Source: "./linked"}} {
+		m, err := tree.Module([]Call{c})
+		if err == nil {
+			t.Errorf("%s: read (%v), want refused", c.Source, m.Locals)
+			continue
+		}
+		if strings.Contains(err.Error(), base) {
+			t.Errorf("%s: the message shows an absolute path: %v", c.Source, err)
+		}
+		if !strings.Contains(err.Error(), "outside the repository") && !strings.Contains(err.Error(), "out of the repository") {
+			t.Errorf("%s: %v", c.Source, err)
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/returnpath-dev/returnpath/internal/repo"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -17,8 +19,9 @@ import (
 
 // MaxFileSize bounds a .tf file read for its locals: a module's source is
 // small, and a larger file is not read at all (the local stays unresolved,
-// with that reason).
-const MaxFileSize = 4 << 20
+// with that reason). hcl/v2's syntax tree costs up to about 150 times the
+// file, so this keeps one file's cost near 150 MB.
+const MaxFileSize = 1 << 20
 
 // manifestFile is where terraform init lists the installed modules,
 // relative to the root configuration.
@@ -31,6 +34,9 @@ type Call struct{ Name, Source string }
 // Tree finds and reads module sources under one root configuration.
 type Tree struct {
 	root string
+	// repo is the repository that holds root: no module source outside
+	// it is read, and messages show paths relative to it.
+	repo string
 	// manifest maps module keys ("vpc", "db.db_subnet_group") to
 	// directories, nil when there is no modules.json.
 	manifest    map[string]string
@@ -42,7 +48,11 @@ type Tree struct {
 // NewTree reads modules under the root configuration directory root; ""
 // means no sources are available (every lookup says so).
 func NewTree(root string) *Tree {
-	return &Tree{root: root, dirs: map[string]*Module{}}
+	t := &Tree{root: root, dirs: map[string]*Module{}}
+	if root != "" {
+		t.repo = repo.Root(root)
+	}
+	return t
 }
 
 // Module is the part of one module directory's sources that modsrc reads.
@@ -76,7 +86,7 @@ func (t *Tree) readManifest() {
 		return
 	}
 	if err != nil {
-		t.manifestErr = err
+		t.manifestErr = fmt.Errorf("%s cannot be read", filepath.ToSlash(manifestFile))
 		return
 	}
 	defer f.Close()
@@ -137,9 +147,12 @@ func (t *Tree) Module(calls []Call) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !repo.Contains(t.repo, dir) {
+		return nil, fmt.Errorf("the module's source (%s) is outside the repository, which is not read", calls[len(calls)-1].Source)
+	}
 	m, ok := t.dirs[dir]
 	if !ok {
-		m = readModule(dir)
+		m = t.readModule(dir)
 		t.dirs[dir] = m
 	}
 	return m, m.err
@@ -147,16 +160,20 @@ func (t *Tree) Module(calls []Call) (*Module, error) {
 
 // readModule parses the .tf files of one directory for locals and variable
 // defaults.
-func readModule(dir string) *Module {
+func (t *Tree) readModule(dir string) *Module {
 	m := &Module{Dir: dir, Locals: map[string]hclsyntax.Expression{}, Defaults: map[string]cty.Value{}, Dynamic: map[string][]string{}}
 	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 	if err != nil || len(files) == 0 {
-		m.err = fmt.Errorf("the module's source is not in %s", filepath.ToSlash(dir))
+		m.err = fmt.Errorf("the module's source is not in %s", repo.Show(t.repo, dir))
 		return m
 	}
 	sort.Strings(files)
 	for _, name := range files {
-		if err := m.readFile(name); err != nil {
+		err := fmt.Errorf("%s is a link out of the repository, which is not read", repo.Show(t.repo, name))
+		if repo.Contains(t.repo, name) {
+			err = m.readFile(name, repo.Show(t.repo, name))
+		}
+		if err != nil {
 			m.Locals, m.Defaults, m.Variables, m.Dynamic = map[string]hclsyntax.Expression{}, map[string]cty.Value{}, nil, map[string][]string{}
 			m.err = err
 			return m
@@ -166,7 +183,8 @@ func readModule(dir string) *Module {
 	return m
 }
 
-func (m *Module) readFile(name string) error {
+// readFile reads one .tf file; shown is its name in messages.
+func (m *Module) readFile(name, shown string) error {
 	f, err := os.Open(name)
 	if err != nil {
 		return err
@@ -177,11 +195,11 @@ func (m *Module) readFile(name string) error {
 		return err
 	}
 	if len(src) > MaxFileSize {
-		return fmt.Errorf("%s is larger than %d bytes", filepath.ToSlash(name), MaxFileSize)
+		return fmt.Errorf("%s is larger than %d bytes", shown, MaxFileSize)
 	}
 	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	if diags.HasErrors() {
-		return fmt.Errorf("%s does not parse: %s", filepath.ToSlash(name), diags[0].Summary)
+		return fmt.Errorf("%s does not parse: %s", shown, diags[0].Summary)
 	}
 	body, ok := file.Body.(*hclsyntax.Body)
 	if !ok {
