@@ -25,14 +25,19 @@ func deadlineTiming() Timing {
 func TestHungCallbackEndsAtTheDeadline(t *testing.T) {
 	hcp := newFakeHCP(t)
 	hcp.callbackHangs = func(id string) bool { return id == "hung" }
-	s := start(t, Config{Workers: 1, Timing: deadlineTiming()})
+	// A deadline long enough for the next task's fetch and analysis on a
+	// loaded machine (they share it), far below RetryAttempts ×
+	// RequestTimeout.
+	timing := deadlineTiming()
+	timing.TaskDeadline, timing.CallbackTime = 2*time.Second, time.Second
+	s := start(t, Config{Workers: 1, Timing: timing})
 	ok := fixture(t, "web-ok")
 	hcp.setPlan("hung", servePlan(ok))
 	hcp.setPlan("next", servePlan(ok))
 	wantOK(t, s.postTask(t, hcp.task("hung"), ""))
 	// The only worker is free again once the hung task's deadline passed,
 	// not after RetryAttempts × RequestTimeout.
-	time.Sleep(deadlineTiming().TaskDeadline + 100*time.Millisecond)
+	time.Sleep(timing.TaskDeadline + 100*time.Millisecond)
 	started := time.Now()
 	wantOK(t, s.postTask(t, hcp.task("next"), ""))
 	if c := hcp.nextCallback(t); c.id != "next" || c.doc.Data.Attributes.Status != "passed" {
