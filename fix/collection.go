@@ -3,6 +3,7 @@ package fix
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -230,20 +231,11 @@ func (e *engine) keyOrder(items []itemSpan, ent *entry) []string {
 		}
 	}
 	for _, k := range ent.keys {
-		if !contains(order, k) {
+		if !slices.Contains(order, k) {
 			order = append(order, k)
 		}
 	}
 	return order
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // appendItem writes text as the last element of the literal spanning rng:

@@ -2,6 +2,7 @@ package fix
 
 import (
 	"fmt"
+	gitrepo "github.com/returnpath-dev/returnpath/internal/repo"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,10 +34,6 @@ func safePath(root, path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("repository root %s: %v", root, unwrap(err))
 	}
-	realRoot, err = filepath.Abs(realRoot)
-	if err != nil {
-		return "", err
-	}
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return "", fmt.Errorf("%s: %v", path, unwrap(err))
@@ -45,15 +42,15 @@ func safePath(root, path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rel, err := filepath.Rel(realRoot, real)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+	rel, ok := gitrepo.Relative(realRoot, real)
+	if !ok {
 		return "", fmt.Errorf("%s is outside the repository %s: not edited", path, root)
 	}
-	if slices.Contains(strings.Split(filepath.ToSlash(rel), "/"), ".terraform") {
-		return "", fmt.Errorf("%s is in .terraform/ (a module terraform init downloaded): not edited", filepath.ToSlash(rel))
+	if slices.Contains(strings.Split(rel, "/"), ".terraform") {
+		return "", fmt.Errorf("%s is in .terraform/ (a module terraform init downloaded): not edited", rel)
 	}
 	if info, err := os.Stat(real); err != nil || !info.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file: not edited", filepath.ToSlash(rel))
+		return "", fmt.Errorf("%s is not a regular file: not edited", rel)
 	}
 	return real, nil
 }

@@ -27,37 +27,50 @@ func Root(dir string) string {
 	}
 }
 
+// Relative is path relative to root, with forward slashes, as reports and
+// code scanning show paths. ok is false when path is outside root or
+// either cannot be made absolute: the caller decides what such a path
+// shows as.
+func Relative(root, path string) (rel string, ok bool) {
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return "", false
+	}
+	absPath, err := filepath.Abs(path)
+	if err != nil {
+		return "", false
+	}
+	rel, err = filepath.Rel(absRoot, absPath)
+	// A name that starts with ".." ("..hidden.hcl") is inside root; only
+	// ".." itself or a first element ".." leaves it.
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
+}
+
 // Contains reports whether path, with its symbolic links followed, lies
 // inside root (itself with its links followed). A path that does not
 // exist is judged as written.
 func Contains(root, path string) bool {
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		realRoot = root
+	_, ok := Relative(followLinks(root), followLinks(path))
+	return ok
+}
+
+// followLinks is path with its symbolic links resolved, or path as given
+// when they cannot be (it does not exist).
+func followLinks(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return false
-	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		real = abs
-	}
-	rel, err := filepath.Rel(realRoot, real)
-	if err != nil {
-		return false
-	}
-	return rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)))
+	return path
 }
 
 // Show is path relative to root with forward slashes, for messages: never
 // an absolute path. A path outside root is shown by its base name.
 func Show(root, path string) string {
-	abs, err := filepath.Abs(path)
-	if err == nil {
-		if rel, err := filepath.Rel(root, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return filepath.ToSlash(rel)
-		}
+	if rel, ok := Relative(root, path); ok {
+		return rel
 	}
 	return filepath.Base(path)
 }
