@@ -79,11 +79,17 @@ func LoadContext(name string) (*Context, error) {
 	if name == "-" {
 		return nil, inputErrorf(stdinName, "a context cannot be read from standard input: give its file")
 	}
-	data, display, err := read(name, nil, DefaultMaxBytes)
+	in, err := readInput(name, nil, DefaultMaxBytes, true)
 	if err != nil {
 		return nil, err
 	}
-	return ParseContext(display, data, "")
+	defer in.free()
+	var c *Context
+	err = guardFault(name, func() (err error) {
+		c, err = ParseContext(in.display, in.data, "")
+		return err
+	})
+	return c, err
 }
 
 // ParseContext reads a context file's data; name is how its resources are
@@ -155,42 +161,42 @@ func ReadPlan(name string, stdin io.Reader) ([]byte, string, error) {
 // ReadPlanLimited is ReadPlan for plans of at most maxBytes (see
 // LoadLimited).
 func ReadPlanLimited(name string, stdin io.Reader, maxBytes int64) ([]byte, string, error) {
-	display := name
-	if name == "-" {
-		display = stdinName
-	}
-	if maxBytes < 1 {
-		return nil, display, fmt.Errorf("the plan size limit must be at least 1 byte, got %d", maxBytes)
-	}
-	data, display, err := read(name, stdin, maxBytes)
-	if err != nil {
-		return nil, display, err
-	}
-	if isBinaryPlan(data) {
-		if data, err = showBinaryPlan(name, display, data, maxBytes); err != nil {
-			return nil, display, err
-		}
-	}
-	return data, display, nil
+	// Not mapped: the caller keeps the data, and nothing tells when it
+	// is done with it.
+	in, err := readInput(name, stdin, maxBytes, false)
+	return in.data, in.display, err
 }
 
 // ParseWithContext is ParseIn with context files.
 func ParseWithContext(name string, data []byte, dir string, contexts []*Context) (*Model, error) {
+	return parse(input{data: data, display: name}, dir, contexts)
+}
+
+// parse decodes a plan's input, lets it go, and builds the model.
+func parse(in input, dir string, contexts []*Context) (*Model, error) {
+	defer in.free()
 	dec := planjson.NewDecoder(modelled)
-	doc, err := decode(name, data, dec)
+	var doc *planjson.Plan
+	err := guardFault(in.display, func() (err error) {
+		doc, err = decode(in.display, in.data, dec)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if len(data) >= collectAfter {
-		// The model keeps copies of what it reads: the input is garbage
-		// now, unless the caller holds it. Collecting it here lets the
-		// build reuse its memory; without this, a collection that
-		// happened to run during the pass sets the heap's next goal to
-		// twice the input, and peak memory depends on that timing.
-		data = nil
+	// The model keeps copies of what it reads: the input is garbage now.
+	switch {
+	case in.release != nil:
+		in.free()
+	case len(in.data) >= collectAfter:
+		// Collecting it here lets the build reuse its memory (unless the
+		// caller holds it); without this, a collection that happened to
+		// run during the pass sets the heap's next goal to twice the
+		// input, and peak memory depends on that timing.
+		in.data = nil
 		runtime.GC()
 	}
-	return build(name, doc, dec, dir, contexts)
+	return build(in.display, doc, dec, dir, contexts)
 }
 
 // merged is the context that joins a plan's model.

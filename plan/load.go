@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -82,42 +83,117 @@ func LoadIn(name string, stdin io.Reader, dir string) (*Model, error) {
 // input, or one whose start cannot be a plan (binary data, text that is
 // not UTF-8), is an *InputError before the rest of it is read.
 func LoadLimited(name string, stdin io.Reader, dir string, contexts []*Context, maxBytes int64) (*Model, error) {
-	data, display, err := ReadPlanLimited(name, stdin, maxBytes)
+	in, err := readInput(name, stdin, maxBytes, true)
 	if err != nil {
 		return nil, err
 	}
-	return ParseWithContext(display, data, dir, contexts)
+	return parse(in, dir, contexts)
 }
 
-func read(name string, stdin io.Reader, maxBytes int64) ([]byte, string, error) {
+// input is a plan's bytes as read: on the heap, or a file mapped into
+// memory, which release unmaps once the decoder has copied out what the
+// model keeps (nil: nothing to release).
+type input struct {
+	data    []byte
+	display string
+	release func()
+}
+
+// readInput reads the plan named by name ("-": stdin) and converts a
+// binary plan with terraform. A regular file is mapped into memory when
+// mapping is set and the system allows it, else read.
+func readInput(name string, stdin io.Reader, maxBytes int64, mapping bool) (input, error) {
+	display := name
+	if name == "-" {
+		display = stdinName
+	}
+	if maxBytes < 1 {
+		return input{display: display}, fmt.Errorf("the plan size limit must be at least 1 byte, got %d", maxBytes)
+	}
+	in, err := readRaw(name, display, stdin, maxBytes, mapping)
+	if err != nil {
+		return in, err
+	}
+	if isBinaryPlan(in.data) {
+		data, err := showBinaryPlan(name, display, in.data, maxBytes)
+		in.free()
+		if err != nil {
+			return input{display: display}, err
+		}
+		in = input{data: data, display: display}
+	}
+	return in, nil
+}
+
+// free releases a mapped input; its data must not be read after it.
+func (in *input) free() {
+	if in.release != nil {
+		in.release()
+		in.release, in.data = nil, nil
+	}
+}
+
+func readRaw(name, display string, stdin io.Reader, maxBytes int64, mapping bool) (input, error) {
 	if name == "-" {
 		data, err := readLimited(stdinName, stdin, -1, maxBytes)
-		return data, stdinName, err
+		return input{data: data, display: display}, err
 	}
 	info, err := os.Stat(name)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, name, inputErrorf(name, "no such file")
+			return input{display: display}, inputErrorf(name, "no such file")
 		}
-		return nil, name, inputErrorf(name, "cannot read: %v", unwrapPathError(err))
+		return input{display: display}, inputErrorf(name, "cannot read: %v", unwrapPathError(err))
 	}
 	if info.IsDir() {
-		return nil, name, inputErrorf(name, "is a directory, not a plan file (give the JSON of `terraform show -json PLANFILE`)")
+		return input{display: display}, inputErrorf(name, "is a directory, not a plan file (give the JSON of `terraform show -json PLANFILE`)")
 	}
 	size := int64(-1) // a pipe or device says nothing of its size
 	if info.Mode().IsRegular() {
 		size = info.Size()
 		if size > maxBytes {
-			return nil, name, tooLarge(name, size, maxBytes)
+			return input{display: display}, tooLarge(name, size, maxBytes)
 		}
 	}
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, name, inputErrorf(name, "cannot read: %v", unwrapPathError(err))
+		return input{display: display}, inputErrorf(name, "cannot read: %v", unwrapPathError(err))
 	}
 	defer f.Close()
+	if mapping && size > 0 {
+		if data, unmap, err := mapFile(f, size); err == nil {
+			in := input{data: data, display: display, release: unmap}
+			if err := guardFault(name, func() error {
+				if problem := sniff(data[:min(len(data), sniffBytes)], len(data) <= sniffBytes); problem != "" {
+					return inputErrorf(name, "%s", problem)
+				}
+				return nil
+			}); err != nil {
+				in.free()
+				return input{display: display}, err
+			}
+			return in, nil
+		}
+		// A file system that cannot map files: read it.
+	}
 	data, err := readLimited(name, f, size, maxBytes)
-	return data, name, err
+	return input{data: data, display: display}, err
+}
+
+// guardFault runs f, which reads a mapped file: if the file shrinks
+// meanwhile (another process rewrites it), reading past its new end
+// faults, and that becomes an *InputError instead of a crash.
+func guardFault(name string, f func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isFault := r.(interface{ Addr() uintptr }); !isFault {
+				panic(r)
+			}
+			err = inputErrorf(name, "changed while it was read (was it rewritten during the check?)")
+		}
+	}()
+	return f()
 }
 
 // readLimited reads a plan of at most maxBytes from r; size is its length

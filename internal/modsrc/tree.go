@@ -147,15 +147,22 @@ func (t *Tree) Module(calls []Call) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !repo.Contains(t.repo, dir) {
-		return nil, fmt.Errorf("the module's source (%s) is outside the repository, which is not read", calls[len(calls)-1].Source)
-	}
+	// One directory is judged and read once: the containment check
+	// resolves symbolic links, and a plan asks for the same module once
+	// per resource instance.
 	m, ok := t.dirs[dir]
 	if !ok {
-		m = t.readModule(dir)
+		if repo.Contains(t.repo, dir) {
+			m = t.readModule(dir)
+		} else {
+			m = &Module{Dir: dir, err: fmt.Errorf("the module's source (%s) is outside the repository, which is not read", calls[len(calls)-1].Source)}
+		}
 		t.dirs[dir] = m
 	}
-	return m, m.err
+	if m.err != nil {
+		return nil, m.err
+	}
+	return m, nil
 }
 
 // readModule parses the .tf files of one directory for locals and variable
