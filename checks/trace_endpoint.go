@@ -31,6 +31,17 @@ func (e *UnknownEndpointError) Error() string {
 	return msg
 }
 
+// unplaced is why a resource named name (or an instance of it) is not a
+// workload of n: its RP008 reason, such as a subnet no stack given defines.
+func unplaced(n *plan.Network, name string) (why string, ok bool) {
+	for _, u := range n.Unresolved {
+		if string(u.Address) == name || strings.HasPrefix(string(u.Address), name+"[") {
+			return u.Reason, true
+		}
+	}
+	return "", false
+}
+
 // maxSuggestions bounds the addresses an UnknownEndpointError suggests.
 const maxSuggestions = 3
 
@@ -59,6 +70,11 @@ func ResolveEndpoint(n *plan.Network, name string, f plan.Family) ([]TraceEndpoi
 		}
 	}
 	if len(workloads) == 0 {
+		if why, ok := unplaced(n, name); ok {
+			// In the plan, but not in a subnet the network holds: saying
+			// it does not exist would send the user looking for a typo.
+			return nil, fmt.Errorf("%s is in the plan but cannot be traced: it %s", name, why)
+		}
 		return nil, &UnknownEndpointError{Name: name, Suggestions: nearest(n, name)}
 	}
 	var out []TraceEndpoint

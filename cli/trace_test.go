@@ -203,6 +203,8 @@ func TestTraceErrors(t *testing.T) {
 			`"aws_instance.ap" is neither an IP address nor the address of a workload in the plan (did you mean aws_instance.app`},
 		{"unknown far off", []string{"--from", "aws_vpc.main", "--to", "aws_lb.web", "--port", "tcp/443", plan},
 			`"aws_vpc.main" is neither an IP address nor the address of a workload in the plan`},
+		{"workload outside the plan's subnets", []string{"--from", "10.0.1.20", "--to", "aws_instance.api", "--port", "tcp/8080", "fixtures/cross-stack/app/plan.json"},
+			"aws_instance.api is in the plan but cannot be traced: it sits in subnet subnet-1e06bd436c08b46b4, which neither this plan nor a context defines: its NACL is not in this plan: pass the network stack's state with --context"},
 		{"no port", []string{"--from", "aws_instance.app", "--to", "aws_lb.web", plan}, "--port is required"},
 		{"bad port", []string{"--from", "aws_instance.app", "--to", "aws_lb.web", "--port", "443", plan}, "want PROTO/PORT"},
 		{"port out of range", []string{"--from", "aws_instance.app", "--to", "aws_lb.web", "--port", "tcp/70000", plan}, `"70000" is not a port`},
