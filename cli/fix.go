@@ -20,6 +20,9 @@ type fixConfig struct {
 	Chdir     string
 	Config    string
 	NoIgnores bool
+	// Contexts are the --context files: the other stacks whose
+	// resources the plan's NACLs serve (as for check).
+	Contexts stringList
 }
 
 func fixFlags() (*flag.FlagSet, *fixConfig) {
@@ -30,6 +33,7 @@ func fixFlags() (*flag.FlagSet, *fixConfig) {
 	fs.StringVar(&cfg.Chdir, "chdir", "", "the Terraform configuration `DIR` to edit (default: the plan file's directory when it holds .tf files, else the current directory)")
 	fs.StringVar(&cfg.Config, "config", "", "read the returnpath configuration from `FILE` (severities and ignores decide which findings are errors)")
 	fs.BoolVar(&cfg.NoIgnores, "no-ignores", false, "fix suppressed findings too")
+	fs.Var(&cfg.Contexts, "context", "check against the existing infrastructure in `FILE`, as check does, and fix what it finds in this plan's NACLs (repeatable; adds to context in the configuration)")
 	return fs, cfg
 }
 
@@ -42,7 +46,8 @@ aws_network_acl_rule next to the NACL's other standalone rules, or an entry
 in the literal list or map its rules are made from (for_each, count, dynamic
 blocks, a module input). Files are written atomically; only files inside the
 repository and outside .terraform/ are edited. What cannot be edited is
-listed with the HCL to add by hand.
+listed with the HCL to add by hand, as is a fix that belongs to a NACL of
+a --context file (another stack's configuration).
 
 Flags:
 `)
@@ -68,6 +73,9 @@ func (o Options) fix(args []string, stdin io.Reader, stdout, stderr io.Writer) (
 	}
 	a, err := o.prepare(fs, analysisFlags{FailOn: defaultFailOn, Chdir: cfg.Chdir, Config: cfg.Config, NoIgnores: cfg.NoIgnores, MaxPlanBytes: byteSizeFlag(plan.DefaultMaxBytes)}, name)
 	if err != nil {
+		return 0, err
+	}
+	if a.contexts, err = (contextCache{}).contextsFor(cfg.Contexts, a.config.Context); err != nil {
 		return 0, err
 	}
 	m, r, err := o.analyseModel(name, stdin, a)

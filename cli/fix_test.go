@@ -66,6 +66,43 @@ func TestFixListsWhatItCannotFix(t *testing.T) {
 	}
 }
 
+// With --context, fix sees what check sees with it: the network stack's
+// NACLs break the replies of the app stack's instances. It fixes them in
+// the plan's own configuration, and lists a fix that belongs to a NACL of
+// the context (another stack's files) with its HCL, unwritten.
+func TestFixWithContext(t *testing.T) {
+	network := copyFixture(t, "cross-stack/network-change")
+	appState, _ := filepath.Abs(filepath.Join("..", "fixtures", "cross-stack", "app", "state.json"))
+	if r := run(fixOptions, "", "fix", "--dry-run", filepath.Join(network, "plan.json")); r.code != ExitOK || !strings.Contains(r.stdout, "nothing to fix") {
+		t.Errorf("without the context: exit %d, stdout %q, want nothing to fix", r.code, r.stdout)
+	}
+	r := run(fixOptions, "", "fix", "--context", appState, filepath.Join(network, "plan.json"))
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"fixed RP003 aws_network_acl.app: egress rule 110", "fixed RP003 aws_network_acl.web: aws_network_acl_rule.web_ingress_tcp_443", "wrote main.tf\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	app := copyFixture(t, "cross-stack/app")
+	networkState, _ := filepath.Abs(filepath.Join("..", "fixtures", "cross-stack", "network", "state.json"))
+	before, _ := os.ReadFile(filepath.Join(app, "main.tf"))
+	r = run(fixOptions, "", "fix", "--context", networkState, filepath.Join(app, "plan.json"))
+	if r.code != ExitFindings {
+		t.Fatalf("a fix in the context's NACL: exit %d, want %d: %s%s", r.code, ExitFindings, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"not fixed RP003 aws_network_acl.app (", "another stack: add the rule to that stack's configuration", "add by hand:", "egress {", "0 fixed, 1 not fixed"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if after, _ := os.ReadFile(filepath.Join(app, "main.tf")); string(after) != string(before) {
+		t.Error("the app stack's main.tf was edited for a NACL of the network stack")
+	}
+}
+
 func TestFixNothingToFix(t *testing.T) {
 	dir := copyFixture(t, "web-ok")
 	r := run(fixOptions, "", "fix", filepath.Join(dir, "plan.json"))

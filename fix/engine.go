@@ -82,7 +82,7 @@ func Apply(requests []Request, nacls []*plan.NACL, opts Options) (*Result, error
 	res := &Result{root: opts.Root}
 	for _, req := range requests {
 		if req.Rule == nil {
-			res.Unfixed = append(res.Unfixed, Unfixed{Finding: req.Finding, Index: req.Index, Reason: req.Reason})
+			res.Unfixed = append(res.Unfixed, Unfixed{Finding: req.Finding, Index: req.Index, Reason: req.Reason, HCL: req.HCL})
 			continue
 		}
 		what, at, edits, err := e.fix(req.Rule)

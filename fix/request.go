@@ -37,6 +37,8 @@ type Request struct {
 	Index  int
 	Rule   *Rule
 	Reason string
+	// HCL is what to add by hand when Rule is nil ("": nothing to suggest).
+	HCL string
 }
 
 // Requests lists the error findings of a report that a fix could address:
@@ -52,6 +54,12 @@ func Requests(findings []checks.Finding) []Request {
 		switch {
 		case fx == nil || fx.NACL == nil:
 			out = append(out, Request{Finding: f, Index: i, Reason: "the finding has no fix"})
+			continue
+		case fx.NACL.Address.Context() != "":
+			// Its configuration is another stack's: this one cannot hold
+			// the rule, and that one is not read.
+			out = append(out, Request{Finding: f, Index: i, HCL: fx.HCL(),
+				Reason: "the NACL is in context " + fx.NACL.Address.Context() + ", another stack: add the rule to that stack's configuration"})
 			continue
 		case fx.Number < 1 || fx.Number > maxRuleNumber:
 			out = append(out, Request{Finding: f, Index: i, Reason: "no fix can be written: " + commentText(fx.HCL())})
