@@ -30,8 +30,8 @@ type crossing struct {
 	locals []*plan.Subnet
 	local  netip.Prefix
 	// replies checks the replies of the requests that pass, to the remote
-	// addresses ranges, through entries (the reply direction).
-	replies func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap
+	// addresses ranges, through rules (the reply direction).
+	replies func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap
 	// scopedReplies restricts the reply check to remote addresses the
 	// NACL's reply direction allows anything for: a broad CIDR in a
 	// security group (0.0.0.0/0) is no sign that the subnet talks to all
@@ -83,7 +83,7 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	if need.IsEmpty() || c.nacl == nil {
 		return nil, brokenLeg{}, false
 	}
-	requestParts := nacleval.Denied(c.nacl.Entries(c.dir), c.family, need)
+	requestParts := f.rules().of(c.nacl, c.dir, c.family).Denied(need)
 	var blocked nacleval.Space
 	for _, part := range requestParts {
 		blocked = append(blocked, part.Space...)
@@ -107,9 +107,9 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	}
 	var gap replyGap
 	if fixed, ok := fixedReplyPorts(c.proto, c.service); ok {
-		gap = localReplyGap(c.proto, c.family, ranges, clients{ports: fixed}, nil, c.nacl.Entries(replyDir))
+		gap = localReplyGap(c.proto, ranges, clients{ports: fixed}, nil, f.rules().of(c.nacl, replyDir, c.family))
 	} else {
-		gap = c.replies(ranges, c.nacl.Entries(replyDir))
+		gap = c.replies(ranges, f.rules().of(c.nacl, replyDir, c.family))
 	}
 	replyParts, who := gap.parts, gap.who
 	if len(replyParts) == 0 {
@@ -182,7 +182,7 @@ func requestFinding(c crossing, need nacleval.Space, parts []nacleval.DeniedPart
 	flow := c.flow(RequestLeg)
 	// The clients' range, as the replies would need it: with no rule at
 	// all, every reply is dropped and the gap names the clients.
-	flow.ClientPorts = c.replies(need.AddrRanges(), nil).who.ports
+	flow.ClientPorts = c.replies(need.AddrRanges(), nacleval.Rules{}).who.ports
 	flow.MissingPorts = need.Ports()
 	flow.FailingShare = 1
 	peer, _ := witnessPeer(need, c.remotePrefix, c.family)

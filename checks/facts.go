@@ -52,7 +52,7 @@ func (f *facts) subnets() *subnetIndex {
 
 func (f *facts) rules() *ruleWalks {
 	if f.ruleWalks == nil {
-		f.ruleWalks = &ruleWalks{decisions: map[intentKey][]decision{}, intents: map[intentKey]nacleval.Space{}, talked: map[intentKey][]nacleval.AddrRange{}}
+		f.ruleWalks = &ruleWalks{directions: map[intentKey]*naclDirection{}}
 	}
 	return f.ruleWalks
 }
@@ -180,9 +180,22 @@ func insideVPC(vpc *plan.VPC, r nacleval.AddrRange) bool {
 // per network (five checks read the same rules), and what is derived from
 // that.
 type ruleWalks struct {
-	decisions map[intentKey][]decision
-	intents   map[intentKey]nacleval.Space
-	talked    map[intentKey][]nacleval.AddrRange
+	directions map[intentKey]*naclDirection
+}
+
+// naclDirection is what is known of one NACL direction and family, each
+// piece worked out on first use.
+type naclDirection struct {
+	rules nacleval.Rules // compiled once for the many walks over them
+
+	walked    bool
+	decisions []decision
+
+	intentsDone bool
+	intents     nacleval.Space
+
+	talkedDone bool
+	talked     []nacleval.AddrRange
 }
 
 // decision is the traffic one entry of a NACL direction decides: the part
@@ -192,55 +205,65 @@ type decision struct {
 	decided nacleval.Space
 }
 
+func (w *ruleWalks) direction(n *plan.NACL, dir plan.Direction, fam plan.Family) *naclDirection {
+	key := intentKey{n, dir, fam}
+	d, ok := w.directions[key]
+	if !ok {
+		d = &naclDirection{rules: nacleval.CompileRules(n.Entries(dir), fam)}
+		w.directions[key] = d
+	}
+	return d
+}
+
+// of is the rules of a NACL direction and family, compiled once.
+func (w *ruleWalks) of(n *plan.NACL, dir plan.Direction, fam plan.Family) nacleval.Rules {
+	return w.direction(n, dir, fam).rules
+}
+
 // decisionsOf is nacleval.Decisions of a NACL direction and family: the
 // entries of family fam in rule order, with what each decides.
 func (w *ruleWalks) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Family) []decision {
-	key := intentKey{n, dir, fam}
-	if d, ok := w.decisions[key]; ok {
-		return d
+	d := w.direction(n, dir, fam)
+	if !d.walked {
+		d.walked = true
+		d.rules.Decisions(func(e *plan.Entry, decided nacleval.Space) {
+			d.decisions = append(d.decisions, decision{e, decided})
+		})
 	}
-	var out []decision
-	nacleval.Decisions(n.Entries(dir), fam, func(e *plan.Entry, decided nacleval.Space) {
-		out = append(out, decision{e, decided})
-	})
-	w.decisions[key] = out
-	return out
+	return d.decisions
 }
 
 // intentTraffic is the traffic of one NACL direction that an intent rule
 // decides: RP001 and RP002 report the return path of that traffic, so the
 // path checks leave it to them.
 func (w *ruleWalks) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Family) nacleval.Space {
-	key := intentKey{n, dir, fam}
-	if s, ok := w.intents[key]; ok {
-		return s
-	}
-	var s nacleval.Space
-	for _, d := range w.decisionsOf(n, dir, fam) {
-		if isIntent(*d.entry) {
-			s = append(s, d.decided...) // decided parts of different rules are disjoint
+	d := w.direction(n, dir, fam)
+	if !d.intentsDone {
+		d.intentsDone = true
+		for _, dec := range w.decisionsOf(n, dir, fam) {
+			if isIntent(*dec.entry) {
+				d.intents = append(d.intents, dec.decided...) // decided parts of different rules are disjoint
+			}
 		}
 	}
-	w.intents[key] = s
-	return s
+	return d.intents
 }
 
 // talkedTo is every address a NACL direction allows some traffic for,
 // sorted and merged as AddrRanges gives them.
 func (w *ruleWalks) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) []nacleval.AddrRange {
-	key := intentKey{n, dir, fam}
-	if s, ok := w.talked[key]; ok {
-		return s
-	}
-	var allowed []nacleval.AddrRange
-	for _, d := range w.decisionsOf(n, dir, fam) {
-		if d.entry.Allow {
-			allowed = append(allowed, d.decided.AddrRanges()...)
+	d := w.direction(n, dir, fam)
+	if !d.talkedDone {
+		d.talkedDone = true
+		var allowed []nacleval.AddrRange
+		for _, dec := range w.decisionsOf(n, dir, fam) {
+			if dec.entry.Allow {
+				allowed = append(allowed, dec.decided.AddrRanges()...)
+			}
 		}
+		d.talked = nacleval.MergeRanges(allowed)
 	}
-	s := nacleval.MergeRanges(allowed)
-	w.talked[key] = s
-	return s
+	return d.talked
 }
 
 // exemptions is the traffic NACLs never filter for the hosts of sets of

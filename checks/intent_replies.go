@@ -65,20 +65,21 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, decided, exempt nacleval.Space) {
 	replyDir := intentDir.Opposite()
 	rc := p.facts.replies()
+	replyRules := p.facts.rules().of(n, replyDir, fam)
 	var gap replyGap
 	fixed, isFixed := fixedReplyPorts(intent.Protocol, intent.Ports)
 	if isFixed {
 		// both ends use the service port: the replies go to it, whoever
 		// the clients are (not cached with the intents that differ only
 		// in their ports, whose replies go to ephemeral ports)
-		gap = localReplyGap(intent.Protocol, fam, decided.AddrRanges(), clients{ports: fixed}, exempt, n.Entries(replyDir))
+		gap = localReplyGap(intent.Protocol, decided.AddrRanges(), clients{ports: fixed}, exempt, replyRules)
 	} else {
 		gap = p.facts.intentGaps().of(n, intentDir, fam, intent.Protocol, decided.AddrRanges(), func(ranges []nacleval.AddrRange) replyGap {
 			if intentDir == plan.Ingress {
-				return rc.remoteReplyGap(n.VPC, fam, intent.Protocol, ranges, subnetWorkloads, exempt, n.Entries(replyDir))
+				return rc.remoteReplyGap(n.VPC, fam, intent.Protocol, ranges, subnetWorkloads, exempt, replyRules)
 			}
 			who := rc.subnetsClients(n.Subnets, subnetWorkloads)
-			return localReplyGap(intent.Protocol, fam, ranges, who, exempt, n.Entries(replyDir))
+			return localReplyGap(intent.Protocol, ranges, who, exempt, replyRules)
 		})
 	}
 	need, parts, who := gap.need, gap.parts, gap.who

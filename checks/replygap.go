@@ -102,13 +102,13 @@ type replyGap struct {
 
 // localReplyGap checks replies towards the NACL's own subnets, whose
 // clients who are, at the remote addresses ranges.
-func localReplyGap(proto plan.Protocol, fam plan.Family, ranges []nacleval.AddrRange, who clients, exempt nacleval.Space, entries []plan.Entry) replyGap {
+func localReplyGap(proto plan.Protocol, ranges []nacleval.AddrRange, who clients, exempt nacleval.Space, rules nacleval.Rules) replyGap {
 	var need nacleval.Space
 	for _, r := range ranges {
 		need = append(need, nacleval.SpaceOf(nacleval.FlowBox(proto, r, who.ports))...)
 	}
 	need = need.Subtract(exempt)
-	return replyGap{need: need, parts: nacleval.Denied(entries, fam, need), who: who}
+	return replyGap{need: need, parts: rules.Denied(need), who: who}
 }
 
 // remoteReplyGap checks replies (protocol proto) towards remote clients
@@ -122,7 +122,7 @@ func localReplyGap(proto plan.Protocol, fam plan.Family, ranges []nacleval.AddrR
 // per range, and most return paths pass there. Only when replies are
 // dropped does it narrow the ports by placement, for the dropped
 // addresses, in one pass over their subnets.
-func (rc replyChecker) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan.Protocol, ranges []nacleval.AddrRange, members func(*plan.Subnet) []*plan.Workload, exempt nacleval.Space, entries []plan.Entry) replyGap {
+func (rc replyChecker) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan.Protocol, ranges []nacleval.AddrRange, members func(*plan.Subnet) []*plan.Workload, exempt nacleval.Space, rules nacleval.Rules) replyGap {
 	widest := rc.cfg.UnknownClients
 	for _, r := range []plan.PortRange{plan.BroadEphemeral, rc.cfg.HostClients} {
 		widest = plan.PortRange{Lo: min(widest.Lo, r.Lo), Hi: max(widest.Hi, r.Hi)}
@@ -132,7 +132,7 @@ func (rc replyChecker) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan
 		need = append(need, nacleval.SpaceOf(nacleval.FlowBox(proto, r, widest))...)
 	}
 	need = need.Subtract(exempt)
-	parts := nacleval.Denied(entries, fam, need)
+	parts := rules.Denied(need)
 	if len(parts) == 0 {
 		return replyGap{need: need}
 	}
@@ -148,7 +148,7 @@ func (rc replyChecker) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan
 		who = who.widen(seg.who)
 	}
 	narrow = narrow.Subtract(exempt)
-	return replyGap{need: need, parts: nacleval.Denied(entries, fam, narrow), who: who}
+	return replyGap{need: need, parts: rules.Denied(narrow), who: who}
 }
 
 // segment is a range of addresses whose clients are alike.

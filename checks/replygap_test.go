@@ -22,7 +22,7 @@ func TestRemoteClientRanges(t *testing.T) {
 	peer, _ := nacleval.PrefixRange(netip.MustParsePrefix("10.0.0.0/22"))
 	// No rule: every reply needed is dropped, so the dropped parts are the
 	// narrowed need.
-	gap := f.replies().remoteReplyGap(tp.VPC, plan.IPv4, tcp, []nacleval.AddrRange{peer}, subnetWorkloads, nil, nil)
+	gap := f.replies().remoteReplyGap(tp.VPC, plan.IPv4, tcp, []nacleval.AddrRange{peer}, subnetWorkloads, nil, nacleval.Rules{})
 	var need nacleval.Space
 	for _, part := range gap.parts {
 		need = append(need, part.Space...)

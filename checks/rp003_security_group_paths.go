@@ -252,11 +252,11 @@ func (f *facts) remoteSubnet(c *crossing, local, remote *plan.SecurityGroup, oth
 // groupReplies checks the replies of a crossing: towards remote clients
 // (members picks them in each subnet) when the requests enter the NACL's
 // subnets, else towards the local group's members.
-func (f *facts) groupReplies(c crossing, remoteMembers func(*plan.Subnet) []*plan.Workload, local *plan.SecurityGroup, locals []*plan.Subnet) func([]nacleval.AddrRange, []plan.Entry) replyGap {
+func (f *facts) groupReplies(c crossing, remoteMembers func(*plan.Subnet) []*plan.Workload, local *plan.SecurityGroup, locals []*plan.Subnet) func([]nacleval.AddrRange, nacleval.Rules) replyGap {
 	vpc := naclVPC(c.nacl, locals)
 	if c.dir == plan.Ingress {
-		return func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
-			return f.replies().remoteReplyGap(vpc, c.family, c.proto, ranges, remoteMembers, nil, entries)
+		return func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap {
+			return f.replies().remoteReplyGap(vpc, c.family, c.proto, ranges, remoteMembers, nil, rules)
 		}
 	}
 	who := f.replies().subnetsClients(locals, func(s *plan.Subnet) []*plan.Workload {
@@ -265,8 +265,8 @@ func (f *facts) groupReplies(c crossing, remoteMembers func(*plan.Subnet) []*pla
 		}
 		return f.members().in(local, s)
 	})
-	return func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
-		return localReplyGap(c.proto, c.family, ranges, who, nil, entries)
+	return func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap {
+		return localReplyGap(c.proto, ranges, who, nil, rules)
 	}
 }
 

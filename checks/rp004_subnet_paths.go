@@ -194,16 +194,16 @@ func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry
 // subnetReplies checks the replies of a crossing between subnets: towards
 // the remote subnet's clients when the requests enter the NACL's subnets,
 // else towards its own subnets' clients.
-func (f *facts) subnetReplies(c crossing) func([]nacleval.AddrRange, []plan.Entry) replyGap {
+func (f *facts) subnetReplies(c crossing) func([]nacleval.AddrRange, nacleval.Rules) replyGap {
 	vpc := naclVPC(c.nacl, c.locals)
 	if c.dir == plan.Ingress {
-		return func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
-			return f.replies().remoteReplyGap(vpc, c.family, c.proto, ranges, subnetWorkloads, nil, entries)
+		return func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap {
+			return f.replies().remoteReplyGap(vpc, c.family, c.proto, ranges, subnetWorkloads, nil, rules)
 		}
 	}
 	who := f.replies().subnetsClients(c.locals, subnetWorkloads)
-	return func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
-		return localReplyGap(c.proto, c.family, ranges, who, nil, entries)
+	return func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap {
+		return localReplyGap(c.proto, ranges, who, nil, rules)
 	}
 }
 
@@ -273,8 +273,8 @@ func (f *facts) natCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry, decid
 				out.remoteText = peerPrefix.String
 				out.localText = func() string { return fmt.Sprintf("%s for %s", natText(), subnetText(s, fam)) }
 				nat := clients{ports: plan.BroadEphemeral, broad: via.nat, broadSubnet: natSubnet}
-				out.replies = func(ranges []nacleval.AddrRange, entries []plan.Entry) replyGap {
-					return localReplyGap(e.Protocol, plan.IPv4, ranges, nat, nil, entries)
+				out.replies = func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap {
+					return localReplyGap(e.Protocol, ranges, nat, nil, rules)
 				}
 				crossings = append(crossings, out)
 			}

@@ -136,10 +136,11 @@ func checkPathMTU(p *pass) {
 				continue
 			}
 			need, name := tooBig(fam, nacleval.IntersectRanges(nacleval.MergeRanges(tcpAddrs), internet))
-			if nacleval.AllowsAny(n.Ingress, fam, need) {
+			inbound := p.facts.rules().of(n, plan.Ingress, fam)
+			if inbound.AllowsAny(need) {
 				continue // allowed from some of those peers: a deliberate choice
 			}
-			parts := nacleval.Denied(n.Ingress, fam, need)
+			parts := inbound.Denied(need)
 			fix := "icmp type 3 code 4 from 0.0.0.0/0"
 			if fam == plan.IPv6 {
 				fix = "icmpv6 (protocol 58) type 2 from ::/0"

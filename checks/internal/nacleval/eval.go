@@ -19,6 +19,45 @@ func inFamily(e plan.Entry, f plan.Family) bool {
 	return e.Prefix.IsValid() && plan.FamilyOf(e.Prefix) == f
 }
 
+// Rules is one NACL direction as a first-match walk sees it for one
+// address family: its entries of that family that can match something, in
+// rule order, each with the box of traffic it matches. The checks walk
+// each NACL direction thousands of times on a large plan, so they compile
+// it once (CompileRules) instead of working the boxes out on every walk.
+// The zero Rules has no entry: everything meets the implicit deny.
+type Rules struct {
+	family plan.Family
+	list   []compiledEntry
+}
+
+// compiledEntry is one entry of Rules with the traffic it matches.
+type compiledEntry struct {
+	entry *plan.Entry
+	box   Box
+}
+
+// CompileRules is the Rules of entries (one NACL direction, sorted by rule
+// number) for family f. Entries of the other family are left out (IPv4
+// and IPv6 rules are evaluated apart), and so are entries that cannot
+// match anything (invalid prefix or values), which the loader reports on
+// its own. The Rules point into entries.
+func CompileRules(entries []plan.Entry, f plan.Family) Rules {
+	r := Rules{family: f}
+	for i := range entries {
+		e := &entries[i]
+		if !inFamily(*e, f) {
+			continue
+		}
+		if b, ok := entryBox(*e); ok {
+			if r.list == nil {
+				r.list = make([]compiledEntry, 0, len(entries)-i)
+			}
+			r.list = append(r.list, compiledEntry{e, b})
+		}
+	}
+	return r
+}
+
 // FirstMatch walks entries (one NACL direction, sorted by rule number)
 // the way AWS evaluates them: the first entry that matches a packet
 // decides it. Starting from traffic (the caller's: never written), it
@@ -29,21 +68,37 @@ func inFamily(e plan.Entry, f plan.Family) bool {
 // implicit deny. Entries of the other address family are skipped: IPv4
 // and IPv6 rules are evaluated apart.
 func FirstMatch(entries []plan.Entry, f plan.Family, traffic Space, decide func(e *plan.Entry, decided Space) bool) Space {
+	return CompileRules(entries, f).FirstMatch(traffic, decide)
+}
+
+// FirstMatch is the first-match walk of r (see the function FirstMatch):
+// decide gets each decided part as a new space, which it may keep.
+func (r Rules) FirstMatch(traffic Space, decide func(e *plan.Entry, decided Space) bool) Space {
+	return r.walk(traffic, false, decide)
+}
+
+// walk is FirstMatch. With borrowed, decided is a scratch space that is
+// only valid during the call to decide (which copies what it keeps): most
+// walks keep few of the parts they see, and need not allocate the others.
+func (r Rules) walk(traffic Space, borrowed bool, decide func(e *plan.Entry, decided Space) bool) Space {
 	remaining, owned := traffic, false
-	var spare Space
-	for i := range entries {
+	var spare, scratch Space
+	for _, ce := range r.list {
+		b := ce.box
 		if remaining.IsEmpty() {
 			break
 		}
-		e := &entries[i]
-		if !inFamily(*e, f) {
+		if !remaining.overlaps(b) {
 			continue
 		}
-		b, ok := entryBox(*e)
-		if !ok || !remaining.overlaps(b) {
-			continue
+		var into Space // nil: decided is a new space
+		if borrowed {
+			into = scratch[:0]
 		}
-		decided, rest := remaining.split(b, spare)
+		decided, rest := remaining.split(b, into, spare)
+		if borrowed {
+			scratch = decided
+		}
 		// The pieces of remaining are not needed any more: the next split
 		// writes into them, unless they are the caller's.
 		spare = nil
@@ -51,7 +106,7 @@ func FirstMatch(entries []plan.Entry, f plan.Family, traffic Space, decide func(
 			spare = remaining[:0]
 		}
 		remaining, owned = rest, true
-		if !decide(e, decided) {
+		if !decide(ce.entry, decided) {
 			break
 		}
 	}
@@ -62,10 +117,15 @@ func FirstMatch(entries []plan.Entry, f plan.Family, traffic Space, decide func(
 // split by the entry that drops it, in rule order with the implicit deny
 // last.
 func Denied(entries []plan.Entry, f plan.Family, need Space) []DeniedPart {
+	return CompileRules(entries, f).Denied(need)
+}
+
+// Denied is the part of need that r drops (see the function Denied).
+func (r Rules) Denied(need Space) []DeniedPart {
 	var parts []DeniedPart
-	rest := FirstMatch(entries, f, need, func(e *plan.Entry, decided Space) bool {
+	rest := r.walk(need, true, func(e *plan.Entry, decided Space) bool {
 		if !e.Allow {
-			parts = append(parts, DeniedPart{Space: decided, By: e})
+			parts = append(parts, DeniedPart{Space: clone(decided), By: e})
 		}
 		return true
 	})
@@ -79,8 +139,14 @@ func Denied(entries []plan.Entry, f plan.Family, need Space) []DeniedPart {
 // through: whether Denied(entries, f, need) leaves part of need out. It
 // stops at the first allow entry that decides some of need.
 func AllowsAny(entries []plan.Entry, f plan.Family, need Space) bool {
+	return CompileRules(entries, f).AllowsAny(need)
+}
+
+// AllowsAny reports whether r lets some of need through (see the
+// function AllowsAny).
+func (r Rules) AllowsAny(need Space) bool {
 	allowed := false
-	FirstMatch(entries, f, need, func(e *plan.Entry, _ Space) bool {
+	r.walk(need, true, func(e *plan.Entry, _ Space) bool {
 		allowed = e.Allow
 		return !allowed
 	})
@@ -91,8 +157,22 @@ func AllowsAny(entries []plan.Entry, f plan.Family, need Space) bool {
 // family f that decides some traffic, the part of its traffic that no
 // earlier entry matched.
 func Decisions(entries []plan.Entry, f plan.Family, visit func(e *plan.Entry, decided Space)) {
-	FirstMatch(entries, f, familySpace(f), func(e *plan.Entry, decided Space) bool {
+	CompileRules(entries, f).Decisions(visit)
+}
+
+// Decisions is the function Decisions for r: every traffic of its family,
+// walked.
+func (r Rules) Decisions(visit func(e *plan.Entry, decided Space)) {
+	r.FirstMatch(familySpace(r.family), func(e *plan.Entry, decided Space) bool {
 		visit(e, decided)
 		return true
 	})
+}
+
+// clone is a copy of s that shares no memory with it.
+func clone(s Space) Space {
+	if len(s) == 0 {
+		return nil
+	}
+	return append(make(Space, 0, len(s)), s...)
 }

@@ -265,20 +265,22 @@ func (s Space) overlaps(b Box) bool {
 	return false
 }
 
-// split is s ∩ b (a new space) and s − b, appended to rest[:0] (a buffer
-// the caller no longer needs, or nil), in one walk over s.
-func (s Space) split(b Box, rest Space) (in, out Space) {
-	// Count the common pieces first: in is allocated once, at its size.
+// split is s ∩ b and s − b, in one walk over s: s ∩ b is appended to in
+// (a buffer of the caller's; nil for a new space), s − b to rest[:0] (a
+// buffer the caller no longer needs, or nil).
+func (s Space) split(b Box, in, rest Space) (Space, Space) {
+	// Count the common pieces first: a new in is allocated once, at its
+	// size.
 	n := 0
 	for _, a := range s {
 		if a.meets(b) {
 			n++
 		}
 	}
-	if n > 0 {
+	if in == nil && n > 0 {
 		in = make(Space, 0, n)
 	}
-	out = rest[:0]
+	out := rest[:0]
 	for _, a := range s {
 		if !a.meets(b) {
 			out = append(out, a)
