@@ -20,3 +20,22 @@ func resourceName(a plan.Address) string {
 	}
 	return r.Name
 }
+
+// addressParts is what naming and rendering a fix needs of its NACL's
+// address: moduleRelative and resourceName.
+type addressParts struct{ relative, name string }
+
+// parsedAddresses are the addresses one numberFixes has taken apart:
+// parsing is slow, and a large plan has hundreds of fixes on few NACLs.
+type parsedAddresses map[plan.Address]addressParts
+
+func (p parsedAddresses) of(a plan.Address) addressParts {
+	parts, ok := p[a]
+	if !ok {
+		parts = addressParts{relative: moduleRelative(a), name: resourceName(a)}
+		p[a] = parts
+	}
+	return parts
+}
+
+func (p parsedAddresses) relative(a plan.Address) string { return p.of(a).relative }

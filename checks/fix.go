@@ -52,8 +52,9 @@ type Fix struct {
 	// by Run and unique among the fixes of one module (a second fix of the
 	// same name gets "_2"); "" for an inline fix.
 	Name string
-	// nameBase is Name before Run makes it unique.
-	nameBase string
+	// nameSuffix is what Name adds to the NACL's resource name (and "_"),
+	// before Run makes it unique.
+	nameSuffix string
 }
 
 // replyFix is the fix of a flow's dropped replies: the peer CIDR on the
@@ -86,9 +87,9 @@ func newFix(n *plan.NACL, dir plan.Direction, fam plan.Family, proto plan.Protoc
 		}
 	}
 	if !fix.Inline {
-		fix.nameBase = resourceName(n.Address) + "_" + name
+		fix.nameSuffix = name
 		if fam == plan.IPv6 {
-			fix.nameBase += "_ipv6"
+			fix.nameSuffix += "_ipv6"
 		}
 	}
 	return fix
@@ -114,6 +115,7 @@ func numberFixes(findings []Finding) {
 	used := map[intentKey]map[int]bool{}
 	names := map[string]bool{} // module path and name
 	next := map[string]int{}   // module path and base name: the next suffix to try
+	addresses := parsedAddresses{}
 	for _, i := range order {
 		fix := *findings[i].Fix // the checks' copy stays as it was
 		key := intentKey{nacl: fix.NACL, dir: fix.Direction}
@@ -125,26 +127,31 @@ func numberFixes(findings []Finding) {
 			used[key][number] = true
 		}
 		if !fix.Inline {
-			module := strings.TrimSuffix(string(fix.NACL.Address), moduleRelative(fix.NACL.Address))
-			base := module + " " + fix.nameBase
-			fix.Name = fix.nameBase
+			parts := addresses.of(fix.NACL.Address)
+			module := strings.TrimSuffix(string(fix.NACL.Address), parts.relative)
+			nameBase := parts.name + "_" + fix.nameSuffix
+			base := module + " " + nameBase
+			fix.Name = nameBase
 			k := max(next[base], 2)
 			for ; names[module+" "+fix.Name]; k++ {
-				fix.Name = fix.nameBase + "_" + strconv.Itoa(k)
+				fix.Name = nameBase + "_" + strconv.Itoa(k)
 			}
 			next[base] = k
 			names[module+" "+fix.Name] = true
 		}
 		findings[i].Fix = &fix
 		if findings[i].Flow != nil {
-			findings[i].Flow.Suggestion = fix.HCL()
+			findings[i].Flow.Suggestion = fix.hcl(addresses.relative)
 		}
 	}
 }
 
 // HCL is the fix as Terraform: an inline block to add to the NACL, or an
 // aws_network_acl_rule resource; a comment when no number is free.
-func (f *Fix) HCL() string {
+func (f *Fix) HCL() string { return f.hcl(moduleRelative) }
+
+// hcl is HCL with relative giving the NACL's module-relative address.
+func (f *Fix) hcl(relative func(plan.Address) string) string {
 	if f.Number == 0 {
 		return fmt.Sprintf("# %s rule %d drops this traffic and no rule number below it is free:\n"+
 			"# renumber the rules, then allow %s %s %s %s before it",
@@ -166,7 +173,7 @@ func (f *Fix) HCL() string {
 			})
 	}
 	return hclBlock(fmt.Sprintf("resource %q %q", "aws_network_acl_rule", f.Name), []hclAttr{
-		{"network_acl_id", moduleRelative(f.NACL.Address) + ".id"},
+		{"network_acl_id", relative(f.NACL.Address) + ".id"},
 		{"rule_number", strconv.Itoa(f.Number)},
 		{"egress", strconv.FormatBool(f.Direction == plan.Egress)},
 		{"protocol", strconv.Quote(f.Protocol.HCL())},

@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -72,27 +74,101 @@ func prefixesText(prefixes []netip.Prefix) string {
 	return joinAnd(texts)
 }
 
-// rangeCIDRs splits an address range into the fewest CIDR blocks.
+// rangeCIDRs splits an address range into the fewest CIDR blocks: from
+// the first address on, each time the largest block that starts there
+// and ends inside the range.
 func rangeCIDRs(r nacleval.AddrRange) []netip.Prefix {
-	var out []netip.Prefix
-	lo := r.Lo
-	for lo.IsValid() && lo.Compare(r.Hi) <= 0 {
-		p := netip.PrefixFrom(lo, lo.BitLen())
-		for bits := 0; bits < lo.BitLen(); bits++ {
-			q := netip.PrefixFrom(lo, bits)
-			if q.Masked().Addr() == lo && lastOf(q).Compare(r.Hi) <= 0 {
-				p = q
-				break
-			}
-		}
-		out = append(out, p)
-		end := lastOf(p)
-		if end == r.Hi {
-			break
-		}
-		lo = end.Next()
+	if !r.Lo.IsValid() || r.Lo.BitLen() != r.Hi.BitLen() || r.Hi.Less(r.Lo) {
+		return nil
 	}
-	return out
+	width := r.Lo.BitLen()
+	lo, hi := addrValue(r.Lo), addrValue(r.Hi)
+	var out []netip.Prefix
+	for {
+		// The block's host bits: no more than lo's trailing zeros (it
+		// must start at lo), nor than fit in what is left of the range.
+		host := min(lo.trailingZeros(), width, hi.minus(lo).sizeBits())
+		out = append(out, netip.PrefixFrom(lo.addr(width), width-host))
+		end := lo.plusBlock(host)
+		if end == hi {
+			return out
+		}
+		lo = end.plusOne()
+	}
+}
+
+// u128 is an address as a 128-bit number (IPv4 in the low 32 bits), for
+// rangeCIDRs' arithmetic.
+type u128 struct{ hi, lo uint64 }
+
+func addrValue(a netip.Addr) u128 {
+	b := a.As16()
+	if a.Is4() {
+		return u128{lo: uint64(binary.BigEndian.Uint32(b[12:]))}
+	}
+	return u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+}
+
+// addr is v as an address of width bits (32 or 128).
+func (v u128) addr(width int) netip.Addr {
+	if width == 32 {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], uint32(v.lo))
+		return netip.AddrFrom4(b)
+	}
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], v.hi)
+	binary.BigEndian.PutUint64(b[8:], v.lo)
+	return netip.AddrFrom16(b)
+}
+
+func (v u128) trailingZeros() int {
+	if v.lo != 0 {
+		return bits.TrailingZeros64(v.lo)
+	}
+	return 64 + bits.TrailingZeros64(v.hi) // 128 for zero
+}
+
+// minus is v - o, for v >= o.
+func (v u128) minus(o u128) u128 {
+	lo, borrow := bits.Sub64(v.lo, o.lo, 0)
+	hi, _ := bits.Sub64(v.hi, o.hi, borrow)
+	return u128{hi, lo}
+}
+
+func (v u128) plusOne() u128 {
+	lo, carry := bits.Add64(v.lo, 1, 0)
+	return u128{v.hi + carry, lo}
+}
+
+// sizeBits is the largest n with 2^n <= v+1: the largest block that fits
+// in a range of v+1 addresses.
+func (v u128) sizeBits() int {
+	if v.hi == ^uint64(0) && v.lo == ^uint64(0) {
+		return 128 // v+1 is 2^128
+	}
+	n := v.plusOne()
+	if n.hi != 0 {
+		return 64 + bits.Len64(n.hi) - 1
+	}
+	return bits.Len64(n.lo) - 1
+}
+
+// plusBlock is the last address of the block of 2^host addresses that
+// starts at v.
+func (v u128) plusBlock(host int) u128 {
+	var size u128 // 2^host - 1
+	switch {
+	case host >= 128:
+		size = u128{^uint64(0), ^uint64(0)}
+	case host >= 64:
+		size = u128{1<<(host-64) - 1, ^uint64(0)}
+	default:
+		size = u128{0, 1<<host - 1}
+	}
+	lo, carry := bits.Add64(v.lo, size.lo, 0)
+	hi, _ := bits.Add64(v.hi, size.hi, carry)
+	return u128{hi, lo}
 }
 
 // lastOf is the last address of a prefix.
