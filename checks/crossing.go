@@ -76,10 +76,7 @@ func (l brokenLeg) same(o brokenLeg) bool {
 // RP002. It returns at most one finding (without rule) and what it is
 // about.
 func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
-	var need nacleval.Space
-	for _, r := range c.remote {
-		need = append(need, nacleval.SpaceOf(nacleval.FlowBox(c.proto, r, c.service))...)
-	}
+	need := nacleval.FlowSpace(c.proto, c.remote, c.service)
 	if need.IsEmpty() || c.nacl == nil {
 		return nil, brokenLeg{}, false
 	}

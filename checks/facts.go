@@ -52,14 +52,15 @@ func (f *facts) subnets() *subnetIndex {
 
 func (f *facts) rules() *ruleWalks {
 	if f.ruleWalks == nil {
-		f.ruleWalks = &ruleWalks{directions: map[intentKey]*naclDirection{}}
+		f.ruleWalks = &ruleWalks{byNACL: map[*plan.NACL]*[2][2]naclDirection{}}
 	}
 	return f.ruleWalks
 }
 
 func (f *facts) exempt() *exemptions {
 	if f.exemptions == nil {
-		f.exemptions = &exemptions{network: f.network, spaces: map[exemptKey]nacleval.Space{}, ranges: map[exemptKey][]nacleval.AddrRange{}}
+		f.exemptions = &exemptions{network: f.network, spaces: map[exemptKey]nacleval.Space{}, ranges: map[exemptKey][]nacleval.AddrRange{},
+			byNACL: map[naclFamily]nacleval.Space{}, outsides: map[outsideKey][]nacleval.AddrRange{}}
 	}
 	return f.exemptions
 }
@@ -150,13 +151,19 @@ func (x *subnetIndex) eachOverlapping(vpc *plan.VPC, fam plan.Family, r nacleval
 		}
 		return 1
 	})
+	var vpcRanges []nacleval.AddrRange // vpc's CIDRs, worked out on first need
 	for ; i < len(list) && list[i].r.Lo.Compare(r.Hi) <= 0; i++ {
 		e := list[i]
 		if e.r.Hi.Less(r.Lo) {
 			continue
 		}
-		if vpc != nil && e.subnet.VPC != nil && e.subnet.VPC != vpc && insideVPC(vpc, e.r) {
-			continue
+		if vpc != nil && e.subnet.VPC != nil && e.subnet.VPC != vpc {
+			if vpcRanges == nil {
+				vpcRanges = cidrRanges(vpc)
+			}
+			if meetsSameFamily(e.r, vpcRanges) {
+				continue
+			}
 		}
 		if !visit(e) {
 			return
@@ -164,13 +171,25 @@ func (x *subnetIndex) eachOverlapping(vpc *plan.VPC, fam plan.Family, r nacleval
 	}
 }
 
-// insideVPC reports whether r meets one of the VPC's CIDRs.
-func insideVPC(vpc *plan.VPC, r nacleval.AddrRange) bool {
+// cidrRanges are the ranges of a VPC's CIDRs, IPv4 then IPv6; never nil.
+func cidrRanges(vpc *plan.VPC) []nacleval.AddrRange {
+	out := make([]nacleval.AddrRange, 0, len(vpc.IPv4)+len(vpc.IPv6))
 	for _, list := range [][]netip.Prefix{vpc.IPv4, vpc.IPv6} {
 		for _, cidr := range list {
-			if c, ok := nacleval.PrefixRange(cidr); ok && c.Lo.BitLen() == r.Lo.BitLen() && c.Lo.Compare(r.Hi) <= 0 && r.Lo.Compare(c.Hi) <= 0 {
-				return true
+			if c, ok := nacleval.PrefixRange(cidr); ok {
+				out = append(out, c)
 			}
+		}
+	}
+	return out
+}
+
+// meetsSameFamily reports whether r meets one of ranges of its family:
+// whether r is inside a VPC whose CIDRs are ranges.
+func meetsSameFamily(r nacleval.AddrRange, ranges []nacleval.AddrRange) bool {
+	for _, c := range ranges {
+		if c.Lo.BitLen() == r.Lo.BitLen() && c.Lo.Compare(r.Hi) <= 0 && r.Lo.Compare(c.Hi) <= 0 {
+			return true
 		}
 	}
 	return false
@@ -180,13 +199,16 @@ func insideVPC(vpc *plan.VPC, r nacleval.AddrRange) bool {
 // per network (five checks read the same rules), and what is derived from
 // that.
 type ruleWalks struct {
-	directions map[intentKey]*naclDirection
+	// byNACL holds each NACL's directions, by direction and family (see
+	// slot): one map lookup, by pointer, per question.
+	byNACL map[*plan.NACL]*[2][2]naclDirection
 }
 
 // naclDirection is what is known of one NACL direction and family, each
 // piece worked out on first use.
 type naclDirection struct {
-	rules nacleval.Rules // compiled once for the many walks over them
+	compiled bool
+	rules    nacleval.Rules // compiled once for the many walks over them
 
 	walked    bool
 	decisions []decision
@@ -206,11 +228,15 @@ type decision struct {
 }
 
 func (w *ruleWalks) direction(n *plan.NACL, dir plan.Direction, fam plan.Family) *naclDirection {
-	key := intentKey{n, dir, fam}
-	d, ok := w.directions[key]
+	all, ok := w.byNACL[n]
 	if !ok {
-		d = &naclDirection{rules: nacleval.CompileRules(n.Entries(dir), fam)}
-		w.directions[key] = d
+		all = new([2][2]naclDirection)
+		w.byNACL[n] = all
+	}
+	d := &all[dir-plan.Ingress][fam-plan.IPv4] // the model has no other directions and families
+	if !d.compiled {
+		d.compiled = true
+		d.rules = nacleval.CompileRules(n.Entries(dir), fam)
 	}
 	return d
 }
@@ -273,6 +299,24 @@ type exemptions struct {
 	network *plan.Network
 	spaces  map[exemptKey]nacleval.Space
 	ranges  map[exemptKey][]nacleval.AddrRange // the addresses of spaces, sorted and merged
+	// byNACL is forNACL's answers: the key of a NACL takes longer to work
+	// out than a lookup by pointer.
+	byNACL map[naclFamily]nacleval.Space
+	// outside is outside's answers: the rules of a security group share
+	// a few peers (0.0.0.0/0, the VPC) and their NACL.
+	outsides map[outsideKey][]nacleval.AddrRange
+}
+
+// outsideKey is a question to outside.
+type outsideKey struct {
+	exemptKey
+	peer nacleval.AddrRange
+}
+
+// naclFamily is one family of a NACL.
+type naclFamily struct {
+	nacl *plan.NACL
+	fam  plan.Family
 }
 
 // exemptKey is what exemptPeers depends on: the VPC (nil for every VPC of
@@ -291,7 +335,13 @@ func exemptKeyOf(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) exemptK
 
 // forNACL is the exempt traffic of one NACL and family.
 func (x *exemptions) forNACL(n *plan.NACL, fam plan.Family) nacleval.Space {
-	return x.at(n.VPC, n.Subnets, fam)
+	key := naclFamily{n, fam}
+	exempt, ok := x.byNACL[key]
+	if !ok {
+		exempt = x.at(n.VPC, n.Subnets, fam)
+		x.byNACL[key] = exempt
+	}
+	return exempt
 }
 
 // at is the exempt traffic for hosts in subnets of vpc.
@@ -315,6 +365,18 @@ func (x *exemptions) rangesAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Fa
 		x.ranges[key] = ranges
 	}
 	return ranges
+}
+
+// outside is the addresses of peer that are not exempt for hosts in
+// subnets of vpc (see rangesAt). Readers never write it.
+func (x *exemptions) outside(peer nacleval.AddrRange, vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) []nacleval.AddrRange {
+	key := outsideKey{exemptKeyOf(vpc, subnets, fam), peer}
+	out, ok := x.outsides[key]
+	if !ok {
+		out = nacleval.SubtractRanges([]nacleval.AddrRange{peer}, x.rangesAt(vpc, subnets, fam))
+		x.outsides[key] = out
+	}
+	return out
 }
 
 // awsServiceAddrs are the link-local Amazon services NACLs never filter:

@@ -103,10 +103,7 @@ type replyGap struct {
 // localReplyGap checks replies towards the NACL's own subnets, whose
 // clients who are, at the remote addresses ranges.
 func localReplyGap(proto plan.Protocol, ranges []nacleval.AddrRange, who clients, exempt nacleval.Space, rules nacleval.Rules) replyGap {
-	var need nacleval.Space
-	for _, r := range ranges {
-		need = append(need, nacleval.SpaceOf(nacleval.FlowBox(proto, r, who.ports))...)
-	}
+	need := nacleval.FlowSpace(proto, ranges, who.ports)
 	need = need.Subtract(exempt)
 	return replyGap{need: need, parts: rules.Denied(need), who: who}
 }
@@ -127,10 +124,7 @@ func (rc replyChecker) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan
 	for _, r := range []plan.PortRange{plan.BroadEphemeral, rc.cfg.HostClients} {
 		widest = plan.PortRange{Lo: min(widest.Lo, r.Lo), Hi: max(widest.Hi, r.Hi)}
 	}
-	var need nacleval.Space
-	for _, r := range ranges {
-		need = append(need, nacleval.SpaceOf(nacleval.FlowBox(proto, r, widest))...)
-	}
+	need := nacleval.FlowSpace(proto, ranges, widest)
 	need = need.Subtract(exempt)
 	parts := rules.Denied(need)
 	if len(parts) == 0 {
@@ -144,7 +138,7 @@ func (rc replyChecker) remoteReplyGap(vpc *plan.VPC, fam plan.Family, proto plan
 	var narrow nacleval.Space
 	var who clients
 	for _, seg := range segments {
-		narrow = append(narrow, nacleval.SpaceOf(nacleval.FlowBox(proto, seg.r, seg.who.ports))...)
+		narrow = nacleval.AppendFlow(narrow, proto, seg.r, seg.who.ports)
 		who = who.widen(seg.who)
 	}
 	narrow = narrow.Subtract(exempt)

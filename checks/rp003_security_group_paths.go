@@ -176,7 +176,7 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 		for _, n := range order {
 			locals := groups[n]
 			c := f.groupEnd(g, r, n, locals, fam)
-			c.remote = nacleval.SubtractRanges([]nacleval.AddrRange{peer}, f.exempt().rangesAt(naclVPC(n, locals), locals, fam))
+			c.remote = f.exempt().outside(peer, naclVPC(n, locals), locals, fam)
 			c.remotePrefix, c.remoteText = r.Prefix, r.Prefix.String
 			c.replies = f.groupReplies(c, subnetWorkloads, g, locals)
 			c.scopedReplies = true
@@ -241,7 +241,7 @@ func (f *facts) groupEnd(local *plan.SecurityGroup, r plan.SGRule, n *plan.NACL,
 // remote in subnet other; local is the group at the NACL's end.
 func (f *facts) remoteSubnet(c *crossing, local, remote *plan.SecurityGroup, other *plan.Subnet, locals []*plan.Subnet) {
 	peer, _ := nacleval.PrefixRange(other.Prefix(c.family))
-	c.remote = nacleval.SubtractRanges([]nacleval.AddrRange{peer}, f.exempt().rangesAt(naclVPC(c.nacl, locals), locals, c.family))
+	c.remote = f.exempt().outside(peer, naclVPC(c.nacl, locals), locals, c.family)
 	c.remotePrefix = other.Prefix(c.family).Masked()
 	fam := c.family
 	c.remoteText = func() string { return membersText(remote, []*plan.Subnet{other}, fam, f.members().in) }

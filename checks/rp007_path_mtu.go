@@ -85,11 +85,7 @@ func tooBig(f plan.Family, peers []nacleval.AddrRange) (nacleval.Space, string) 
 	if f == plan.IPv6 {
 		proto, ports, name = plan.ProtocolICMPv6, plan.PortRange{Lo: 2 * 256, Hi: 2*256 + 255}, "icmpv6 type 2 (packet too big)"
 	}
-	var s nacleval.Space
-	for _, r := range peers {
-		s = append(s, nacleval.SpaceOf(nacleval.FlowBox(proto, r, ports))...)
-	}
-	return s, name
+	return nacleval.FlowSpace(proto, peers, ports), name
 }
 
 func checkPathMTU(p *pass) {

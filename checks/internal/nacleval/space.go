@@ -572,6 +572,28 @@ func FlowBox(proto plan.Protocol, peer AddrRange, ports plan.PortRange) Box {
 	return Box{protoLo: lo, protoHi: hi, addrLo: toBoxAddr(peer.Lo), addrHi: toBoxAddr(peer.Hi), portLo: ports.Lo, portHi: ports.Hi}
 }
 
+// AppendFlow appends FlowBox(proto, peer, ports) to s unless it is empty:
+// SpaceOf's box, without a space of its own.
+func AppendFlow(s Space, proto plan.Protocol, peer AddrRange, ports plan.PortRange) Space {
+	if b := FlowBox(proto, peer, ports); !b.empty() {
+		s = append(s, b)
+	}
+	return s
+}
+
+// FlowSpace is one protocol towards each of peers (disjoint ranges) on a
+// port range, a box for each, in the order of peers.
+func FlowSpace(proto plan.Protocol, peers []AddrRange, ports plan.PortRange) Space {
+	if len(peers) == 0 {
+		return nil
+	}
+	s := make(Space, 0, len(peers))
+	for _, r := range peers {
+		s = AppendFlow(s, proto, r, ports)
+	}
+	return s
+}
+
 // ProtocolInterval is the protocol numbers a rule protocol matches.
 func ProtocolInterval(p plan.Protocol) (lo, hi uint8, ok bool) {
 	switch {
