@@ -163,6 +163,9 @@ func Decisions(entries []plan.Entry, f plan.Family, visit func(e *plan.Entry, de
 // Decisions is the function Decisions for r: every traffic of its family,
 // walked.
 func (r Rules) Decisions(visit func(e *plan.Entry, decided Space)) {
+	if len(r.list) == 0 {
+		return // no entry decides anything (a NACL without rules of the family)
+	}
 	r.FirstMatch(familySpace(r.family), func(e *plan.Entry, decided Space) bool {
 		visit(e, decided)
 		return true
