@@ -52,7 +52,7 @@ func (f *facts) subnets() *subnetIndex {
 
 func (f *facts) rules() *ruleWalks {
 	if f.ruleWalks == nil {
-		f.ruleWalks = &ruleWalks{byNACL: map[*plan.NACL]*[2][2]naclDirection{}}
+		f.ruleWalks = &ruleWalks{byNACL: make(map[*plan.NACL]*[2][2]naclDirection, len(f.network.NACLs)), byShape: map[string][]nacleval.DecidedAt{}}
 	}
 	return f.ruleWalks
 }
@@ -60,7 +60,7 @@ func (f *facts) rules() *ruleWalks {
 func (f *facts) exempt() *exemptions {
 	if f.exemptions == nil {
 		f.exemptions = &exemptions{network: f.network, spaces: map[exemptKey]nacleval.Space{}, ranges: map[exemptKey][]nacleval.AddrRange{},
-			byNACL: map[naclFamily]nacleval.Space{}, outsides: map[outsideKey][]nacleval.AddrRange{}}
+			byNACL: make(map[naclFamily]nacleval.Space, 2*len(f.network.NACLs)), outsides: map[outsideKey][]nacleval.AddrRange{}}
 	}
 	return f.exemptions
 }
@@ -202,6 +202,9 @@ type ruleWalks struct {
 	// byNACL holds each NACL's directions, by direction and family (see
 	// slot): one map lookup, by pointer, per question.
 	byNACL map[*plan.NACL]*[2][2]naclDirection
+	// byShape is what the entries of each shape decide (see
+	// nacleval.Rules.Shape): NACLs made by one module share it.
+	byShape map[string][]nacleval.DecidedAt
 }
 
 // naclDirection is what is known of one NACL direction and family, each
@@ -252,9 +255,18 @@ func (w *ruleWalks) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Famil
 	d := w.direction(n, dir, fam)
 	if !d.walked {
 		d.walked = true
-		d.rules.Decisions(func(e *plan.Entry, decided nacleval.Space) {
-			d.decisions = append(d.decisions, decision{e, decided})
-		})
+		shape := d.rules.Shape()
+		decided, ok := w.byShape[shape]
+		if !ok {
+			decided = d.rules.Decided()
+			w.byShape[shape] = decided
+		}
+		if len(decided) > 0 {
+			d.decisions = make([]decision, len(decided))
+			for i, x := range decided {
+				d.decisions[i] = decision{d.rules.Entry(x.At), x.Space}
+			}
+		}
 	}
 	return d.decisions
 }

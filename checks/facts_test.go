@@ -45,3 +45,32 @@ func (x *subnetIndex) overlapping(vpc *plan.VPC, fam plan.Family, r nacleval.Add
 	})
 	return out
 }
+
+// Two NACLs whose rules have one shape share one walk, and each still
+// gets its own entries with what they decide.
+func TestDecisionsOfSharedShape(t *testing.T) {
+	entries := func(first bool) []plan.Entry {
+		return directed([]plan.Entry{
+			rule(100, first, tcp, "10.0.0.0/8", 22, 22),
+			rule(110, true, tcp, "0.0.0.0/0", 443, 443),
+		}, plan.Ingress)
+	}
+	a := &plan.NACL{Address: "aws_network_acl.a", Ingress: entries(true)}
+	b := &plan.NACL{Address: "aws_network_acl.b", Ingress: entries(false)}
+	f := newFacts(&plan.Network{NACLs: []*plan.NACL{a, b}}, DefaultConfig())
+	for _, n := range []*plan.NACL{a, b} {
+		got := f.rules().decisionsOf(n, plan.Ingress, plan.IPv4)
+		if len(got) != 2 || got[0].entry != &n.Ingress[0] || got[1].entry != &n.Ingress[1] {
+			t.Fatalf("%s: decisions %v are not of its entries", n.Address, got)
+		}
+		if ports := got[1].decided.Ports(); len(ports) != 1 || ports[0] != (plan.PortRange{Lo: 443, Hi: 443}) {
+			t.Errorf("%s: rule 110 decides ports %v", n.Address, ports)
+		}
+	}
+	if len(f.rules().byShape) != 1 {
+		t.Errorf("%d walks for one shape", len(f.rules().byShape))
+	}
+	if len(f.rules().intentTraffic(a, plan.Ingress, plan.IPv4)) == len(f.rules().intentTraffic(b, plan.Ingress, plan.IPv4)) {
+		t.Error("the intent traffic of a (two allows) and b (a deny first) is the same")
+	}
+}

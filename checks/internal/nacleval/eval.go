@@ -1,6 +1,8 @@
 package nacleval
 
 import (
+	"encoding/binary"
+
 	"github.com/returnpath-dev/returnpath/plan"
 )
 
@@ -74,16 +76,17 @@ func FirstMatch(entries []plan.Entry, f plan.Family, traffic Space, decide func(
 // FirstMatch is the first-match walk of r (see the function FirstMatch):
 // decide gets each decided part as a new space, which it may keep.
 func (r Rules) FirstMatch(traffic Space, decide func(e *plan.Entry, decided Space) bool) Space {
-	return r.walk(traffic, false, decide)
+	return r.walk(traffic, false, func(at int, decided Space) bool { return decide(r.list[at].entry, decided) })
 }
 
-// walk is FirstMatch. With borrowed, decided is a scratch space that is
-// only valid during the call to decide (which copies what it keeps): most
-// walks keep few of the parts they see, and need not allocate the others.
-func (r Rules) walk(traffic Space, borrowed bool, decide func(e *plan.Entry, decided Space) bool) Space {
+// walk is FirstMatch, with the entries by position in r. With borrowed,
+// decided is a scratch space that is only valid during the call to decide
+// (which copies what it keeps): most walks keep few of the parts they see,
+// and need not allocate the others.
+func (r Rules) walk(traffic Space, borrowed bool, decide func(at int, decided Space) bool) Space {
 	remaining, owned := traffic, false
 	var spare, scratch Space
-	for _, ce := range r.list {
+	for at, ce := range r.list {
 		b := ce.box
 		if remaining.IsEmpty() {
 			break
@@ -106,7 +109,7 @@ func (r Rules) walk(traffic Space, borrowed bool, decide func(e *plan.Entry, dec
 			spare = remaining[:0]
 		}
 		remaining, owned = rest, true
-		if !decide(ce.entry, decided) {
+		if !decide(at, decided) {
 			break
 		}
 	}
@@ -123,8 +126,8 @@ func Denied(entries []plan.Entry, f plan.Family, need Space) []DeniedPart {
 // Denied is the part of need that r drops (see the function Denied).
 func (r Rules) Denied(need Space) []DeniedPart {
 	var parts []DeniedPart
-	rest := r.walk(need, true, func(e *plan.Entry, decided Space) bool {
-		if !e.Allow {
+	rest := r.walk(need, true, func(at int, decided Space) bool {
+		if e := r.list[at].entry; !e.Allow {
 			parts = append(parts, DeniedPart{Space: clone(decided), By: e})
 		}
 		return true
@@ -146,8 +149,8 @@ func AllowsAny(entries []plan.Entry, f plan.Family, need Space) bool {
 // function AllowsAny).
 func (r Rules) AllowsAny(need Space) bool {
 	allowed := false
-	r.walk(need, true, func(e *plan.Entry, _ Space) bool {
-		allowed = e.Allow
+	r.walk(need, true, func(at int, _ Space) bool {
+		allowed = r.list[at].entry.Allow
 		return !allowed
 	})
 	return allowed
@@ -171,6 +174,52 @@ func (r Rules) Decisions(visit func(e *plan.Entry, decided Space)) {
 		return true
 	})
 }
+
+// Shape is what a walk of r depends on besides the traffic: its family
+// and the boxes of its entries, in order. Rules of one shape decide the
+// same traffic at the same positions, whatever else their entries say
+// (action, number, source): NACLs written from one module often share a
+// shape, and the checks walk each shape once (see Decided).
+func (r Rules) Shape() string {
+	b := make([]byte, 0, 1+len(r.list)*40)
+	b = append(b, byte(r.family))
+	for _, ce := range r.list {
+		x := ce.box
+		b = append(b, x.protoLo, x.protoHi)
+		b = binary.BigEndian.AppendUint16(b, x.portLo)
+		b = binary.BigEndian.AppendUint16(b, x.portHi)
+		for _, a := range [2]boxAddr{x.addrLo, x.addrHi} {
+			b = append(b, a.bits)
+			b = binary.BigEndian.AppendUint64(b, a.hi)
+			b = binary.BigEndian.AppendUint64(b, a.lo)
+		}
+	}
+	return string(b)
+}
+
+// DecidedAt is what the entry at position At of a Rules decides.
+type DecidedAt struct {
+	At    int
+	Space Space
+}
+
+// Decided is Decisions by position: for each entry that decides some
+// traffic, in rule order, its position (see Entry) and what it decides.
+// It holds for every Rules of r's shape.
+func (r Rules) Decided() []DecidedAt {
+	if len(r.list) == 0 {
+		return nil
+	}
+	var out []DecidedAt
+	r.walk(familySpace(r.family), false, func(at int, decided Space) bool {
+		out = append(out, DecidedAt{at, decided})
+		return true
+	})
+	return out
+}
+
+// Entry is the entry at position i of r, in rule order.
+func (r Rules) Entry(i int) *plan.Entry { return r.list[i].entry }
 
 // clone is a copy of s that shares no memory with it.
 func clone(s Space) Space {

@@ -1,6 +1,7 @@
 package nacleval
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -275,5 +276,51 @@ func TestAllowsAnyMatchesDenied(t *testing.T) {
 	}
 	if outcomes[true] < 100 || outcomes[false] < 100 {
 		t.Errorf("too few cases of one outcome: %v", outcomes)
+	}
+}
+
+// Rules that differ only in what their entries do (action, number) have
+// one shape, and Decided gives, by position, what Decisions gives by
+// entry; other boxes, order or family make another shape.
+func TestShapeAndDecided(t *testing.T) {
+	tcp := plan.ProtocolTCP
+	a := []plan.Entry{
+		rule(90, false, tcp, "198.51.100.0/24", 0, 65535),
+		rule(95, true, tcp, "::/0", 443, 443), // not of the family: no position
+		rule(100, true, tcp, "0.0.0.0/0", 443, 443),
+		rule(110, true, tcp, "0.0.0.0/0", 443, 443), // decides nothing
+		rule(120, true, plan.ProtocolUDP, "10.0.0.0/8", 53, 53),
+	}
+	b := slices.Clone(a)
+	b[0].Allow, b[0].Number, b[4].Number = true, 50, 200
+	ra, rb := CompileRules(a, plan.IPv4), CompileRules(b, plan.IPv4)
+	if ra.Shape() != rb.Shape() {
+		t.Error("rules that differ only in action and number have different shapes")
+	}
+	c := slices.Clone(a)
+	c[4].Ports = plan.PortRange{Lo: 54, Hi: 54}
+	for name, other := range map[string]Rules{
+		"other ports":  CompileRules(c, plan.IPv4),
+		"other order":  CompileRules([]plan.Entry{a[2], a[0], a[4]}, plan.IPv4),
+		"other family": CompileRules(a, plan.IPv6),
+	} {
+		if other.Shape() == ra.Shape() {
+			t.Errorf("%s: same shape", name)
+		}
+	}
+	for _, entries := range [][]plan.Entry{a, b} {
+		r := CompileRules(entries, plan.IPv4)
+		var want []string
+		Decisions(entries, plan.IPv4, func(e *plan.Entry, s Space) {
+			want = append(want, fmt.Sprint(e.Number, s.AddrRanges(), s.Ports()))
+		})
+		var got []string
+		for _, d := range ra.Decided() { // ra's walk stands for r's
+			e := r.Entry(d.At)
+			got = append(got, fmt.Sprint(e.Number, d.Space.AddrRanges(), d.Space.Ports()))
+		}
+		if !slices.Equal(got, want) || len(want) != 3 {
+			t.Errorf("Decided by position: %q, Decisions: %q", got, want)
+		}
 	}
 }
