@@ -19,7 +19,7 @@ import (
 //	exempt          the traffic NACLs never filter         RP001-RP003
 //	replies         who the clients are, and their gaps    RP001-RP004
 //	intentGaps      the reply gaps of NACL intents         RP001, RP002
-//	members         security-group members by subnet       RP003
+//	members         security-group members by subnet, NACL RP003
 //	securityGroups  RP003's evaluation                     RP003, RP004
 type facts struct {
 	network *plan.Network
@@ -60,7 +60,7 @@ func (f *facts) rules() *ruleWalks {
 func (f *facts) exempt() *exemptions {
 	if f.exemptions == nil {
 		f.exemptions = &exemptions{network: f.network, spaces: map[exemptKey]nacleval.Space{}, ranges: map[exemptKey][]nacleval.AddrRange{},
-			byNACL: make(map[naclFamily]nacleval.Space, 2*len(f.network.NACLs)), outsides: map[outsideKey][]nacleval.AddrRange{}}
+			byNACL: make(map[naclFamily]nacleval.Space, 2*len(f.network.NACLs))}
 	}
 	return f.exemptions
 }
@@ -78,7 +78,8 @@ func (f *facts) intentGaps() *intentReplies {
 
 func (f *facts) members() *groupMembers {
 	if f.groupMembers == nil {
-		f.groupMembers = &groupMembers{bySubnet: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{}}
+		f.groupMembers = &groupMembers{bySubnet: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{},
+			inSubnets: map[*plan.SecurityGroup][]*plan.Subnet{}, bySide: map[groupFamily][]groupSide{}}
 	}
 	return f.groupMembers
 }
@@ -314,15 +315,6 @@ type exemptions struct {
 	// byNACL is forNACL's answers: the key of a NACL takes longer to work
 	// out than a lookup by pointer.
 	byNACL map[naclFamily]nacleval.Space
-	// outside is outside's answers: the rules of a security group share
-	// a few peers (0.0.0.0/0, the VPC) and their NACL.
-	outsides map[outsideKey][]nacleval.AddrRange
-}
-
-// outsideKey is a question to outside.
-type outsideKey struct {
-	exemptKey
-	peer nacleval.AddrRange
 }
 
 // naclFamily is one family of a NACL.
@@ -377,18 +369,6 @@ func (x *exemptions) rangesAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Fa
 		x.ranges[key] = ranges
 	}
 	return ranges
-}
-
-// outside is the addresses of peer that are not exempt for hosts in
-// subnets of vpc (see rangesAt). Readers never write it.
-func (x *exemptions) outside(peer nacleval.AddrRange, vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) []nacleval.AddrRange {
-	key := outsideKey{exemptKeyOf(vpc, subnets, fam), peer}
-	out, ok := x.outsides[key]
-	if !ok {
-		out = nacleval.SubtractRanges([]nacleval.AddrRange{peer}, x.rangesAt(vpc, subnets, fam))
-		x.outsides[key] = out
-	}
-	return out
 }
 
 // awsServiceAddrs are the link-local Amazon services NACLs never filter:

@@ -89,7 +89,13 @@ type securityGroupEvaluation struct {
 
 func evaluateSecurityGroups(f *facts) *securityGroupEvaluation {
 	out := &securityGroupEvaluation{}
-	seen := map[crossingKey]bool{}
+	rules := 0 // about one crossing each: the map need not grow
+	for _, g := range f.network.SecurityGroups {
+		if g != nil {
+			rules += len(g.Ingress) + len(g.Egress)
+		}
+	}
+	seen := make(map[crossingKey]bool, rules)
 	for _, g := range f.network.SecurityGroups {
 		if f.canceled() {
 			return out // partial: Run returns the context's error
@@ -119,9 +125,53 @@ func evaluateSecurityGroups(f *facts) *securityGroupEvaluation {
 	return out
 }
 
-// groupMembers are the members of each security group by subnet.
+// groupMembers are the members of each security group by subnet, and
+// where they sit: each group has several rules to evaluate.
 type groupMembers struct {
-	bySubnet map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
+	bySubnet  map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload
+	inSubnets map[*plan.SecurityGroup][]*plan.Subnet
+	bySide    map[groupFamily][]groupSide
+}
+
+// groupFamily is one family of a security group.
+type groupFamily struct {
+	group *plan.SecurityGroup
+	fam   plan.Family
+}
+
+// groupSide is the subnets of a group's members behind one NACL, for one
+// family, and the addresses NACLs never filter for them (rangesAt).
+type groupSide struct {
+	nacl   *plan.NACL
+	locals []*plan.Subnet
+	exempt []nacleval.AddrRange
+}
+
+// subnets is g.Subnets(), worked out once per group.
+func (m *groupMembers) subnets(g *plan.SecurityGroup) []*plan.Subnet {
+	s, ok := m.inSubnets[g]
+	if !ok {
+		s = g.Subnets()
+		m.inSubnets[g] = s
+	}
+	return s
+}
+
+// groupSides are the subnets of g's members by NACL (see byNACL), with a
+// CIDR of family fam.
+func (f *facts) groupSides(g *plan.SecurityGroup, fam plan.Family) []groupSide {
+	m := f.members()
+	key := groupFamily{g, fam}
+	sides, ok := m.bySide[key]
+	if !ok {
+		order, groups := byNACL(m.subnets(g), fam)
+		for _, n := range order {
+			locals := groups[n]
+			sides = append(sides, groupSide{n, locals, f.exempt().rangesAt(naclVPC(n, locals), locals, fam)})
+		}
+		m.bySide[key] = sides
+	}
+	return sides
 }
 
 // in are the members of group g placed in subnet s.
@@ -163,7 +213,7 @@ func byNACL(subnets []*plan.Subnet, fam plan.Family) ([]*plan.NACL, map[*plan.NA
 // subnet at the other end. Prefix-list peers are not in the plan (RP008
 // says so).
 func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
-	own := g.Subnets()
+	own := f.members().subnets(g)
 	var out []crossing
 	switch r.Peer {
 	case plan.PeerCIDR:
@@ -172,11 +222,10 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 		if !ok {
 			return nil
 		}
-		order, groups := byNACL(own, fam)
-		for _, n := range order {
-			locals := groups[n]
+		for _, side := range f.groupSides(g, fam) {
+			n, locals := side.nacl, side.locals
 			c := f.groupEnd(g, r, n, locals, fam)
-			c.remote = f.exempt().outside(peer, naclVPC(n, locals), locals, fam)
+			c.remote = nacleval.SubtractRanges([]nacleval.AddrRange{peer}, side.exempt)
 			c.remotePrefix, c.remoteText = r.Prefix, r.Prefix.String
 			c.replies = f.groupReplies(c, subnetWorkloads, g, locals)
 			c.scopedReplies = true
@@ -186,7 +235,7 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 		if r.Group == nil {
 			return nil
 		}
-		peerSubnets := r.Group.Subnets()
+		peerSubnets := f.members().subnets(r.Group)
 		for _, fam := range families() {
 			// This group's end: requests cross in the rule's direction.
 			order, groups := byNACL(own, fam)
@@ -241,7 +290,7 @@ func (f *facts) groupEnd(local *plan.SecurityGroup, r plan.SGRule, n *plan.NACL,
 // remote in subnet other; local is the group at the NACL's end.
 func (f *facts) remoteSubnet(c *crossing, local, remote *plan.SecurityGroup, other *plan.Subnet, locals []*plan.Subnet) {
 	peer, _ := nacleval.PrefixRange(other.Prefix(c.family))
-	c.remote = f.exempt().outside(peer, naclVPC(c.nacl, locals), locals, c.family)
+	c.remote = nacleval.SubtractRanges([]nacleval.AddrRange{peer}, f.exempt().rangesAt(naclVPC(c.nacl, locals), locals, c.family))
 	c.remotePrefix = other.Prefix(c.family).Masked()
 	fam := c.family
 	c.remoteText = func() string { return membersText(remote, []*plan.Subnet{other}, fam, f.members().in) }
