@@ -373,18 +373,18 @@ func (x *exemptions) rangesAt(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Fa
 
 // awsServiceAddrs are the link-local Amazon services NACLs never filter:
 // the DNS resolver, instance metadata and Time Sync.
-func awsServiceAddrs(f plan.Family) []netip.Addr {
+// (Written as bytes: exemptPeers asks for them for every NACL.)
+func awsServiceAddrs(f plan.Family) [3]netip.Addr {
 	if f == plan.IPv6 {
-		return []netip.Addr{
-			netip.MustParseAddr("fd00:ec2::253"),
-			netip.MustParseAddr("fd00:ec2::254"),
-			netip.MustParseAddr("fd00:ec2::123"),
+		ec2 := func(last byte) netip.Addr { // fd00:ec2::LAST (hex)
+			return netip.AddrFrom16([16]byte{0xfd, 0x00, 0x0e, 0xc2, 14: 0x02, 15: last})
 		}
+		return [3]netip.Addr{ec2(0x53), ec2(0x54), netip.AddrFrom16([16]byte{0xfd, 0x00, 0x0e, 0xc2, 14: 0x01, 15: 0x23})}
 	}
-	return []netip.Addr{
-		netip.MustParseAddr("169.254.169.253"),
-		netip.MustParseAddr("169.254.169.254"),
-		netip.MustParseAddr("169.254.169.123"),
+	return [3]netip.Addr{
+		netip.AddrFrom4([4]byte{169, 254, 169, 253}),
+		netip.AddrFrom4([4]byte{169, 254, 169, 254}),
+		netip.AddrFrom4([4]byte{169, 254, 169, 123}),
 	}
 }
 
@@ -392,7 +392,7 @@ func awsServiceAddrs(f plan.Family) []netip.Addr {
 // Amazon services, the VPC's DNS resolver (base+2 of each IPv4 CIDR; of
 // every VPC when the NACL's is unknown) and the subnet itself.
 func exemptPeers(network *plan.Network, n *plan.NACL, f plan.Family) nacleval.Space {
-	var peers []nacleval.AddrRange
+	peers := make([]nacleval.AddrRange, 0, 5) // the services, a resolver, the subnet
 	for _, a := range awsServiceAddrs(f) {
 		peers = append(peers, nacleval.AddrRange{Lo: a, Hi: a})
 	}

@@ -74,3 +74,17 @@ func TestDecisionsOfSharedShape(t *testing.T) {
 		t.Error("the intent traffic of a (two allows) and b (a deny first) is the same")
 	}
 }
+
+// The Amazon service addresses, written as bytes, are the documented ones.
+func TestAWSServiceAddrs(t *testing.T) {
+	for fam, want := range map[plan.Family][3]string{
+		plan.IPv4: {"169.254.169.253", "169.254.169.254", "169.254.169.123"},
+		plan.IPv6: {"fd00:ec2::253", "fd00:ec2::254", "fd00:ec2::123"},
+	} {
+		for i, a := range awsServiceAddrs(fam) {
+			if a != netip.MustParseAddr(want[i]) {
+				t.Errorf("%v: %s, want %s", fam, a, want[i])
+			}
+		}
+	}
+}

@@ -488,7 +488,7 @@ func (tb *traceBuilder) hops(nat *natPath) (req, rep []hopPlan) {
 // NACLs never filter; "" for any other destination.
 func (tb *traceBuilder) exempt() string {
 	to := tb.t.To.Addr
-	if slices.Contains(awsServiceAddrs(familyOfAddr(to)), to) {
+	if addrs := awsServiceAddrs(familyOfAddr(to)); slices.Contains(addrs[:], to) {
 		return "an AWS service address: DNS, instance metadata or time sync"
 	}
 	if tb.t.From.Subnet != nil && tb.t.From.Subnet.VPC != nil && to.Is4() {

@@ -355,14 +355,35 @@ func (r AddrRange) String() string {
 // AddrRanges is the projection of s on the address dimension: sorted, with
 // overlapping and adjacent intervals merged.
 func (s Space) AddrRanges() []AddrRange {
-	if len(s) == 0 {
+	switch len(s) {
+	case 0:
 		return nil
+	case 1:
+		return []AddrRange{{s[0].addrLo.addr(), s[0].addrHi.addr()}}
 	}
-	ranges := make([]AddrRange, 0, len(s))
+	// Sorted and merged as boxes hold addresses (comparing them is cheap),
+	// then converted once per merged range.
+	type span struct{ lo, hi boxAddr }
+	var few [8]span
+	spans := few[:0]
 	for _, b := range s {
-		ranges = append(ranges, AddrRange{b.addrLo.addr(), b.addrHi.addr()})
+		spans = append(spans, span{b.addrLo, b.addrHi})
 	}
-	return MergeRanges(ranges)
+	slices.SortFunc(spans, func(a, b span) int { return a.lo.compare(b.lo) })
+	merged := spans[:1]
+	for _, r := range spans[1:] {
+		last := &merged[len(merged)-1]
+		if next := last.hi.next(); r.lo.compare(last.hi) <= 0 || (next.valid() && next == r.lo) {
+			last.hi = maxBoxAddr(last.hi, r.hi)
+			continue
+		}
+		merged = append(merged, r)
+	}
+	out := make([]AddrRange, len(merged))
+	for i, r := range merged {
+		out[i] = AddrRange{r.lo.addr(), r.hi.addr()}
+	}
+	return out
 }
 
 // MergeRanges sorts ranges (of one family) in place and merges those that

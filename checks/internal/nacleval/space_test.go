@@ -331,3 +331,23 @@ func TestAddrSpaceMatchesUnion(t *testing.T) {
 		}
 	}
 }
+
+// AddrRanges merges in the boxes' own address form what MergeRanges
+// merges as netip addresses: the same ranges, on random spaces whose
+// boxes overlap in addresses, touch, or lie apart.
+func TestAddrRangesMatchesMergeRanges(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 2000 {
+		var s Space
+		for range r.IntN(12) {
+			s = append(s, randomSmallBox(r)) // disjointness does not matter to a projection
+		}
+		var boxes []AddrRange
+		for _, b := range s {
+			boxes = append(boxes, b.Addrs())
+		}
+		if got, want := s.AddrRanges(), MergeRanges(boxes); !slices.Equal(got, want) {
+			t.Fatalf("AddrRanges of %v = %v, want %v", s, got, want)
+		}
+	}
+}
