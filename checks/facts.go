@@ -52,7 +52,7 @@ func (f *facts) subnets() *subnetIndex {
 
 func (f *facts) rules() *ruleWalks {
 	if f.ruleWalks == nil {
-		f.ruleWalks = &ruleWalks{byNACL: make(map[*plan.NACL]*[2][2]naclDirection, len(f.network.NACLs)), byShape: map[string][]nacleval.DecidedAt{}}
+		f.ruleWalks = &ruleWalks{byNACL: make(map[*plan.NACL]*[2][2]naclDirection, len(f.network.NACLs)), byShape: map[string][]shapeDecision{}}
 	}
 	return f.ruleWalks
 }
@@ -105,6 +105,7 @@ type intentKey struct {
 // (of different VPCs) are still found by binary search.
 type subnetIndex struct {
 	byFamily [3][]indexedSubnet
+	vpcCIDRs map[*plan.VPC][]nacleval.AddrRange // cidrRanges of each VPC asked about
 }
 
 type indexedSubnet struct {
@@ -114,7 +115,7 @@ type indexedSubnet struct {
 }
 
 func newSubnetIndex(n *plan.Network) *subnetIndex {
-	x := &subnetIndex{}
+	x := &subnetIndex{vpcCIDRs: map[*plan.VPC][]nacleval.AddrRange{}}
 	for _, s := range n.Subnets {
 		if s == nil {
 			continue
@@ -152,7 +153,7 @@ func (x *subnetIndex) eachOverlapping(vpc *plan.VPC, fam plan.Family, r nacleval
 		}
 		return 1
 	})
-	var vpcRanges []nacleval.AddrRange // vpc's CIDRs, worked out on first need
+	var vpcRanges []nacleval.AddrRange // vpc's CIDRs, looked up on first need
 	for ; i < len(list) && list[i].r.Lo.Compare(r.Hi) <= 0; i++ {
 		e := list[i]
 		if e.r.Hi.Less(r.Lo) {
@@ -160,7 +161,10 @@ func (x *subnetIndex) eachOverlapping(vpc *plan.VPC, fam plan.Family, r nacleval
 		}
 		if vpc != nil && e.subnet.VPC != nil && e.subnet.VPC != vpc {
 			if vpcRanges == nil {
-				vpcRanges = cidrRanges(vpc)
+				if vpcRanges = x.vpcCIDRs[vpc]; vpcRanges == nil {
+					vpcRanges = cidrRanges(vpc)
+					x.vpcCIDRs[vpc] = vpcRanges
+				}
 			}
 			if meetsSameFamily(e.r, vpcRanges) {
 				continue
@@ -205,7 +209,14 @@ type ruleWalks struct {
 	byNACL map[*plan.NACL]*[2][2]naclDirection
 	// byShape is what the entries of each shape decide (see
 	// nacleval.Rules.Shape): NACLs made by one module share it.
-	byShape map[string][]nacleval.DecidedAt
+	byShape map[string][]shapeDecision
+}
+
+// shapeDecision is what the entry at one position of a shape decides,
+// with its addresses.
+type shapeDecision struct {
+	nacleval.DecidedAt
+	addrs []nacleval.AddrRange
 }
 
 // naclDirection is what is known of one NACL direction and family, each
@@ -225,10 +236,13 @@ type naclDirection struct {
 }
 
 // decision is the traffic one entry of a NACL direction decides: the part
-// of its match that no earlier entry matched. Readers never write decided.
+// of its match that no earlier entry matched, and its addresses (as
+// AddrRanges gives them; the checks ask for them often). Readers never
+// write decided or addrs.
 type decision struct {
 	entry   *plan.Entry
 	decided nacleval.Space
+	addrs   []nacleval.AddrRange
 }
 
 func (w *ruleWalks) direction(n *plan.NACL, dir plan.Direction, fam plan.Family) *naclDirection {
@@ -259,13 +273,15 @@ func (w *ruleWalks) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Famil
 		shape := d.rules.Shape()
 		decided, ok := w.byShape[shape]
 		if !ok {
-			decided = d.rules.Decided()
+			for _, x := range d.rules.Decided() {
+				decided = append(decided, shapeDecision{x, x.Space.AddrRanges()})
+			}
 			w.byShape[shape] = decided
 		}
 		if len(decided) > 0 {
 			d.decisions = make([]decision, len(decided))
 			for i, x := range decided {
-				d.decisions[i] = decision{d.rules.Entry(x.At), x.Space}
+				d.decisions[i] = decision{d.rules.Entry(x.At), x.Space, x.addrs}
 			}
 		}
 	}
@@ -294,10 +310,10 @@ func (w *ruleWalks) talkedTo(n *plan.NACL, dir plan.Direction, fam plan.Family) 
 	d := w.direction(n, dir, fam)
 	if !d.talkedDone {
 		d.talkedDone = true
-		var allowed []nacleval.AddrRange
+		var allowed []nacleval.AddrRange // a copy: MergeRanges sorts it
 		for _, dec := range w.decisionsOf(n, dir, fam) {
 			if dec.entry.Allow {
-				allowed = append(allowed, dec.decided.AddrRanges()...)
+				allowed = append(allowed, dec.addrs...)
 			}
 		}
 		d.talked = nacleval.MergeRanges(allowed)

@@ -50,19 +50,23 @@ func checkReplies(p *pass, intentDir plan.Direction) {
 			for _, d := range p.facts.rules().decisionsOf(n, intentDir, fam) {
 				decided := d.decided.Subtract(noClients)
 				if isIntent(*d.entry) && !decided.IsEmpty() {
-					checkIntent(p, n, intentDir, fam, d.entry, decided, exempt)
+					peers := d.addrs
+					if !noClients.IsEmpty() {
+						peers = decided.AddrRanges()
+					}
+					checkIntent(p, n, intentDir, fam, d.entry, peers, exempt)
 				}
 			}
 		}
 	}
 }
 
-// checkIntent reports one intent whose replies are dropped. decided is the
-// intent's traffic that no earlier rule matched. The replies must reach the
+// checkIntent reports one intent whose replies are dropped. peers are the
+// addresses of the intent's traffic that no earlier rule matched. The replies must reach the
 // clients' ephemeral ports: for an inbound intent the peers', by what the
 // plan places in their subnets; for an outbound one the NACL's own
 // subnets'.
-func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, decided, exempt nacleval.Space) {
+func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Family, intent *plan.Entry, peers []nacleval.AddrRange, exempt nacleval.Space) {
 	replyDir := intentDir.Opposite()
 	rc := p.facts.replies()
 	replyRules := p.facts.rules().of(n, replyDir, fam)
@@ -72,9 +76,9 @@ func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Famil
 		// both ends use the service port: the replies go to it, whoever
 		// the clients are (not cached with the intents that differ only
 		// in their ports, whose replies go to ephemeral ports)
-		gap = localReplyGap(intent.Protocol, decided.AddrRanges(), clients{ports: fixed}, exempt, replyRules)
+		gap = localReplyGap(intent.Protocol, peers, clients{ports: fixed}, exempt, replyRules)
 	} else {
-		gap = p.facts.intentGaps().of(n, intentDir, fam, intent.Protocol, decided.AddrRanges(), func(ranges []nacleval.AddrRange) replyGap {
+		gap = p.facts.intentGaps().of(n, intentDir, fam, intent.Protocol, peers, func(ranges []nacleval.AddrRange) replyGap {
 			if intentDir == plan.Ingress {
 				return rc.remoteReplyGap(n.VPC, fam, intent.Protocol, ranges, subnetWorkloads, exempt, replyRules)
 			}

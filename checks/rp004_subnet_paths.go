@@ -116,11 +116,11 @@ func checkSubnetPaths(p *pass) {
 					if !isIntent(*e) || decided.IsEmpty() {
 						continue
 					}
-					for _, c := range f.peerSubnetCrossings(n, fam, e, decided) {
+					for _, c := range f.peerSubnetCrossings(n, fam, e, d.addrs) {
 						report(c)
 					}
 					if dir == plan.Egress {
-						for _, c := range f.natCrossings(n, fam, e, decided) {
+						for _, c := range f.natCrossings(n, fam, e, d.addrs) {
 							report(c)
 						}
 					}
@@ -131,13 +131,14 @@ func checkSubnetPaths(p *pass) {
 }
 
 // peerSubnetCrossings are the crossings of NACL m when the intent e of n
-// names subnets of m: its peer lies within m's subnets (and n's own). An
+// names subnets of m: its peer (decidedAddrs, the addresses of the
+// traffic e decides) lies within m's subnets (and n's own). An
 // intent towards a wider range (the VPC CIDR) does not say which subnets
 // it means, so it names none.
-func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry, decided nacleval.Space) []crossing {
+func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry, decidedAddrs []nacleval.AddrRange) []crossing {
 	var target *plan.NACL
 	var targets []*plan.Subnet
-	for _, peer := range decided.AddrRanges() {
+	for _, peer := range decidedAddrs {
 		// Walk the subnets in address order: the first address of the
 		// peer that no subnet holds ends the search (the VPC's CIDR, the
 		// internet), as does a second NACL or the VPC's default one.
@@ -216,8 +217,8 @@ func (f *facts) subnetReplies(c crossing) func([]nacleval.AddrRange, nacleval.Ru
 // routes (64:ff9b::/96): the requests arrive over IPv6 and leave, like
 // the replies' way back in, over IPv4 to the addresses the NAT64
 // addresses embed.
-func (f *facts) natCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry, decided nacleval.Space) []crossing {
-	peers := nacleval.AddrSpace(decided.AddrRanges()...)
+func (f *facts) natCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry, decidedAddrs []nacleval.AddrRange) []crossing {
+	peers := nacleval.AddrSpace(decidedAddrs...)
 	var crossings []crossing
 	for _, s := range n.Subnets {
 		routes := natRoutes(s)
