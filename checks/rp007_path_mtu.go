@@ -94,6 +94,7 @@ func checkPathMTU(p *pass) {
 	for _, fam := range families() {
 		internetRanges[fam] = internetAddrs(fam).AddrRanges()
 	}
+	var tcpAddrs []nacleval.AddrRange // a buffer for each NACL's in turn
 	for _, n := range p.network.NACLs {
 		if p.facts.canceled() {
 			return
@@ -106,7 +107,7 @@ func checkPathMTU(p *pass) {
 			// The TCP peers are the internet addresses of the TCP traffic
 			// the allow rules decide: the addresses of that traffic, as
 			// they come, merged and cut to the internet's once.
-			var tcpAddrs []nacleval.AddrRange
+			tcpAddrs = tcpAddrs[:0]
 			var first *plan.Entry
 			var firstDir plan.Direction
 			for _, dir := range []plan.Direction{plan.Ingress, plan.Egress} {

@@ -82,19 +82,31 @@ func rangeCIDRs(r nacleval.AddrRange) []netip.Prefix {
 		return nil
 	}
 	width := r.Lo.BitLen()
-	lo, hi := addrValue(r.Lo), addrValue(r.Hi)
+	first, hi := addrValue(r.Lo), addrValue(r.Hi)
+	// Two rounds: the first counts the blocks, so that the second
+	// allocates once.
 	var out []netip.Prefix
-	for {
-		// The block's host bits: no more than lo's trailing zeros (it
-		// must start at lo), nor than fit in what is left of the range.
-		host := min(lo.trailingZeros(), width, hi.minus(lo).sizeBits())
-		out = append(out, netip.PrefixFrom(lo.addr(width), width-host))
-		end := lo.plusBlock(host)
-		if end == hi {
-			return out
+	for count, round := 0, 0; round < 2; round++ {
+		if round == 1 {
+			out = make([]netip.Prefix, 0, count)
 		}
-		lo = end.plusOne()
+		for lo := first; ; {
+			// The block's host bits: no more than lo's trailing zeros (it
+			// must start at lo), nor than fit in what is left of the range.
+			host := min(lo.trailingZeros(), width, hi.minus(lo).sizeBits())
+			if round == 0 {
+				count++
+			} else {
+				out = append(out, netip.PrefixFrom(lo.addr(width), width-host))
+			}
+			end := lo.plusBlock(host)
+			if end == hi {
+				break
+			}
+			lo = end.plusOne()
+		}
 	}
+	return out
 }
 
 // u128 is an address as a 128-bit number (IPv4 in the low 32 bits), for

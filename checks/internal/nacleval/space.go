@@ -410,6 +410,10 @@ func MergeRanges(ranges []AddrRange) []AddrRange {
 // AddrSpace(a...).Intersect(AddrSpace(b...)).AddrRanges() is, in one walk.
 func IntersectRanges(a, b []AddrRange) []AddrRange {
 	var out []AddrRange
+	if len(a) > 0 && len(b) > 0 {
+		// Each step ends a range of a or of b: no more pieces than that.
+		out = make([]AddrRange, 0, len(a)+len(b)-1)
+	}
 	for i, j := 0, 0; i < len(a) && j < len(b); {
 		lo, hi := MaxAddr(a[i].Lo, b[j].Lo), MinAddr(a[i].Hi, b[j].Hi)
 		if lo.Compare(hi) <= 0 {
@@ -422,6 +426,9 @@ func IntersectRanges(a, b []AddrRange) []AddrRange {
 		} else {
 			j++
 		}
+	}
+	if len(out) == 0 {
+		return nil // as when nothing was appended
 	}
 	return out
 }
@@ -441,6 +448,10 @@ func MeetsAny(r AddrRange, ranges []AddrRange) bool {
 // in one walk.
 func SubtractRanges(a, b []AddrRange) []AddrRange {
 	var out []AddrRange
+	if len(a) > 0 {
+		// Each range of b cuts at most one more piece out of one of a.
+		out = make([]AddrRange, 0, len(a)+len(b))
+	}
 	j := 0
 	for _, r := range a {
 		for j < len(b) && b[j].Hi.Less(r.Lo) {
@@ -460,6 +471,9 @@ func SubtractRanges(a, b []AddrRange) []AddrRange {
 		if !covered {
 			out = append(out, AddrRange{lo, r.Hi})
 		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
