@@ -208,8 +208,9 @@ type ruleWalks struct {
 	// slot): one map lookup, by pointer, per question.
 	byNACL map[*plan.NACL]*[2][2]naclDirection
 	// byShape is what the entries of each shape decide (see
-	// nacleval.Rules.Shape): NACLs made by one module share it.
+	// nacleval.Rules.AppendShape): NACLs made by one module share it.
 	byShape map[string][]shapeDecision
+	shape   []byte // a buffer for the shape looked up
 }
 
 // shapeDecision is what the entry at one position of a shape decides,
@@ -270,13 +271,13 @@ func (w *ruleWalks) decisionsOf(n *plan.NACL, dir plan.Direction, fam plan.Famil
 	d := w.direction(n, dir, fam)
 	if !d.walked {
 		d.walked = true
-		shape := d.rules.Shape()
-		decided, ok := w.byShape[shape]
+		w.shape = d.rules.AppendShape(w.shape[:0])
+		decided, ok := w.byShape[string(w.shape)] // no string is made to look up
 		if !ok {
 			for _, x := range d.rules.Decided() {
 				decided = append(decided, shapeDecision{x, x.Space.AddrRanges()})
 			}
-			w.byShape[shape] = decided
+			w.byShape[string(w.shape)] = decided
 		}
 		if len(decided) > 0 {
 			d.decisions = make([]decision, len(decided))
@@ -295,6 +296,15 @@ func (w *ruleWalks) intentTraffic(n *plan.NACL, dir plan.Direction, fam plan.Fam
 	d := w.direction(n, dir, fam)
 	if !d.intentsDone {
 		d.intentsDone = true
+		size := 0
+		for _, dec := range w.decisionsOf(n, dir, fam) {
+			if isIntent(*dec.entry) {
+				size += len(dec.decided)
+			}
+		}
+		if size > 0 {
+			d.intents = make(nacleval.Space, 0, size)
+		}
 		for _, dec := range w.decisionsOf(n, dir, fam) {
 			if isIntent(*dec.entry) {
 				d.intents = append(d.intents, dec.decided...) // decided parts of different rules are disjoint

@@ -175,13 +175,13 @@ func (r Rules) Decisions(visit func(e *plan.Entry, decided Space)) {
 	})
 }
 
-// Shape is what a walk of r depends on besides the traffic: its family
-// and the boxes of its entries, in order. Rules of one shape decide the
-// same traffic at the same positions, whatever else their entries say
-// (action, number, source): NACLs written from one module often share a
-// shape, and the checks walk each shape once (see Decided).
-func (r Rules) Shape() string {
-	b := make([]byte, 0, 1+len(r.list)*40)
+// AppendShape appends to b what a walk of r depends on besides the
+// traffic: its family and the boxes of its entries, in order. Rules of
+// one shape decide the same traffic at the same positions, whatever else
+// their entries say (action, number, source): NACLs written from one
+// module often share a shape, and the checks walk each shape once (see
+// Decided).
+func (r Rules) AppendShape(b []byte) []byte {
 	b = append(b, byte(r.family))
 	for _, ce := range r.list {
 		x := ce.box
@@ -194,7 +194,7 @@ func (r Rules) Shape() string {
 			b = binary.BigEndian.AppendUint64(b, a.lo)
 		}
 	}
-	return string(b)
+	return b
 }
 
 // DecidedAt is what the entry at position At of a Rules decides.
