@@ -32,6 +32,10 @@ type crossing struct {
 	// replies checks the replies of the requests that pass, to the remote
 	// addresses ranges, through rules (the reply direction).
 	replies func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap
+	// need is the requests' traffic and undecided the part of it that no
+	// intent rule of the NACL decides, once requests has worked them out.
+	need, undecided nacleval.Space
+	requested       bool
 	// scopedReplies restricts the reply check to remote addresses the
 	// NACL's reply direction allows anything for: a broad CIDR in a
 	// security group (0.0.0.0/0) is no sign that the subnet talks to all
@@ -76,17 +80,10 @@ func (l brokenLeg) same(o brokenLeg) bool {
 // RP002. It returns at most one finding (without rule) and what it is
 // about.
 func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
-	need := nacleval.FlowSpace(c.proto, c.remote, c.service)
-	if need.IsEmpty() || c.nacl == nil {
+	if !f.requests(&c) {
 		return nil, brokenLeg{}, false
 	}
-	// Most crossings are traffic an intent rule of the NACL allows: all of
-	// it passes, and it is RP001's and RP002's. Asking that first spares
-	// walking the rules for the requests.
-	undecided := need.Subtract(f.rules().intentTraffic(c.nacl, c.dir, c.family))
-	if undecided.IsEmpty() {
-		return nil, brokenLeg{}, false
-	}
+	need, undecided := c.need, c.undecided
 	requestParts := f.rules().of(c.nacl, c.dir, c.family).Denied(need)
 	var blocked nacleval.Space
 	for _, part := range requestParts {
@@ -161,6 +158,25 @@ func (f *facts) evaluate(c crossing) (*Finding, brokenLeg, bool) {
 	fix := replyFix(c.nacl, flow, replyParts, lastRuleNumber(c.nacl.Entries(replyDir)))
 	fd := &Finding{Severity: severity, Resource: c.nacl.Address, Message: msg, Subnets: subnetRefs(c.nacl, c.family), Flow: flow, Fix: fix}
 	return fd, brokenLeg{c.nacl, c.dir, ReplyLeg, c.family, c.proto, nacleval.AddrSpace(missing.AddrRanges()...)}, true
+}
+
+// requests works out the requests' traffic of a crossing (its nacl, dir,
+// family, proto, service and remote) and the part of it that no intent
+// rule of the NACL decides. It reports false when evaluate has nothing to
+// find: no traffic, or all of it traffic an intent rule of the NACL
+// allows, which passes and is RP001's and RP002's. That is most crossings,
+// so the builders ask before they describe a crossing, and this spares
+// evaluate walking the rules for them. The answer depends only on what
+// crossingKey holds.
+func (f *facts) requests(c *crossing) bool {
+	if !c.requested {
+		c.requested = true
+		c.need = nacleval.FlowSpace(c.proto, c.remote, c.service)
+		if !c.need.IsEmpty() && c.nacl != nil {
+			c.undecided = c.need.Subtract(f.rules().intentTraffic(c.nacl, c.dir, c.family))
+		}
+	}
+	return !c.undecided.IsEmpty()
 }
 
 func (c crossing) flow(leg Leg) *Flow {

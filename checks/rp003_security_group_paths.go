@@ -224,8 +224,12 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 		}
 		for _, side := range f.groupSides(g, fam) {
 			n, locals := side.nacl, side.locals
-			c := f.groupEnd(g, r, n, locals, fam)
+			c := ruleRequests(r, n, fam)
 			c.remote = nacleval.SubtractRanges([]nacleval.AddrRange{peer}, side.exempt)
+			if !f.requests(&c) {
+				continue // nothing to find: left out before it is described
+			}
+			c = f.groupEnd(c, g, r, locals)
 			c.remotePrefix, c.remoteText = r.Prefix, r.Prefix.String
 			c.replies = f.groupReplies(c, subnetWorkloads, g, locals)
 			c.scopedReplies = true
@@ -245,7 +249,7 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 					if len(locals) == 0 || !other.Prefix(fam).IsValid() {
 						continue
 					}
-					c := f.groupEnd(g, r, n, locals, fam)
+					c := f.groupEnd(ruleRequests(r, n, fam), g, r, locals)
 					f.remoteSubnet(&c, g, r.Group, other, locals)
 					out = append(out, c)
 				}
@@ -258,7 +262,7 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 					if len(locals) == 0 || !other.Prefix(fam).IsValid() {
 						continue
 					}
-					c := f.groupEnd(r.Group, r, n, locals, fam)
+					c := f.groupEnd(ruleRequests(r, n, fam), r.Group, r, locals)
 					c.dir = r.Direction.Opposite()
 					f.remoteSubnet(&c, r.Group, g, other, locals)
 					out = append(out, c)
@@ -269,21 +273,25 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 	return out
 }
 
-// groupEnd starts a crossing of rule r at NACL n, whose subnets locals
-// hold members of group local.
-func (f *facts) groupEnd(local *plan.SecurityGroup, r plan.SGRule, n *plan.NACL, locals []*plan.Subnet, fam plan.Family) crossing {
+// ruleRequests starts a crossing of rule r's traffic at NACL n.
+func ruleRequests(r plan.SGRule, n *plan.NACL, fam plan.Family) crossing {
+	return crossing{nacl: n, dir: r.Direction, family: fam, proto: r.Protocol, service: r.Ports}
+}
+
+// groupEnd describes the NACL's end of c, a crossing of rule r: its
+// subnets locals hold members of group local.
+func (f *facts) groupEnd(c crossing, local *plan.SecurityGroup, r plan.SGRule, locals []*plan.Subnet) crossing {
 	allowedBy := func() string {
 		if r.Inline {
 			return fmt.Sprintf("%s inline %s rule", r.Source, r.Direction)
 		}
 		return string(r.Source)
 	}
-	return crossing{
-		nacl: n, dir: r.Direction, family: fam, proto: r.Protocol, service: r.Ports,
-		locals: locals, local: firstPrefix(locals, fam),
-		allowedBy: RuleRef{Address: r.Source}, allowedByText: allowedBy,
-		localText: func() string { return membersText(local, locals, fam, f.members().in) },
-	}
+	fam := c.family
+	c.locals, c.local = locals, firstPrefix(locals, fam)
+	c.allowedBy, c.allowedByText = RuleRef{Address: r.Source}, allowedBy
+	c.localText = func() string { return membersText(local, locals, fam, f.members().in) }
+	return c
 }
 
 // remoteSubnet sets a crossing's remote end to the members of group

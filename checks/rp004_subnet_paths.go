@@ -179,13 +179,17 @@ func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry
 		}
 		c := crossing{
 			nacl: target, dir: e.Direction.Opposite(), family: fam, proto: e.Protocol, service: e.Ports,
-			remote: []nacleval.AddrRange{r}, remotePrefix: s.Prefix(fam).Masked(),
-			locals: targets, local: firstPrefix(targets, fam),
-			allowedBy:     RuleRef{Address: e.Source, Number: e.Number},
-			allowedByText: func() string { return fmt.Sprintf("%s %s rule %d", n.Address, e.Direction, e.Number) },
-			localText:     func() string { return subnetsText(targets, fam) },
-			remoteText:    func() string { return subnetText(s, fam) },
+			remote: []nacleval.AddrRange{r},
 		}
+		if !f.requests(&c) {
+			continue // nothing to find: left out before it is described
+		}
+		c.remotePrefix = s.Prefix(fam).Masked()
+		c.locals, c.local = targets, firstPrefix(targets, fam)
+		c.allowedBy = RuleRef{Address: e.Source, Number: e.Number}
+		c.allowedByText = func() string { return fmt.Sprintf("%s %s rule %d", n.Address, e.Direction, e.Number) }
+		c.localText = func() string { return subnetsText(targets, fam) }
+		c.remoteText = func() string { return subnetText(s, fam) }
 		c.replies = f.subnetReplies(c)
 		out = append(out, c)
 	}
