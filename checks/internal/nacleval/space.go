@@ -199,6 +199,22 @@ func (b Box) minus(o Box, out Space) Space {
 	return out
 }
 
+// piecesOutside is how many boxes b.minus(o, …) makes of a b that meets
+// o: one for each side of o along which b reaches beyond it.
+func (b Box) piecesOutside(o Box) int {
+	n := 0
+	for _, beyond := range [6]bool{
+		b.protoLo < o.protoLo, b.protoHi > o.protoHi,
+		b.addrLo.less(o.addrLo), o.addrHi.less(b.addrHi),
+		b.portLo < o.portLo, b.portHi > o.portHi,
+	} {
+		if beyond {
+			n++
+		}
+	}
+	return n
+}
+
 func (b Box) contains(p Point) bool {
 	a := toBoxAddr(p.Addr)
 	return b.protoLo <= p.Proto && p.Proto <= b.protoHi &&
@@ -240,12 +256,23 @@ func (s Space) Subtract(t Space) Space {
 		if len(out) == 0 {
 			break
 		}
-		if !out.overlaps(b) {
+		met, pieces := false, 0
+		for _, a := range out {
+			if a.meets(b) {
+				met, pieces = true, pieces+a.piecesOutside(b)
+			} else {
+				pieces++
+			}
+		}
+		if !met {
 			continue // b takes nothing away: out stays as it is
 		}
+		if pieces == 0 {
+			return Space{} // b takes all that is left (no buffer needed)
+		}
 		next := spare[:0]
-		if cap(next) < len(out)+2 {
-			next = make(Space, 0, 2*len(out)+4)
+		if cap(next) < pieces {
+			next = make(Space, 0, max(pieces, 2*len(out)+4))
 		}
 		for _, a := range out {
 			next = a.minus(b, next)

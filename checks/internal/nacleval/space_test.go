@@ -351,3 +351,18 @@ func TestAddrRangesMatchesMergeRanges(t *testing.T) {
 		}
 	}
 }
+
+// piecesOutside counts the boxes minus makes, which Subtract sizes its
+// buffers by (and stops at none).
+func TestPiecesOutsideCountsMinus(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 5000 {
+		a, b := randomSmallBox(r), randomSmallBox(r)
+		if !a.meets(b) {
+			continue
+		}
+		if got, want := a.piecesOutside(b), len(a.minus(b, nil)); got != want {
+			t.Fatalf("%v minus %v: piecesOutside = %d, minus makes %d", a, b, got, want)
+		}
+	}
+}
