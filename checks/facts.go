@@ -207,6 +207,10 @@ type ruleWalks struct {
 	// byNACL holds each NACL's directions, by direction and family (see
 	// slot): one map lookup, by pointer, per question.
 	byNACL map[*plan.NACL]*[2][2]naclDirection
+	// last is the NACL asked about last, and its directions: the checks
+	// ask many questions of one NACL in a row.
+	last     *plan.NACL
+	lastDirs *[2][2]naclDirection
 	// byShape is what the entries of each shape decide (see
 	// nacleval.Rules.AppendShape): NACLs made by one module share it.
 	byShape map[string][]shapeDecision
@@ -247,10 +251,14 @@ type decision struct {
 }
 
 func (w *ruleWalks) direction(n *plan.NACL, dir plan.Direction, fam plan.Family) *naclDirection {
-	all, ok := w.byNACL[n]
-	if !ok {
-		all = new([2][2]naclDirection)
-		w.byNACL[n] = all
+	all := w.lastDirs
+	if n != w.last || all == nil {
+		var ok bool
+		if all, ok = w.byNACL[n]; !ok {
+			all = new([2][2]naclDirection)
+			w.byNACL[n] = all
+		}
+		w.last, w.lastDirs = n, all
 	}
 	d := &all[dir-plan.Ingress][fam-plan.IPv4] // the model has no other directions and families
 	if !d.compiled {

@@ -277,7 +277,12 @@ func hclBlock(header string, attrs []hclAttr) string {
 	b.WriteString(header)
 	b.WriteString(" {\n")
 	for _, a := range attrs {
-		fmt.Fprintf(&b, "  %-*s = %s\n", width, a.key, a.value)
+		b.WriteString("  ")
+		b.WriteString(a.key)
+		b.WriteString(strings.Repeat(" ", width-len(a.key))) // the keys are ASCII
+		b.WriteString(" = ")
+		b.WriteString(a.value)
+		b.WriteByte('\n')
 	}
 	b.WriteString("}")
 	return b.String()
