@@ -156,6 +156,18 @@ func (r Rules) AllowsAny(need Space) bool {
 	return allowed
 }
 
+// AllowsAll reports whether r lets all of need through: whether Denied
+// finds nothing. It stops at the first deny entry that decides some of
+// need.
+func (r Rules) AllowsAll(need Space) bool {
+	denied := false
+	rest := r.walk(need, true, func(at int, _ Space) bool {
+		denied = !r.list[at].entry.Allow
+		return !denied
+	})
+	return !denied && rest.IsEmpty()
+}
+
 // Decisions walks entries in rule order and reports, for each entry of
 // family f that decides some traffic, the part of its traffic that no
 // earlier entry matched.

@@ -248,13 +248,13 @@ func TestFirstMatchEachReportsUndecidedTraffic(t *testing.T) {
 	}
 }
 
-// AllowsAny must say whether denied leaves part of need out, on random
-// NACLs and traffic.
+// AllowsAny must say whether denied leaves part of need out, and
+// AllowsAll whether it finds nothing, on random NACLs and traffic.
 func TestAllowsAnyMatchesDenied(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	cidrs := []string{"10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "0.0.0.0/0", "192.168.0.0/16"}
 	protos := []plan.Protocol{plan.ProtocolTCP, plan.ProtocolUDP, plan.ProtocolAll}
-	outcomes := map[bool]int{}
+	outcomes, allOutcomes := map[bool]int{}, map[bool]int{}
 	for range 2000 {
 		var entries []plan.Entry
 		for i := range r.IntN(6) {
@@ -265,17 +265,22 @@ func TestAllowsAnyMatchesDenied(t *testing.T) {
 		lo := uint16(r.IntN(3000))
 		need := SpaceOf(FlowBox(protos[r.IntN(2)], peer, plan.PortRange{Lo: lo, Hi: lo + uint16(r.IntN(3000))}))
 		var dropped Space
-		for _, part := range Denied(entries, plan.IPv4, need) {
+		parts := Denied(entries, plan.IPv4, need)
+		for _, part := range parts {
 			dropped = append(dropped, part.Space...)
 		}
+		if got := CompileRules(entries, plan.IPv4).AllowsAll(need); got != (len(parts) == 0) {
+			t.Fatalf("AllowsAll = %v with %d denied parts for %v and %v", got, len(parts), entries, need)
+		}
+		allOutcomes[len(parts) == 0]++
 		got, want := AllowsAny(entries, plan.IPv4, need), !need.Subtract(dropped).IsEmpty()
 		if got != want {
 			t.Fatalf("allowsAny = %v, want %v for %v and %v", got, want, entries, need)
 		}
 		outcomes[want]++
 	}
-	if outcomes[true] < 100 || outcomes[false] < 100 {
-		t.Errorf("too few cases of one outcome: %v", outcomes)
+	if outcomes[true] < 100 || outcomes[false] < 100 || allOutcomes[true] < 100 || allOutcomes[false] < 100 {
+		t.Errorf("too few cases of one outcome: %v, %v", outcomes, allOutcomes)
 	}
 }
 
