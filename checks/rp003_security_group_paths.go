@@ -222,12 +222,21 @@ func (f *facts) ruleCrossings(g *plan.SecurityGroup, r plan.SGRule) []crossing {
 		if !ok {
 			return nil
 		}
+		peers := []nacleval.AddrRange{peer}
 		for _, side := range f.groupSides(g, fam) {
 			n, locals := side.nacl, side.locals
-			c := ruleRequests(r, n, fam)
-			c.remote = nacleval.SubtractRanges([]nacleval.AddrRange{peer}, side.exempt)
-			if !f.requests(&c) {
+			// Asked of the whole peer first (one box, not one per piece
+			// the exempt addresses leave): when its traffic is all an
+			// intent rule's, so is every part of it.
+			whole := ruleRequests(r, n, fam)
+			whole.remote = peers
+			if !f.requests(&whole) {
 				continue // nothing to find: left out before it is described
+			}
+			c := ruleRequests(r, n, fam)
+			c.remote = nacleval.SubtractRanges(peers, side.exempt)
+			if !f.requests(&c) {
+				continue
 			}
 			c = f.groupEnd(c, g, r, locals)
 			c.remotePrefix, c.remoteText = r.Prefix, r.Prefix.String
