@@ -91,14 +91,14 @@ func (r Rules) walk(traffic Space, borrowed bool, decide func(at int, decided Sp
 		if remaining.IsEmpty() {
 			break
 		}
-		if !remaining.overlaps(b) {
-			continue
-		}
 		var into Space // nil: decided is a new space
 		if borrowed {
 			into = scratch[:0]
 		}
-		decided, rest := remaining.split(b, into, spare)
+		decided, rest, ok := remaining.split(b, into, spare)
+		if !ok {
+			continue // the entry matches none of what is left
+		}
 		if borrowed {
 			scratch = decided
 		}

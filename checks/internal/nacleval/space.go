@@ -163,6 +163,11 @@ func (b Box) minus(o Box, out Space) Space {
 	if !b.meets(o) {
 		return append(out, b)
 	}
+	return b.minusMeeting(o, out)
+}
+
+// minusMeeting is minus for a b that meets o.
+func (b Box) minusMeeting(o Box, out Space) Space {
 	if b.protoLo < o.protoLo {
 		piece := b
 		piece.protoHi = o.protoLo - 1
@@ -294,29 +299,37 @@ func (s Space) overlaps(b Box) bool {
 
 // split is s ∩ b and s − b, in one walk over s: s ∩ b is appended to in
 // (a buffer of the caller's; nil for a new space), s − b to rest[:0] (a
-// buffer the caller no longer needs, or nil).
-func (s Space) split(b Box, in, rest Space) (Space, Space) {
-	// Count the common pieces first: a new in is allocated once, at its
-	// size.
-	n := 0
-	for _, a := range s {
+// buffer the caller no longer needs, or nil). ok is false, and nothing is
+// appended, when b meets no box of s.
+func (s Space) split(b Box, in, rest Space) (_, _ Space, ok bool) {
+	// Find the first box that meets b and count the common pieces: a new
+	// in is allocated once, at its size.
+	first, n := -1, 0
+	for i, a := range s {
 		if a.meets(b) {
+			if first < 0 {
+				first = i
+			}
 			n++
 		}
 	}
-	if in == nil && n > 0 {
+	if n == 0 {
+		return in, rest, false
+	}
+	if in == nil {
 		in = make(Space, 0, n)
 	}
-	out := rest[:0]
-	for _, a := range s {
-		if !a.meets(b) {
+	out := append(rest[:0], s[:first]...) // they do not meet b
+	for _, a := range s[first:] {
+		if n == 0 || !a.meets(b) {
 			out = append(out, a)
 			continue
 		}
+		n--
 		in = append(in, a.intersect(b))
-		out = a.minus(b, out)
+		out = a.minusMeeting(b, out)
 	}
-	return in, out
+	return in, out, true
 }
 
 // union is s ∪ t, kept disjoint.
