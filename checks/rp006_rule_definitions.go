@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/returnpath-dev/returnpath/plan"
 )
@@ -71,17 +72,20 @@ func checkRuleDefinitions(p *pass) {
 // mixedStyles describes a NACL whose rules come both from inline blocks
 // and from standalone aws_network_acl_rule resources.
 func mixedStyles(n *plan.NACL) (string, bool) {
-	inline, written := false, n.InlineWritten
+	isInline := func(e plan.Entry) bool { return e.Inline }
+	inline := slices.ContainsFunc(n.Ingress, isInline) || slices.ContainsFunc(n.Egress, isInline)
+	if !inline && !n.InlineWritten {
+		return "", false // nothing inline to mix with: spare listing the standalone rules
+	}
 	var standalone []string
-	seen := map[plan.Address]bool{}
+	var seen map[plan.Address]bool
 	for _, entries := range [][]plan.Entry{n.Ingress, n.Egress} {
 		for _, e := range entries {
-			if e.Inline {
-				inline = true
-				continue
+			if e.Inline || e.Unmanaged {
+				continue // an unmanaged rule: AWS holds it, the configuration writes no inline rule
 			}
-			if e.Unmanaged {
-				continue // AWS holds it, the configuration writes no inline rule
+			if seen == nil {
+				seen = map[plan.Address]bool{}
 			}
 			if !seen[e.Source] {
 				seen[e.Source] = true
@@ -89,7 +93,7 @@ func mixedStyles(n *plan.NACL) (string, bool) {
 			}
 		}
 	}
-	if !(inline || written) || len(standalone) == 0 {
+	if len(standalone) == 0 {
 		return "", false
 	}
 	const shown = 3

@@ -684,7 +684,7 @@ func ProtocolInterval(p plan.Protocol) (lo, hi uint8, ok bool) {
 // that cannot match anything (invalid prefix or values), which the loader
 // reports on its own.
 func entryBox(e plan.Entry) (Box, bool) {
-	peer, ok := PrefixRange(e.Prefix)
+	peerLo, peerHi, ok := prefixAddrs(e.Prefix)
 	if !ok {
 		return Box{}, false
 	}
@@ -701,8 +701,29 @@ func entryBox(e plan.Entry) (Box, bool) {
 			return Box{}, false
 		}
 	}
-	b := Box{protoLo: protoLo, protoHi: protoHi, addrLo: toBoxAddr(peer.Lo), addrHi: toBoxAddr(peer.Hi), portLo: ports.Lo, portHi: ports.Hi}
+	b := Box{protoLo: protoLo, protoHi: protoHi, addrLo: peerLo, addrHi: peerHi, portLo: ports.Lo, portHi: ports.Hi}
 	return b, !b.empty()
+}
+
+// prefixAddrs is PrefixRange(p) as boxes hold addresses, worked out on
+// their integers (CompileRules asks it of every entry of a plan).
+func prefixAddrs(p netip.Prefix) (lo, hi boxAddr, ok bool) {
+	if !p.IsValid() {
+		return boxAddr{}, boxAddr{}, false
+	}
+	a := toBoxAddr(p.Addr())
+	var hostHi, hostLo uint64 // ones in the host bits
+	switch host := int(a.bits) - p.Bits(); {
+	case host >= 128:
+		hostHi, hostLo = ^uint64(0), ^uint64(0)
+	case host >= 64:
+		hostHi, hostLo = 1<<(host-64)-1, ^uint64(0)
+	default:
+		hostLo = 1<<host - 1
+	}
+	lo = boxAddr{hi: a.hi &^ hostHi, lo: a.lo &^ hostLo, bits: a.bits}
+	hi = boxAddr{hi: a.hi | hostHi, lo: a.lo | hostLo, bits: a.bits}
+	return lo, hi, true
 }
 
 // icmpPorts encodes an ICMP type/code match in the port dimension as

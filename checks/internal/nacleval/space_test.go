@@ -366,3 +366,33 @@ func TestPiecesOutsideCountsMinus(t *testing.T) {
 		}
 	}
 }
+
+// prefixAddrs is PrefixRange in the boxes' form, for prefixes of every
+// length of both families (and IPv4-mapped IPv6), host bits set or not.
+func TestPrefixAddrsMatchesPrefixRange(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 3000 {
+		var b [16]byte
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		var a netip.Addr
+		switch r.IntN(3) {
+		case 0:
+			a = netip.AddrFrom4([4]byte(b[:4]))
+		case 1:
+			a = netip.AddrFrom16(b)
+		default:
+			a = netip.AddrFrom16(netip.AddrFrom4([4]byte(b[:4])).As16()) // ::ffff:a.b.c.d
+		}
+		p := netip.PrefixFrom(a, r.IntN(a.BitLen()+1))
+		want, _ := PrefixRange(p)
+		lo, hi, ok := prefixAddrs(p)
+		if !ok || lo.addr() != want.Lo || hi.addr() != want.Hi {
+			t.Fatalf("prefixAddrs(%s) = %s-%s, want %s", p, lo.addr(), hi.addr(), want)
+		}
+	}
+	if _, _, ok := prefixAddrs(netip.Prefix{}); ok {
+		t.Error("the invalid prefix has addresses")
+	}
+}
