@@ -204,8 +204,8 @@ func meetsSameFamily(r nacleval.AddrRange, ranges []nacleval.AddrRange) bool {
 // per network (five checks read the same rules), and what is derived from
 // that.
 type ruleWalks struct {
-	// byNACL holds each NACL's directions, by direction and family (see
-	// slot): one map lookup, by pointer, per question.
+	// byNACL holds each NACL's directions, by direction and family: one
+	// map lookup, by pointer, per NACL asked about.
 	byNACL map[*plan.NACL]*[2][2]naclDirection
 	// last is the NACL asked about last, and its directions: the checks
 	// ask many questions of one NACL in a row.
