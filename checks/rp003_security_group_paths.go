@@ -320,9 +320,10 @@ func (f *facts) remoteSubnet(c *crossing, local, remote *plan.SecurityGroup, oth
 // subnets, else towards the local group's members.
 func (f *facts) groupReplies(c crossing, remoteMembers func(*plan.Subnet) []*plan.Workload, local *plan.SecurityGroup, locals []*plan.Subnet) func([]nacleval.AddrRange, nacleval.Rules) replyGap {
 	vpc := naclVPC(c.nacl, locals)
+	fam, proto := c.family, c.proto // not c: the closures keep what they use
 	if c.dir == plan.Ingress {
 		return func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap {
-			return f.replies().remoteReplyGap(vpc, c.family, c.proto, ranges, remoteMembers, nil, rules)
+			return f.replies().remoteReplyGap(vpc, fam, proto, ranges, remoteMembers, nil, rules)
 		}
 	}
 	who := f.replies().subnetsClients(locals, func(s *plan.Subnet) []*plan.Workload {
@@ -332,7 +333,7 @@ func (f *facts) groupReplies(c crossing, remoteMembers func(*plan.Subnet) []*pla
 		return f.members().in(local, s)
 	})
 	return func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap {
-		return localReplyGap(c.proto, ranges, who, nil, rules)
+		return localReplyGap(proto, ranges, who, nil, rules)
 	}
 }
 

@@ -184,16 +184,24 @@ func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry
 		if !f.requests(&c) {
 			continue // nothing to find: left out before it is described
 		}
-		c.remotePrefix = s.Prefix(fam).Masked()
-		c.locals, c.local = targets, firstPrefix(targets, fam)
-		c.allowedBy = RuleRef{Address: e.Source, Number: e.Number}
-		c.allowedByText = func() string { return fmt.Sprintf("%s %s rule %d", n.Address, e.Direction, e.Number) }
-		c.localText = func() string { return subnetsText(targets, fam) }
-		c.remoteText = func() string { return subnetText(s, fam) }
-		c.replies = f.subnetReplies(c)
-		out = append(out, c)
+		out = append(out, f.describePeerSubnet(c, n, e, s, targets))
 	}
 	return out
+}
+
+// describePeerSubnet names the ends of a crossing of peerSubnetCrossings
+// and how to check its replies. (Apart, so that only a crossing described
+// keeps what its texts need.)
+func (f *facts) describePeerSubnet(c crossing, n *plan.NACL, e *plan.Entry, s *plan.Subnet, targets []*plan.Subnet) crossing {
+	fam := c.family
+	c.remotePrefix = s.Prefix(fam).Masked()
+	c.locals, c.local = targets, firstPrefix(targets, fam)
+	c.allowedBy = RuleRef{Address: e.Source, Number: e.Number}
+	c.allowedByText = func() string { return fmt.Sprintf("%s %s rule %d", n.Address, e.Direction, e.Number) }
+	c.localText = func() string { return subnetsText(targets, fam) }
+	c.remoteText = func() string { return subnetText(s, fam) }
+	c.replies = f.subnetReplies(c)
+	return c
 }
 
 // subnetReplies checks the replies of a crossing between subnets: towards
@@ -201,14 +209,15 @@ func (f *facts) peerSubnetCrossings(n *plan.NACL, fam plan.Family, e *plan.Entry
 // else towards its own subnets' clients.
 func (f *facts) subnetReplies(c crossing) func([]nacleval.AddrRange, nacleval.Rules) replyGap {
 	vpc := naclVPC(c.nacl, c.locals)
+	fam, proto := c.family, c.proto // not c: the closures keep what they use
 	if c.dir == plan.Ingress {
 		return func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap {
-			return f.replies().remoteReplyGap(vpc, c.family, c.proto, ranges, subnetWorkloads, nil, rules)
+			return f.replies().remoteReplyGap(vpc, fam, proto, ranges, subnetWorkloads, nil, rules)
 		}
 	}
 	who := f.replies().subnetsClients(c.locals, subnetWorkloads)
 	return func(ranges []nacleval.AddrRange, rules nacleval.Rules) replyGap {
-		return localReplyGap(c.proto, ranges, who, nil, rules)
+		return localReplyGap(proto, ranges, who, nil, rules)
 	}
 }
 

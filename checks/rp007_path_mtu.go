@@ -133,11 +133,10 @@ func checkPathMTU(p *pass) {
 				continue
 			}
 			need, name := tooBig(fam, nacleval.IntersectRanges(nacleval.MergeRanges(tcpAddrs), internet))
-			inbound := p.facts.rules().of(n, plan.Ingress, fam)
-			if inbound.AllowsAny(need) {
+			parts, allowsAny := p.facts.rules().of(n, plan.Ingress, fam).Judge(need)
+			if allowsAny {
 				continue // allowed from some of those peers: a deliberate choice
 			}
-			parts := inbound.Denied(need)
 			fix := "icmp type 3 code 4 from 0.0.0.0/0"
 			if fam == plan.IPv6 {
 				fix = "icmpv6 (protocol 58) type 2 from ::/0"

@@ -125,17 +125,25 @@ func Denied(entries []plan.Entry, f plan.Family, need Space) []DeniedPart {
 
 // Denied is the part of need that r drops (see the function Denied).
 func (r Rules) Denied(need Space) []DeniedPart {
-	var parts []DeniedPart
+	parts, _ := r.Judge(need)
+	return parts
+}
+
+// Judge is Denied and AllowsAny in one walk: the part of need that r
+// drops, and whether r lets some of need through.
+func (r Rules) Judge(need Space) (parts []DeniedPart, allowsAny bool) {
 	rest := r.walk(need, true, func(at int, decided Space) bool {
 		if e := r.list[at].entry; !e.Allow {
 			parts = append(parts, DeniedPart{Space: clone(decided), By: e})
+		} else {
+			allowsAny = true
 		}
 		return true
 	})
 	if !rest.IsEmpty() {
 		parts = append(parts, DeniedPart{Space: rest})
 	}
-	return parts
+	return parts, allowsAny
 }
 
 // AllowsAny reports whether entries (one NACL direction) let some of need

@@ -248,8 +248,9 @@ func TestFirstMatchEachReportsUndecidedTraffic(t *testing.T) {
 	}
 }
 
-// AllowsAny must say whether denied leaves part of need out, and
-// AllowsAll whether it finds nothing, on random NACLs and traffic.
+// AllowsAny must say whether denied leaves part of need out, AllowsAll
+// whether it finds nothing, and Judge both Denied and AllowsAny, on random
+// NACLs and traffic.
 func TestAllowsAnyMatchesDenied(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	cidrs := []string{"10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "0.0.0.0/0", "192.168.0.0/16"}
@@ -268,6 +269,11 @@ func TestAllowsAnyMatchesDenied(t *testing.T) {
 		parts := Denied(entries, plan.IPv4, need)
 		for _, part := range parts {
 			dropped = append(dropped, part.Space...)
+		}
+		if judged, allowsAny := CompileRules(entries, plan.IPv4).Judge(need); !slices.EqualFunc(judged, parts, func(a, b DeniedPart) bool {
+			return a.By == b.By && slices.Equal(a.Space, b.Space)
+		}) || allowsAny != AllowsAny(entries, plan.IPv4, need) {
+			t.Fatalf("Judge = %v, %v; Denied = %v, AllowsAny = %v", judged, allowsAny, parts, AllowsAny(entries, plan.IPv4, need))
 		}
 		if got := CompileRules(entries, plan.IPv4).AllowsAll(need); got != (len(parts) == 0) {
 			t.Fatalf("AllowsAll = %v with %d denied parts for %v and %v", got, len(parts), entries, need)
