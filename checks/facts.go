@@ -59,8 +59,11 @@ func (f *facts) rules() *ruleWalks {
 
 func (f *facts) exempt() *exemptions {
 	if f.exemptions == nil {
-		f.exemptions = &exemptions{network: f.network, spaces: map[exemptKey]nacleval.Space{}, ranges: map[exemptKey][]nacleval.AddrRange{},
-			byNACL: make(map[naclFamily]nacleval.Space, 2*len(f.network.NACLs))}
+		// Sized for a few questions of each NACL and family: maps that
+		// grow while the checks run rehash their keys again and again.
+		perFamily := 2 * len(f.network.NACLs)
+		f.exemptions = &exemptions{network: f.network, spaces: make(map[exemptKey]nacleval.Space, perFamily),
+			ranges: make(map[exemptKey][]nacleval.AddrRange, perFamily), byNACL: make(map[naclFamily]nacleval.Space, perFamily)}
 	}
 	return f.exemptions
 }
@@ -71,15 +74,16 @@ func (f *facts) replies() replyChecker {
 
 func (f *facts) intentGaps() *intentReplies {
 	if f.intentReplies == nil {
-		f.intentReplies = &intentReplies{gaps: map[intentProto][]rangesGap{}}
+		f.intentReplies = &intentReplies{gaps: make(map[intentProto][]rangesGap, 4*len(f.network.NACLs))}
 	}
 	return f.intentReplies
 }
 
 func (f *facts) members() *groupMembers {
 	if f.groupMembers == nil {
-		f.groupMembers = &groupMembers{bySubnet: map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload{},
-			inSubnets: map[*plan.SecurityGroup][]*plan.Subnet{}, bySide: map[groupFamily][]groupSide{}}
+		groups := len(f.network.SecurityGroups)
+		f.groupMembers = &groupMembers{bySubnet: make(map[*plan.SecurityGroup]map[*plan.Subnet][]*plan.Workload, groups),
+			inSubnets: make(map[*plan.SecurityGroup][]*plan.Subnet, groups), bySide: make(map[groupFamily][]groupSide, groups)}
 	}
 	return f.groupMembers
 }
