@@ -52,7 +52,7 @@ func (f *facts) subnets() *subnetIndex {
 
 func (f *facts) rules() *ruleWalks {
 	if f.ruleWalks == nil {
-		f.ruleWalks = &ruleWalks{byNACL: make(map[*plan.NACL]*[2][2]naclDirection, len(f.network.NACLs)), byShape: map[string][]shapeDecision{}}
+		f.ruleWalks = &ruleWalks{byNACL: make(map[*plan.NACL]*naclRecord, len(f.network.NACLs)), byShape: map[string][]shapeDecision{}}
 	}
 	return f.ruleWalks
 }
@@ -62,8 +62,8 @@ func (f *facts) exempt() *exemptions {
 		// Sized for a few questions of each NACL and family: maps that
 		// grow while the checks run rehash their keys again and again.
 		perFamily := 2 * len(f.network.NACLs)
-		f.exemptions = &exemptions{network: f.network, spaces: make(map[exemptKey]nacleval.Space, perFamily),
-			ranges: make(map[exemptKey][]nacleval.AddrRange, perFamily), byNACL: make(map[naclFamily]nacleval.Space, perFamily)}
+		f.exemptions = &exemptions{network: f.network, rules: f.rules(), spaces: make(map[exemptKey]nacleval.Space, perFamily),
+			ranges: make(map[exemptKey][]nacleval.AddrRange, perFamily)}
 	}
 	return f.exemptions
 }
@@ -74,7 +74,7 @@ func (f *facts) replies() replyChecker {
 
 func (f *facts) intentGaps() *intentReplies {
 	if f.intentReplies == nil {
-		f.intentReplies = &intentReplies{gaps: make(map[intentProto][]rangesGap, 4*len(f.network.NACLs))}
+		f.intentReplies = &intentReplies{rules: f.rules()}
 	}
 	return f.intentReplies
 }
@@ -208,13 +208,13 @@ func meetsSameFamily(r nacleval.AddrRange, ranges []nacleval.AddrRange) bool {
 // per network (five checks read the same rules), and what is derived from
 // that.
 type ruleWalks struct {
-	// byNACL holds each NACL's directions, by direction and family: one
-	// map lookup, by pointer, per NACL asked about.
-	byNACL map[*plan.NACL]*[2][2]naclDirection
-	// last is the NACL asked about last, and its directions: the checks
-	// ask many questions of one NACL in a row.
-	last     *plan.NACL
-	lastDirs *[2][2]naclDirection
+	// byNACL holds what is known of each NACL: one map lookup, by
+	// pointer, per NACL asked about.
+	byNACL map[*plan.NACL]*naclRecord
+	// last is the NACL asked about last, and its record: the checks ask
+	// many questions of one NACL in a row.
+	last       *plan.NACL
+	lastRecord *naclRecord
 	// byShape is what the entries of each shape decide (see
 	// nacleval.Rules.AppendShape): NACLs made by one module share it.
 	byShape map[string][]shapeDecision
@@ -226,6 +226,15 @@ type ruleWalks struct {
 type shapeDecision struct {
 	nacleval.DecidedAt
 	addrs []nacleval.AddrRange
+}
+
+// naclRecord is what is known of one NACL: of each direction and family
+// (indexed from Ingress and IPv4: the model has no others), and of each
+// family.
+type naclRecord struct {
+	directions [2][2]naclDirection
+	exempt     [2]nacleval.Space // exemptions.forNACL
+	exemptDone [2]bool
 }
 
 // naclDirection is what is known of one NACL direction and family, each
@@ -242,6 +251,9 @@ type naclDirection struct {
 
 	talkedDone bool
 	talked     []nacleval.AddrRange
+
+	// replyGaps are the reply gaps of its intents (intentReplies).
+	replyGaps []rangesGap
 }
 
 // decision is the traffic one entry of a NACL direction decides: the part
@@ -254,17 +266,21 @@ type decision struct {
 	addrs   []nacleval.AddrRange
 }
 
-func (w *ruleWalks) direction(n *plan.NACL, dir plan.Direction, fam plan.Family) *naclDirection {
-	all := w.lastDirs
-	if n != w.last || all == nil {
-		var ok bool
-		if all, ok = w.byNACL[n]; !ok {
-			all = new([2][2]naclDirection)
-			w.byNACL[n] = all
+// record is what is known of NACL n.
+func (w *ruleWalks) record(n *plan.NACL) *naclRecord {
+	if n != w.last || w.lastRecord == nil {
+		r, ok := w.byNACL[n]
+		if !ok {
+			r = new(naclRecord)
+			w.byNACL[n] = r
 		}
-		w.last, w.lastDirs = n, all
+		w.last, w.lastRecord = n, r
 	}
-	d := &all[dir-plan.Ingress][fam-plan.IPv4] // the model has no other directions and families
+	return w.lastRecord
+}
+
+func (w *ruleWalks) direction(n *plan.NACL, dir plan.Direction, fam plan.Family) *naclDirection {
+	d := &w.record(n).directions[dir-plan.Ingress][fam-plan.IPv4]
 	if !d.compiled {
 		d.compiled = true
 		d.rules = nacleval.CompileRules(n.Entries(dir), fam)
@@ -350,15 +366,9 @@ type exemptions struct {
 	network *plan.Network
 	spaces  map[exemptKey]nacleval.Space
 	ranges  map[exemptKey][]nacleval.AddrRange // the addresses of spaces, sorted and merged
-	// byNACL is forNACL's answers: the key of a NACL takes longer to work
-	// out than a lookup by pointer.
-	byNACL map[naclFamily]nacleval.Space
-}
-
-// naclFamily is one family of a NACL.
-type naclFamily struct {
-	nacl *plan.NACL
-	fam  plan.Family
+	// rules keeps forNACL's answers in each NACL's record: the key of a
+	// NACL takes longer to work out than the record is found.
+	rules *ruleWalks
 }
 
 // exemptKey is what exemptPeers depends on: the VPC (nil for every VPC of
@@ -377,13 +387,12 @@ func exemptKeyOf(vpc *plan.VPC, subnets []*plan.Subnet, fam plan.Family) exemptK
 
 // forNACL is the exempt traffic of one NACL and family.
 func (x *exemptions) forNACL(n *plan.NACL, fam plan.Family) nacleval.Space {
-	key := naclFamily{n, fam}
-	exempt, ok := x.byNACL[key]
-	if !ok {
-		exempt = x.at(n.VPC, n.Subnets, fam)
-		x.byNACL[key] = exempt
+	r, i := x.rules.record(n), fam-plan.IPv4
+	if !r.exemptDone[i] {
+		r.exemptDone[i] = true
+		r.exempt[i] = x.at(n.VPC, n.Subnets, fam)
 	}
-	return exempt
+	return r.exempt[i]
 }
 
 // at is the exempt traffic for hosts in subnets of vpc.

@@ -131,17 +131,12 @@ func checkIntent(p *pass, n *plan.NACL, intentDir plan.Direction, fam plan.Famil
 // the service ports, and intents that differ only there (443 and 80 from
 // 0.0.0.0/0) are common.
 type intentReplies struct {
-	gaps map[intentProto][]rangesGap
+	rules *ruleWalks // keeps them with each NACL direction
 }
 
-// intentProto is a NACL direction and family with a protocol.
-type intentProto struct {
-	intentKey
-	proto plan.Protocol
-}
-
-// rangesGap is the reply gap of traffic to or from ranges.
+// rangesGap is the reply gap of traffic of a protocol to or from ranges.
 type rangesGap struct {
+	proto  plan.Protocol
 	ranges []nacleval.AddrRange
 	gap    replyGap
 }
@@ -150,14 +145,14 @@ type rangesGap struct {
 // with protocol proto towards the addresses ranges, computed once for all
 // such intents. Readers never write the gap.
 func (x *intentReplies) of(n *plan.NACL, intentDir plan.Direction, fam plan.Family, proto plan.Protocol, ranges []nacleval.AddrRange, gap func([]nacleval.AddrRange) replyGap) replyGap {
-	key := intentProto{intentKey{n, intentDir, fam}, proto}
-	for _, known := range x.gaps[key] {
-		if slices.Equal(known.ranges, ranges) {
+	d := x.rules.direction(n, intentDir, fam)
+	for _, known := range d.replyGaps {
+		if known.proto == proto && slices.Equal(known.ranges, ranges) {
 			return known.gap
 		}
 	}
 	g := gap(ranges)
-	x.gaps[key] = append(x.gaps[key], rangesGap{ranges, g})
+	d.replyGaps = append(d.replyGaps, rangesGap{proto, ranges, g})
 	return g
 }
 
