@@ -281,6 +281,10 @@ func TestDecodeValuesMatchesEncodingJSON(t *testing.T) {
 		`{"ID":"upper"}`, `{"ſubnet_id":"folded"}`, `{"id":"a","id":"b"}`, `{"rule_no":1.5}`, `{"rule_no":1e2}`,
 		`{"rule_no":99999999999999999999}`, `{"egress":"true"}`, `{"subnet_ids":["a",null,"b"]}`, "{\"id\":\"\xff\"}",
 		`{"subnet_mapping":[{"subnet_id":"s"},null]}`, `{"vpc_config":[{"subnet_ids":null}]}`,
+		// A repeated key decodes into what the first one decoded.
+		`{"id":"a","id":null}`, `{"ingress":[{"rule_no":1,"protocol":"6"},{"rule_no":2}],"ingress":[{"action":"allow"}]}`,
+		`{"subnet_ids":["a"],"subnet_ids":null}`, `{"ingress":[{"protocol":"tcp"}],"ingress":[]}`,
+		`{"ingress":[{"protocol":"tcp"}],"ingress":null}`, `{"from_port":1,"from_port":null}`,
 	} {
 		checkDecodeValues(t, []byte(raw))
 	}

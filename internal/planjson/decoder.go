@@ -8,12 +8,8 @@ import "reflect"
 type Decoder struct {
 	// modelled reports whether the resources of a type are kept.
 	modelled func(typ string) bool
-	// fields maps, per value struct type, each JSON attribute name to its
-	// field index path (see jsonFields).
-	fields map[reflect.Type]map[string][]int
-	// custom records whether encoding/json decodes a type with its own
-	// method (see customDecoding).
-	custom map[reflect.Type]bool
+	// fillers decode the attribute values of each type (see fillerOf).
+	fillers map[reflect.Type]filler
 }
 
 // NewDecoder returns a Decoder that keeps the managed resources of the
@@ -21,7 +17,6 @@ type Decoder struct {
 func NewDecoder(modelled func(typ string) bool) *Decoder {
 	return &Decoder{
 		modelled: modelled,
-		fields:   map[reflect.Type]map[string][]int{},
-		custom:   map[reflect.Type]bool{},
+		fillers:  map[reflect.Type]filler{},
 	}
 }

@@ -35,16 +35,17 @@ func asTypeError(err error, target **json.UnmarshalTypeError) bool {
 }
 
 // Values decodes one resource's attribute values into a struct of value
-// fields (into points to it); null stays zero. fill decodes the attributes
-// the struct names, skipping the others (the dozens of an aws_instance)
-// with the scanner; encoding/json decodes the values fill does not handle
-// and names the ones of the wrong type.
+// fields (into points to it); null stays zero. The decoder of the struct's
+// type (see fillerOf) decodes the attributes the struct names, skipping the
+// others (the dozens of an aws_instance) with the scanner; encoding/json
+// decodes the values it does not handle and names the ones of the wrong
+// type.
 func (d *Decoder) Values(address string, raw json.RawMessage, into any) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
 	v := reflect.ValueOf(into).Elem()
-	if d.fill(raw, v) {
+	if d.fillerOf(v.Type())(&scanner{data: raw}, v) {
 		return nil
 	}
 	v.SetZero()
@@ -54,84 +55,205 @@ func (d *Decoder) Values(address string, raw json.RawMessage, into any) error {
 	return nil
 }
 
-// fill decodes a JSON value into v as encoding/json would, for the shapes
-// of the value structs: structs (by json tag, unknown keys skipped),
-// slices, and pointers to strings, integers and booleans. It reports false
-// for anything else, a value of the wrong type included, leaving v to
-// encoding/json.
-func (d *Decoder) fill(value []byte, v reflect.Value) bool {
-	switch p := v.Addr().Interface().(type) {
-	case **string, **int64, **bool: // most fields: no method to look for
-		if string(value) == "null" {
+// filler decodes the JSON value at the scanner into v as encoding/json
+// would. It reports false for what it does not handle, a value of the wrong
+// type included, and then leaves v and the scanner half way: Values gives
+// the whole value to encoding/json.
+type filler func(s *scanner, v reflect.Value) bool
+
+// fillerOf returns the filler of values of type t, made once per Decoder:
+// reflection over the type's fields is done once, not for each value.
+func (d *Decoder) fillerOf(t reflect.Type) filler {
+	if f, ok := d.fillers[t]; ok {
+		return f
+	}
+	// A type that holds itself finds its filler here while it is made.
+	var made filler
+	d.fillers[t] = func(s *scanner, v reflect.Value) bool { return made(s, v) }
+	made = d.makeFiller(t)
+	d.fillers[t] = made
+	return made
+}
+
+// makeFiller handles the shapes of the value structs: structs (by json tag,
+// unknown keys skipped), slices, strings, integers, booleans and pointers
+// to strings, integers and booleans. A null leaves a value as it is and
+// makes a pointer or a slice nil, as encoding/json does.
+func (d *Decoder) makeFiller(t reflect.Type) filler {
+	switch t {
+	case reflect.TypeFor[*string]():
+		return nullable(func(s *scanner, v reflect.Value) bool {
+			str, ok := fillString(s)
+			if ok {
+				v.Set(reflect.ValueOf(&str))
+			}
+			return ok
+		})
+	case reflect.TypeFor[*int64]():
+		return nullable(func(s *scanner, v reflect.Value) bool {
+			n, ok := fillInt(s, 64)
+			if ok {
+				v.Set(reflect.ValueOf(&n))
+			}
+			return ok
+		})
+	case reflect.TypeFor[*bool]():
+		return nullable(func(s *scanner, v reflect.Value) bool {
+			b, ok := fillBool(s)
+			if ok {
+				v.Set(reflect.ValueOf(&b))
+			}
+			return ok
+		})
+	}
+	if customDecoding(t) {
+		return func(*scanner, reflect.Value) bool { return false }
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return keepOnNull(func(s *scanner, v reflect.Value) bool {
+			str, ok := fillString(s)
+			if ok {
+				v.SetString(str)
+			}
+			return ok
+		})
+	case reflect.Int, reflect.Int64:
+		return keepOnNull(func(s *scanner, v reflect.Value) bool {
+			n, ok := fillInt(s, t.Bits())
+			if ok {
+				v.SetInt(n)
+			}
+			return ok
+		})
+	case reflect.Bool:
+		return keepOnNull(func(s *scanner, v reflect.Value) bool {
+			b, ok := fillBool(s)
+			if ok {
+				v.SetBool(b)
+			}
+			return ok
+		})
+	case reflect.Slice:
+		return nullable(d.sliceFiller(t))
+	case reflect.Struct:
+		if f := d.structFiller(t); f != nil {
+			return keepOnNull(f)
+		}
+	}
+	return func(*scanner, reflect.Value) bool { return false }
+}
+
+// nullable makes a filler set v to nil for null.
+func nullable(fill filler) filler {
+	return func(s *scanner, v reflect.Value) bool {
+		if s.null() {
 			v.SetZero()
 			return true
 		}
-		return scalar(value, p)
+		return fill(s, v)
 	}
-	if d.customDecoding(v.Type()) {
-		return false
+}
+
+// keepOnNull makes a filler leave v as it is for null.
+func keepOnNull(fill filler) filler {
+	return func(s *scanner, v reflect.Value) bool {
+		return s.null() || fill(s, v)
 	}
-	if string(value) == "null" {
-		v.SetZero()
-		return true
+}
+
+func fillString(s *scanner) (string, bool) {
+	if s.peek() != '"' {
+		return "", false
 	}
-	switch v.Kind() {
-	case reflect.String:
-		if len(value) < 2 || value[0] != '"' {
+	tok, _, err := s.stringToken()
+	if err != nil {
+		return "", false
+	}
+	return unescape(tok[1 : len(tok)-1])
+}
+
+func fillInt(s *scanner, bits int) (int64, bool) {
+	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
+		return 0, false
+	}
+	start := s.pos
+	if s.number() != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(s.data[start:s.pos]), 10, bits)
+	return n, err == nil
+}
+
+func fillBool(s *scanner) (bool, bool) {
+	switch s.peek() {
+	case 't':
+		return true, s.literal("true") == nil
+	case 'f':
+		return false, s.literal("false") == nil
+	}
+	return false, false
+}
+
+// sliceFiller decodes an array as encoding/json does: into the elements
+// the slice already has (a repeated key decodes into the first one's),
+// then into new ones; [] is an empty slice, not nil.
+func (d *Decoder) sliceFiller(t reflect.Type) filler {
+	fillElem := d.fillerOf(t.Elem())
+	return func(s *scanner, v reflect.Value) bool {
+		if s.peek() != '[' {
 			return false
 		}
-		str, ok := unescape(value[1 : len(value)-1])
-		if ok {
-			v.SetString(str)
-		}
-		return ok
-	case reflect.Int, reflect.Int64:
-		n, err := strconv.ParseInt(string(value), 10, v.Type().Bits())
-		if err == nil {
-			v.SetInt(n)
-		}
-		return err == nil
-	case reflect.Bool:
-		switch string(value) {
-		case "true":
-			v.SetBool(true)
-		case "false":
-			v.SetBool(false)
-		default:
-			return false
-		}
-		return true
-	case reflect.Slice:
-		if value[0] != '[' {
-			return false
-		}
-		v.Set(reflect.MakeSlice(v.Type(), 0, 0)) // [] is not null
-		s := &scanner{data: value}
+		n := 0
 		err := s.elements(func() error {
-			elem, err := s.value()
-			if err != nil {
-				return err
+			if n >= v.Cap() {
+				v.Grow(1)
 			}
-			n := v.Len()
-			v.Grow(1)
-			v.SetLen(n + 1)
-			if !d.fill(elem, v.Index(n)) {
+			if n >= v.Len() {
+				v.SetLen(n + 1)
+			}
+			if !fillElem(s, v.Index(n)) {
 				return errNotHandled
 			}
+			n++
 			return nil
 		})
-		return err == nil
-	case reflect.Struct:
-		if value[0] != '{' {
+		if err != nil {
 			return false
 		}
-		fields := d.jsonFields(v.Type())
-		if fields == nil {
+		if n < v.Len() {
+			v.SetLen(n)
+		}
+		if n == 0 {
+			v.Set(reflect.MakeSlice(t, 0, 0))
+		}
+		return true
+	}
+}
+
+// structField is where a struct's JSON attribute goes and how it is read.
+type structField struct {
+	index []int
+	fill  filler
+}
+
+// structFiller decodes an object into a struct by its fields' json tags;
+// nil when it cannot (see jsonFields).
+func (d *Decoder) structFiller(t reflect.Type) filler {
+	names := jsonFields(t)
+	if names == nil {
+		return nil
+	}
+	fields := make(map[string]structField, len(names))
+	for name, index := range names {
+		fields[name] = structField{index: index, fill: d.fillerOf(t.FieldByIndex(index).Type)}
+	}
+	return func(s *scanner, v reflect.Value) bool {
+		if s.peek() != '{' {
 			return false
 		}
-		s := &scanner{data: value}
 		err := s.members(func(key []byte) error {
-			i, known := fields[string(key)]
+			f, known := fields[string(key)]
 			if !known {
 				if !plainKey(key) {
 					// encoding/json matches keys without regard to
@@ -140,35 +262,25 @@ func (d *Decoder) fill(value []byte, v reflect.Value) bool {
 				}
 				return s.skip()
 			}
-			elem, err := s.value()
-			if err != nil {
-				return err
-			}
-			if !d.fill(elem, v.FieldByIndex(i)) {
+			if !f.fill(s, v.FieldByIndex(f.index)) {
 				return errNotHandled
 			}
 			return nil
 		})
 		return err == nil
 	}
-	return false
 }
 
 var errNotHandled = errors.New("not handled")
 
 // customDecoding reports whether encoding/json decodes values of t with
-// their own method, which fill leaves to it.
-func (d *Decoder) customDecoding(t reflect.Type) bool {
-	if c, ok := d.custom[t]; ok {
-		return c
-	}
+// their own method, which fillers leave to it.
+func customDecoding(t reflect.Type) bool {
 	jsonUnmarshaler := reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshaler := reflect.TypeFor[encoding.TextUnmarshaler]()
 	p := reflect.PointerTo(t)
-	c := t.Implements(jsonUnmarshaler) || p.Implements(jsonUnmarshaler) ||
+	return t.Implements(jsonUnmarshaler) || p.Implements(jsonUnmarshaler) ||
 		t.Implements(textUnmarshaler) || p.Implements(textUnmarshaler)
-	d.custom[t] = c
-	return c
 }
 
 // plainKey reports whether a key holds only lower-case ASCII letters,
@@ -181,42 +293,6 @@ func plainKey(key []byte) bool {
 		}
 	}
 	return true
-}
-
-// scalar decodes the common values of pointer fields without
-// encoding/json: a string, an integer, a boolean.
-func scalar(value []byte, into any) bool {
-	switch p := into.(type) {
-	case **string:
-		if len(value) < 2 || value[0] != '"' {
-			return false
-		}
-		v, ok := unescape(value[1 : len(value)-1])
-		if !ok {
-			return false
-		}
-		*p = &v
-		return true
-	case **int64:
-		n, err := strconv.ParseInt(string(value), 10, 64)
-		if err != nil {
-			return false
-		}
-		*p = &n
-		return true
-	case **bool:
-		var b bool
-		switch string(value) {
-		case "true":
-			b = true
-		case "false":
-		default:
-			return false
-		}
-		*p = &b
-		return true
-	}
-	return false
 }
 
 // unescape decodes the inside of a valid JSON string token with the
@@ -260,12 +336,9 @@ func unescape(inner []byte) (string, bool) {
 
 // jsonFields maps attribute names to field index paths, fields of embedded
 // structs promoted as encoding/json promotes them; nil when t embeds a
-// pointer to a struct, which fill leaves to encoding/json (it would have to
+// pointer to a struct, which fillers leave to encoding/json (they would have to
 // allocate it).
-func (d *Decoder) jsonFields(t reflect.Type) map[string][]int {
-	if m, ok := d.fields[t]; ok {
-		return m
-	}
+func jsonFields(t reflect.Type) map[string][]int {
 	m := map[string][]int{}
 	for _, f := range reflect.VisibleFields(t) {
 		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -280,6 +353,5 @@ func (d *Decoder) jsonFields(t reflect.Type) map[string][]int {
 			m[tag] = f.Index
 		}
 	}
-	d.fields[t] = m
 	return m
 }
