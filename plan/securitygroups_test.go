@@ -243,7 +243,7 @@ func TestInlineGroupReferences(t *testing.T) {
 	}
 	unknownGroups := func(n int) planjson.Unknowns {
 		blocks := slices.Repeat([]string{`{"security_groups": true}`}, n)
-		return planjson.Unknowns(`{"id": true, "ingress": [` + strings.Join(blocks, ",") + `]}`)
+		return unknowns(t, `{"id": true, "ingress": [`+strings.Join(blocks, ",")+`]}`)
 	}
 	refs := func(names ...string) *tfjson.ConfigResource {
 		var r []string
@@ -257,12 +257,12 @@ func TestInlineGroupReferences(t *testing.T) {
 	build := func(target *instance) *Network {
 		t.Helper()
 		peers := []*instance{
-			{Address: "aws_security_group.a", Type: typeSG, Name: "a", Values: json.RawMessage(`{}`), Unknown: planjson.Unknowns(`{"id": true}`)},
-			{Address: "aws_security_group.b", Type: typeSG, Name: "b", Values: json.RawMessage(`{}`), Unknown: planjson.Unknowns(`{"id": true}`)},
+			{Address: "aws_security_group.a", Type: typeSG, Name: "a", Values: json.RawMessage(`{}`), Unknown: unknowns(t, `{"id": true}`)},
+			{Address: "aws_security_group.b", Type: typeSG, Name: "b", Values: json.RawMessage(`{}`), Unknown: unknowns(t, `{"id": true}`)},
 		}
 		subnet := stateInstance(typeSubnet, "s", `{"id": "subnet-1", "cidr_block": "10.0.1.0/24"}`)
 		member := stateInstance(typeInstance, "m", `{"subnet_id": "subnet-1"}`)
-		member.Unknown = planjson.Unknowns(`{"vpc_security_group_ids": true}`)
+		member.Unknown = unknowns(t, `{"vpc_security_group_ids": true}`)
 		member.Config = &tfjson.ConfigResource{Expressions: map[string]*tfjson.Expression{
 			"vpc_security_group_ids": {ExpressionData: &tfjson.ExpressionData{References: []string{"aws_security_group.target.id", "aws_security_group.target"}}},
 		}}
@@ -300,7 +300,7 @@ func TestInlineGroupReferences(t *testing.T) {
 func TestPeerGapsOnlyForGroupsWithMembers(t *testing.T) {
 	group := stateInstance(typeSG, "lonely", `{"id": "sg-1"}`)
 	rule := stateInstance(typeSGRule, "from_local", `{"type": "ingress", "security_group_id": "sg-1", "protocol": "tcp", "from_port": 443, "to_port": 443}`)
-	rule.Unknown = planjson.Unknowns(`{"source_security_group_id": true}`)
+	rule.Unknown = unknowns(t, `{"source_security_group_id": true}`)
 	rule.Config = &tfjson.ConfigResource{Expressions: map[string]*tfjson.Expression{
 		"source_security_group_id": {ExpressionData: &tfjson.ExpressionData{References: []string{"local.cluster_sg"}}},
 	}}
@@ -341,7 +341,7 @@ func TestKnownInputsDoNotBreakLinks(t *testing.T) {
 	}
 	nat := &instance{
 		Address: "module.vpc.aws_nat_gateway.this[1]", Module: "module.vpc", Type: typeNATGateway, Name: "this", Key: "1",
-		Values: json.RawMessage(`{}`), Unknown: planjson.Unknowns(`{"subnet_id": true}`),
+		Values: json.RawMessage(`{}`), Unknown: unknowns(t, `{"subnet_id": true}`),
 	}
 	nat.Config, _ = cfg.resource("module.vpc", typeNATGateway, "this")
 	n, err := newBuilder("plan.json", planjson.NewDecoder(modelled), append(instances, nat), cfg, nil).network()
@@ -376,7 +376,7 @@ func TestUnpairedIndexDoesNotLinkToAll(t *testing.T) {
 	for i := range 3 {
 		instances = append(instances, &instance{
 			Address: Address(fmt.Sprintf("aws_instance.i[%d]", i)), Type: typeInstance, Name: "i", Key: fmt.Sprint(i),
-			Values: json.RawMessage(`{}`), Unknown: planjson.Unknowns(`{"subnet_id": true}`), Config: config,
+			Values: json.RawMessage(`{}`), Unknown: unknowns(t, `{"subnet_id": true}`), Config: config,
 		})
 	}
 	n, err := newBuilder("plan.json", planjson.NewDecoder(modelled), instances, nil, nil).network()
@@ -391,4 +391,14 @@ func TestUnpairedIndexDoesNotLinkToAll(t *testing.T) {
 	if len(n.Unresolved) != 1 || n.Unresolved[0].Address != "aws_instance.i[2]" || !strings.Contains(n.Unresolved[0].Reason, "aws_subnet.s has no instance [2]") {
 		t.Errorf("unresolved %+v", n.Unresolved)
 	}
+}
+
+// unknowns is the after_unknown raw, which must be valid.
+func unknowns(t *testing.T, raw string) planjson.Unknowns {
+	t.Helper()
+	u, err := planjson.DecodeUnknowns("test", json.RawMessage(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

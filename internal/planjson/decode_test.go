@@ -325,11 +325,28 @@ func TestUnknowns(t *testing.T) {
 	if e := u.Element("ingress", 1); !e.Whole("cidr_block") {
 		t.Errorf("ingress[1] = %v, want cidr_block unknown", e)
 	}
-	if e := u.Element("ingress", 0); e == nil || e.AnyIn("cidr_block") {
+	if e := u.Element("ingress", 0); e.AnyIn("cidr_block") {
 		t.Errorf("ingress[0] = %v, want known", e)
 	}
-	if e := u.Element("ingress", 2); e != nil {
-		t.Errorf("ingress[2] = %v, want nil", e)
+	if e := u.Element("ingress", 2); len(e.attrs()) != 0 {
+		t.Errorf("ingress[2] = %v, want nothing unknown", e)
+	}
+	if e := u.Element("list", 1); len(e.attrs()) != 0 {
+		t.Errorf("list[1] = %v, want nothing unknown: it is not an object", e)
+	}
+	dup, err := DecodeUnknowns("a.b", []byte(`{"id":true,"id":false,"cidr":false,"cidr":{"x":[true]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	escaped, err := DecodeUnknowns("a.b", []byte(`{"a\"b" : true, "c\\":{"d":true}, "e\u0066":true, "\\":false}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !escaped.Whole(`a"b`) || !escaped.AnyIn(`c\`) || escaped.Whole(`c\`) || !escaped.Whole("ef") || escaped.AnyIn(`\`) || escaped.AnyIn("a") {
+		t.Errorf("escaped keys are not read as their values")
+	}
+	if dup.Whole("id") || dup.AnyIn("id") || !dup.AnyIn("cidr") {
+		t.Errorf("duplicate members: the last one is not the one read (as encoding/json does)")
 	}
 	if _, err := DecodeUnknowns("a.b", []byte(`[1]`)); err == nil {
 		t.Error("after_unknown [1] accepted")

@@ -1,98 +1,260 @@
 package planjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 // Unknowns is a resource's after_unknown: which attributes are unknown until
-// apply. It is the object's JSON (validated), read on demand: building a map
-// for each of thousands of resources cost more than the few lookups made.
-type Unknowns json.RawMessage
+// apply. The zero value has every attribute known. Its top-level members are
+// indexed on the first question: the builder asks about a resource's
+// attributes several times (each field of a rule), and walking the JSON for
+// each question cost more than the rest of reading the resource, while most
+// of an aws_instance's long after_unknown is never asked about.
+type Unknowns struct {
+	raw   json.RawMessage
+	index *unknownIndex // shared by the copies of an Unknowns
+}
 
+type unknownIndex struct {
+	made  bool
+	attrs []unknownAttr // in the order of raw
+}
+
+// unknownAttr is one member of an after_unknown object, by its place in
+// the object's JSON (offsets keep the index a third of the size of slices).
+type unknownAttr struct {
+	nameStart, nameEnd   uint32 // the key, without its quotes
+	valueStart, valueEnd uint32
+	escaped              bool // the key holds escapes: decode it to compare
+	anyTrue              bool // the value holds true anywhere
+}
+
+// DecodeUnknowns reads the after_unknown of the resource at address, JSON
+// the plan's decoder has validated.
 func DecodeUnknowns(address string, raw json.RawMessage) (Unknowns, error) {
+	raw = bytes.TrimLeft(raw, " \t\r\n")
 	if len(raw) == 0 || string(raw) == "null" || string(raw) == "false" {
-		return nil, nil
+		return Unknowns{}, nil
 	}
-	if !isObject(raw) {
-		return nil, &FieldError{Address: address, Err: fmt.Errorf("after_unknown is not an object")}
+	if raw[0] != '{' || uint64(len(raw)) > math.MaxUint32 {
+		return Unknowns{}, &FieldError{Address: address, Err: fmt.Errorf("after_unknown is not an object")}
 	}
-	return Unknowns(raw), nil
+	return objectUnknowns(raw), nil
 }
 
-// isObject reports whether raw is one JSON object.
-func isObject(raw []byte) bool {
-	s := &scanner{data: raw}
-	return s.members(func([]byte) error { return s.skip() }) == nil && s.end() == nil
+// objectUnknowns is the Unknowns of a JSON object.
+func objectUnknowns(raw []byte) Unknowns {
+	return Unknowns{raw: raw, index: &unknownIndex{}}
 }
 
-// get returns the value of an attribute (the last one, as encoding/json
-// would), nil when absent.
-func (u Unknowns) get(attr string) []byte {
-	if len(u) == 0 {
+// attrs lists the members of the object, on first use.
+func (u Unknowns) attrs() []unknownAttr {
+	if u.index == nil {
 		return nil
 	}
-	var found []byte
-	s := &scanner{data: u}
-	s.members(func(key []byte) error {
-		if string(key) != attr {
-			return s.skip()
-		}
-		v, err := s.value()
-		found = v
-		return err
-	})
-	return found
-}
-
-// whole reports whether the attribute is unknown as a whole.
-func (u Unknowns) Whole(attr string) bool { return string(u.get(attr)) == "true" }
-
-// anyIn reports whether the attribute or any part of it is unknown.
-func (u Unknowns) AnyIn(attr string) bool {
-	raw := u.get(attr)
-	return len(raw) > 0 && containsTrue(raw)
-}
-
-// element returns the Unknowns of element i of a list attribute.
-func (u Unknowns) Element(attr string, i int) Unknowns {
-	raw := u.get(attr)
-	if len(raw) == 0 {
-		return nil
+	if !u.index.made {
+		u.index.made = true
+		u.index.attrs = indexMembers(u.raw)
 	}
-	var elem []byte
+	return u.index.attrs
+}
+
+// indexMembers lists the members of a JSON object. The object is valid
+// JSON (the plan's decoder validated it), so a light walk that only finds
+// where keys and values end will do: this runs for most resources of a
+// plan, and an aws_instance's after_unknown is over a kilobyte. On invalid
+// input it stops early, never out of bounds.
+func indexMembers(raw []byte) []unknownAttr {
 	n := 0
-	s := &scanner{data: raw}
-	err := s.elements(func() error {
-		v, err := s.value()
-		if n == i {
-			elem = v
-		}
+	for m := firstMember(raw); m.ok; m = m.next(raw) {
 		n++
-		return err
-	})
-	if err != nil || len(elem) == 0 || elem[0] != '{' {
-		return nil
 	}
-	return Unknowns(elem)
+	attrs := make([]unknownAttr, 0, n) // walked twice to allocate once
+	for m := firstMember(raw); m.ok; m = m.next(raw) {
+		name, value := raw[m.nameStart:m.nameEnd], raw[m.valueStart:m.valueEnd]
+		attrs = append(attrs, unknownAttr{
+			nameStart: uint32(m.nameStart), nameEnd: uint32(m.nameEnd),
+			valueStart: uint32(m.valueStart), valueEnd: uint32(m.valueEnd),
+			escaped: bytes.IndexByte(name, '\\') >= 0, anyTrue: containsTrue(value),
+		})
+	}
+	return attrs
 }
 
-// containsTrue reports whether a JSON value holds the literal true
-// anywhere (not inside a string).
-func containsTrue(raw json.RawMessage) bool {
-	s := &scanner{data: raw}
-	found := false
-	var walk func() error
-	walk = func() error {
-		switch s.peek() {
-		case '{':
-			return s.members(func([]byte) error { return walk() })
-		case '[':
-			return s.elements(walk)
-		case 't':
-			found = true
-		}
-		return s.skip()
+// member is where one member of a JSON object is: its key (inside the
+// quotes) and its value.
+type member struct {
+	nameStart, nameEnd, valueStart, valueEnd int
+	ok                                       bool // false past the last
+}
+
+// firstMember finds the first member of the object raw.
+func firstMember(raw []byte) member {
+	return memberAt(raw, skipSpace(raw, 1)) // after the {
+}
+
+// next finds the member after m.
+func (m member) next(raw []byte) member {
+	i := skipSpace(raw, m.valueEnd)
+	if i >= len(raw) || raw[i] != ',' {
+		return member{}
 	}
-	return walk() == nil && found
+	return memberAt(raw, skipSpace(raw, i+1))
+}
+
+// memberAt reads the member whose key starts at raw[i].
+func memberAt(raw []byte, i int) member {
+	if i >= len(raw) || raw[i] != '"' {
+		return member{}
+	}
+	keyEnd := stringEnd(raw, i)
+	if keyEnd > len(raw) {
+		return member{}
+	}
+	colon := skipSpace(raw, keyEnd)
+	if colon >= len(raw) || raw[colon] != ':' {
+		return member{}
+	}
+	start := skipSpace(raw, colon+1)
+	return member{nameStart: i + 1, nameEnd: keyEnd - 1, valueStart: start, valueEnd: valueEnd(raw, start), ok: true}
+}
+
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd is the end of the string whose quote is at raw[i]; past
+// len(raw) when it does not end.
+func stringEnd(raw []byte, i int) int {
+	for i++; i < len(raw); i++ {
+		switch raw[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(raw) + 1
+}
+
+// valueEnd is the end of the valid JSON value that starts at raw[i].
+func valueEnd(raw []byte, i int) int {
+	if i >= len(raw) {
+		return len(raw)
+	}
+	switch raw[i] {
+	case '"':
+		return min(stringEnd(raw, i), len(raw))
+	case '{', '[':
+		depth := 0
+		for ; i < len(raw); i++ {
+			switch raw[i] {
+			case '"':
+				i = stringEnd(raw, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(raw)
+	}
+	// true, false, null or a number
+	for i < len(raw) && !isDelimiter(raw[i]) {
+		i++
+	}
+	return i
+}
+
+func isDelimiter(c byte) bool {
+	switch c {
+	case ',', '}', ']', ' ', '\t', '\n', '\r':
+		return true
+	}
+	return false
+}
+
+func (u Unknowns) value(a *unknownAttr) []byte { return u.raw[a.valueStart:a.valueEnd] }
+
+// is reports whether a's key is name.
+func (u Unknowns) is(a *unknownAttr, name string) bool {
+	key := u.raw[a.nameStart:a.nameEnd]
+	if !a.escaped {
+		return string(key) == name
+	}
+	decoded, err := unquote(u.raw[a.nameStart-1:a.nameEnd+1], true)
+	return err == nil && decoded == name
+}
+
+// get returns the member of an attribute (the last one, as encoding/json
+// would), nil when absent.
+func (u Unknowns) get(attr string) *unknownAttr {
+	attrs := u.attrs()
+	for i := len(attrs) - 1; i >= 0; i-- {
+		if u.is(&attrs[i], attr) {
+			return &attrs[i]
+		}
+	}
+	return nil
+}
+
+// Whole reports whether the attribute is unknown as a whole.
+func (u Unknowns) Whole(attr string) bool {
+	a := u.get(attr)
+	return a != nil && string(u.value(a)) == "true"
+}
+
+// AnyIn reports whether the attribute or any part of it is unknown.
+func (u Unknowns) AnyIn(attr string) bool {
+	a := u.get(attr)
+	return a != nil && a.anyTrue
+}
+
+// Element returns the Unknowns of element i of a list attribute.
+func (u Unknowns) Element(attr string, i int) Unknowns {
+	a := u.get(attr)
+	if a == nil || !a.anyTrue {
+		return Unknowns{} // nothing in it is unknown
+	}
+	list := u.value(a)
+	if list[0] != '[' {
+		return Unknowns{}
+	}
+	at := skipSpace(list, 1)
+	for n := 0; at < len(list) && list[at] != ']'; n++ {
+		end := valueEnd(list, at)
+		if n == i {
+			if list[at] != '{' {
+				return Unknowns{}
+			}
+			return objectUnknowns(list[at:end])
+		}
+		if at = skipSpace(list, end); at >= len(list) || list[at] != ',' {
+			break
+		}
+		at = skipSpace(list, at+1)
+	}
+	return Unknowns{}
+}
+
+// containsTrue reports whether a valid JSON value holds the literal true
+// anywhere: outside strings, the only t is true's.
+func containsTrue(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '"':
+			i = stringEnd(raw, i) - 1
+		case 't':
+			return true
+		}
+	}
+	return false
 }
