@@ -68,11 +68,9 @@ func (u Unknowns) attrs() []unknownAttr {
 // plan, and an aws_instance's after_unknown is over a kilobyte. On invalid
 // input it stops early, never out of bounds.
 func indexMembers(raw []byte) []unknownAttr {
-	n := 0
-	for m := firstMember(raw); m.ok; m = m.next(raw) {
-		n++
-	}
-	attrs := make([]unknownAttr, 0, n) // walked twice to allocate once
+	// Each member has a key ending in ": no more members than those,
+	// and counting them costs less than growing the index.
+	attrs := make([]unknownAttr, 0, bytes.Count(raw, []byte(`":`)))
 	for m := firstMember(raw); m.ok; m = m.next(raw) {
 		name, value := raw[m.nameStart:m.nameEnd], raw[m.valueStart:m.valueEnd]
 		attrs = append(attrs, unknownAttr{
@@ -133,12 +131,16 @@ func skipSpace(raw []byte, i int) int {
 // len(raw) when it does not end.
 func stringEnd(raw []byte, i int) int {
 	for i++; i < len(raw); i++ {
-		switch raw[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
+		// The next quote ends the string unless a backslash escapes it.
+		quote := bytes.IndexByte(raw[i:], '"')
+		if quote < 0 {
+			break
 		}
+		if backslash := bytes.IndexByte(raw[i:i+quote], '\\'); backslash >= 0 {
+			i += backslash + 1 // past the escaped character
+			continue
+		}
+		return i + quote + 1
 	}
 	return len(raw) + 1
 }
