@@ -115,20 +115,6 @@ type linker struct {
 	// module share its configuration, so the same lists come back once
 	// per module instance.
 	parsed map[refList]parsedRefs
-	// followed caches followExpr for references that do not depend on
-	// the referring instance (see readsOrigin).
-	followed map[followKey]followResult
-}
-
-// followKey is a list of references resolved in a module instance.
-type followKey struct {
-	module string
-	refs   refList
-}
-
-type followResult struct {
-	found []*instance
-	err   error
 }
 
 // refList identifies a list of references of the configuration by its
@@ -145,13 +131,6 @@ type parsedRefs struct {
 	// referring block's key pairs the instances; eachValue: one is
 	// each.value.
 	paired, eachValue bool
-}
-
-// readsOrigin reports whether resolving the references may depend on the
-// referring block's key or for_each: count.index, each.key and each.value
-// do, and a local's references are only known once it is read.
-func (p parsedRefs) readsOrigin() bool {
-	return p.paired || p.eachValue || slices.ContainsFunc(p.groups, func(g referenceGroup) bool { return g.kind == refLocal })
 }
 
 // parseRefs parses and groups a list of references, once per list.
@@ -185,7 +164,7 @@ func (l *linker) parseRefs(refs []string) parsedRefs {
 func newLinker(dec *planjson.Decoder, instances []*instance, cfg *configIndex, ids *idIndex) *linker {
 	l := &linker{
 		dec: dec, cfg: cfg, instances: instances, ids: ids, byBlock: map[string][]*instance{}, byKey: map[string]map[string][]*instance{},
-		children: map[string][][]ModuleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{}, followed: map[followKey]followResult{},
+		children: map[string][][]ModuleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
 	}
 	if cfg != nil {
 		l.paths = cfg.paths

@@ -530,19 +530,7 @@ func (l *linker) followExpr(inst *instance, attr string, expr *tfjson.Expression
 	if err != nil {
 		return nil, err
 	}
-	from := origin{key: inst.Key, forEach: inst.Config.ForEachExpression}
-	if l.parseRefs(expr.References).readsOrigin() {
-		return l.resolve(steps, expr.References, from, "", 0)
-	}
-	// The instances of a block in one module instance resolve the same
-	// references alike (the 13 rules of a NACL): once is enough.
-	key := followKey{module: inst.Module, refs: refList{&expr.References[0], len(expr.References)}}
-	r, ok := l.followed[key]
-	if !ok {
-		r.found, r.err = l.resolve(steps, expr.References, from, "", 0)
-		l.followed[key] = r
-	}
-	return slices.Clone(r.found), r.err
+	return l.resolve(steps, expr.References, origin{key: inst.Key, forEach: inst.Config.ForEachExpression}, "", 0)
 }
 
 // outsideSubnet notes that resource addr sits in subnet id, which neither
