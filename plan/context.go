@@ -127,9 +127,7 @@ func ParseContext(name string, data []byte, dir string) (*Context, error) {
 	// Every value is read now, so that a malformed context file is an
 	// input error of its own, never a partial report.
 	for _, inst := range c.instances {
-		var id struct {
-			ID *string `json:"id"`
-		}
+		var id planjson.IDValues
 		local, _ := inst.Address.Split()
 		if err := dec.Values(string(local), inst.Values, &id); err != nil {
 			return nil, inputErrorf(name, "is not a valid %s: %v", doc.Kind, err)

@@ -210,7 +210,8 @@ func valueTypes() []any {
 	return []any{
 		&VPCValues{}, &SubnetValues{}, &NACLValues{}, &NACLRuleValues{}, &AssociationValues{},
 		&SecurityGroupValues{}, &SGRuleValues{}, &VPCSGRuleValues{}, &PlacementValues{}, &SubnetGroupValues{},
-		&LaunchTemplateValues{}, &RouteTableValues{}, &RouteValues{}, &RouteAssociationValues{},
+		&LaunchTemplateValues{}, &RouteTableValues{}, &RouteValues{}, &RouteAssociationValues{}, &IDValues{},
+		&SGRuleValues{}, &DefaultRouteTableValues{}, &MainRouteAssociationValues{}, &LaunchConfigurationValues{},
 		&struct {
 			ID *string `json:"id"`
 		}{},

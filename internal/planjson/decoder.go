@@ -10,6 +10,13 @@ type Decoder struct {
 	modelled func(typ string) bool
 	// fillers decode the attribute values of each type (see fillerOf).
 	fillers map[reflect.Type]filler
+	// values reads the value Values decodes (one scanner for all of
+	// them, not one allocated for each).
+	values scanner
+	// The values pointer fields point to.
+	strings slab[string]
+	ints    slab[int64]
+	bools   slab[bool]
 }
 
 // NewDecoder returns a Decoder that keeps the managed resources of the

@@ -35,17 +35,24 @@ func asTypeError(err error, target **json.UnmarshalTypeError) bool {
 }
 
 // Values decodes one resource's attribute values into a struct of value
-// fields (into points to it); null stays zero. The decoder of the struct's
-// type (see fillerOf) decodes the attributes the struct names, skipping the
-// others (the dozens of an aws_instance) with the scanner; encoding/json
-// decodes the values it does not handle and names the ones of the wrong
-// type.
+// fields (into points to it); null stays zero. The struct itself (see
+// memberDecoder) or the filler of its type (see fillerOf) decodes the
+// attributes it names, skipping the others (the dozens of an aws_instance)
+// with the scanner; encoding/json decodes the values they do not handle and
+// names the ones of the wrong type.
 func (d *Decoder) Values(address string, raw json.RawMessage, into any) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
 	v := reflect.ValueOf(into).Elem()
-	if d.fillerOf(v.Type())(&scanner{data: raw}, v) {
+	d.values = scanner{data: raw}
+	var filled bool
+	if direct, ok := into.(memberDecoder); ok {
+		filled = d.fillMembers(&d.values, direct)
+	} else {
+		filled = d.fillerOf(v.Type())(&d.values, v)
+	}
+	if filled {
 		return nil
 	}
 	v.SetZero()
@@ -85,7 +92,7 @@ func (d *Decoder) makeFiller(t reflect.Type) filler {
 		return nullable(func(s *scanner, v reflect.Value) bool {
 			str, ok := fillString(s)
 			if ok {
-				v.Set(reflect.ValueOf(&str))
+				v.Set(reflect.ValueOf(d.strings.new(str)))
 			}
 			return ok
 		})
@@ -93,7 +100,7 @@ func (d *Decoder) makeFiller(t reflect.Type) filler {
 		return nullable(func(s *scanner, v reflect.Value) bool {
 			n, ok := fillInt(s, 64)
 			if ok {
-				v.Set(reflect.ValueOf(&n))
+				v.Set(reflect.ValueOf(d.ints.new(n)))
 			}
 			return ok
 		})
@@ -101,7 +108,7 @@ func (d *Decoder) makeFiller(t reflect.Type) filler {
 		return nullable(func(s *scanner, v reflect.Value) bool {
 			b, ok := fillBool(s)
 			if ok {
-				v.Set(reflect.ValueOf(&b))
+				v.Set(reflect.ValueOf(d.bools.new(b)))
 			}
 			return ok
 		})
@@ -137,11 +144,34 @@ func (d *Decoder) makeFiller(t reflect.Type) filler {
 	case reflect.Slice:
 		return nullable(d.sliceFiller(t))
 	case reflect.Struct:
+		if reflect.PointerTo(t).Implements(reflect.TypeFor[memberDecoder]()) {
+			return keepOnNull(func(s *scanner, v reflect.Value) bool {
+				return d.fillMembers(s, v.Addr().Interface().(memberDecoder))
+			})
+		}
 		if f := d.structFiller(t); f != nil {
 			return keepOnNull(f)
 		}
 	}
 	return func(*scanner, reflect.Value) bool { return false }
+}
+
+// slab hands out pointers to values allocated many at a time: the values
+// of a large plan have tens of thousands of pointer fields, and one
+// allocation each cost the allocator and the collector more than the
+// decoding.
+type slab[T any] struct{ free []T }
+
+const slabSize = 256
+
+func (s *slab[T]) new(v T) *T {
+	if len(s.free) == 0 {
+		s.free = make([]T, slabSize)
+	}
+	p := &s.free[0]
+	*p = v
+	s.free = s.free[1:]
+	return p
 }
 
 // nullable makes a filler set v to nil for null.
