@@ -123,7 +123,15 @@ func ParseModulePath(s string) (ModulePath, error) {
 
 // String is the path in Terraform's canonical form, "" for the root.
 func (p ModulePath) String() string {
+	if len(p) == 0 {
+		return ""
+	}
+	size := 0
+	for _, s := range p {
+		size += len(".module.") + len(s.Name) + len("[]") + len(s.Key)
+	}
 	var b strings.Builder
+	b.Grow(size) // one allocation: the linker renders a path per reference
 	for i, s := range p {
 		if i > 0 {
 			b.WriteByte('.')

@@ -115,6 +115,9 @@ func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string, c
 // apply, their names decorated with source unless it is "".
 func plannedInstances(file string, doc *planjson.Plan, cfg *configIndex, source string) ([]*instance, error) {
 	var planned []*instance
+	// The instances are allocated together: thousands of small objects
+	// cost the allocator and the collector more than one block.
+	block := make([]instance, 0, len(doc.ResourceChanges))
 	for i := range doc.ResourceChanges {
 		rc := &doc.ResourceChanges[i]
 		if rc.Mode != "managed" || rc.Deposed != "" {
@@ -131,10 +134,11 @@ func plannedInstances(file string, doc *planjson.Plan, cfg *configIndex, source 
 		if err != nil {
 			return nil, inputErrorf(file, "is not a valid plan: %v", err)
 		}
-		inst := &instance{
+		block = append(block, instance{
 			Address: ContextAddress(Address(rc.Address), source), Module: rc.ModuleAddress, Type: rc.Type, Name: rc.Name, Key: key,
 			Values: rc.Change.After, Unknown: unknown, Source: source,
-		}
+		})
+		inst := &block[len(block)-1]
 		if inst.Config, err = cfg.resource(inst.Module, inst.Type, inst.Name); err != nil {
 			return nil, inputErrorf(file, "is not a valid plan: %s: %v", rc.Address, err)
 		}

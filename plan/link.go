@@ -14,10 +14,10 @@ import (
 // configIndex finds the configuration of a resource or module instance.
 type configIndex struct {
 	root *tfjson.ConfigModule
-	// resources indexes each module's managed resource blocks by
-	// TYPE.NAME, built on first use: a plan has thousands of instances of
+	// resources indexes each module's managed resource blocks by type
+	// and name, built on first use: a plan has thousands of instances of
 	// the blocks of one module.
-	resources map[*tfjson.ConfigModule]map[string]*tfjson.ConfigResource
+	resources map[*tfjson.ConfigModule]map[typeName]*tfjson.ConfigResource
 	paths     modulePaths
 	// sources reads locals from the configuration's .tf files.
 	sources *moduleSources
@@ -27,7 +27,7 @@ func newConfigIndex(c *tfjson.Config, dir string) *configIndex {
 	if c == nil || c.RootModule == nil {
 		return nil
 	}
-	return &configIndex{root: c.RootModule, resources: map[*tfjson.ConfigModule]map[string]*tfjson.ConfigResource{}, paths: modulePaths{}, sources: newModuleSources(dir)}
+	return &configIndex{root: c.RootModule, resources: map[*tfjson.ConfigModule]map[typeName]*tfjson.ConfigResource{}, paths: modulePaths{}, sources: newModuleSources(dir)}
 }
 
 // modulePaths caches parseModulePath: every instance of a module instance
@@ -80,19 +80,22 @@ func (c *configIndex) resource(module, typ, name string) (*tfjson.ConfigResource
 	}
 	blocks, ok := c.resources[m]
 	if !ok {
-		blocks = map[string]*tfjson.ConfigResource{}
+		blocks = map[typeName]*tfjson.ConfigResource{}
 		for _, r := range m.Resources {
 			if r == nil || r.Mode != tfjson.ManagedResourceMode {
 				continue
 			}
-			if _, dup := blocks[r.Type+"."+r.Name]; !dup {
-				blocks[r.Type+"."+r.Name] = r // the first wins
+			if _, dup := blocks[typeName{r.Type, r.Name}]; !dup {
+				blocks[typeName{r.Type, r.Name}] = r // the first wins
 			}
 		}
 		c.resources[m] = blocks
 	}
-	return blocks[typ+"."+name], nil
+	return blocks[typeName{typ, name}], nil
 }
+
+// typeName is a resource block's TYPE.NAME, taken apart.
+type typeName struct{ typ, name string }
 
 // linker resolves attributes that hold ids: by the id when it is known, or
 // through the configuration's references when it is unknown until apply.
@@ -103,10 +106,10 @@ type linker struct {
 	// their known id: known ids link across stacks.
 	ids       *idIndex
 	instances []*instance
-	byBlock   map[string][]*instance // module instance + "|" + TYPE.NAME
+	byBlock   map[blockKey][]*instance
 	// byKey indexes the instances of the blocks of more than
 	// fewInstances by key, on first use (see withKey).
-	byKey map[string]map[string][]*instance
+	byKey map[blockKey]map[string][]*instance
 	// children lists the module instances called from a module instance
 	// (by its path and the call's name), sorted by path.
 	children map[string][][]ModuleStep
@@ -115,6 +118,19 @@ type linker struct {
 	// module share its configuration, so the same lists come back once
 	// per module instance.
 	parsed map[refList]parsedRefs
+}
+
+// blockKey is a resource block in a module instance: its instances' module
+// address, type and name (a struct, not a joined string: it is looked up
+// for every reference followed).
+type blockKey struct {
+	module, typ, name string
+}
+
+// blockOf is the key of the block TYPE.NAME in module.
+func blockOf(module, typeDotName string) blockKey {
+	typ, name, _ := strings.Cut(typeDotName, ".")
+	return blockKey{module, typ, name}
 }
 
 // refList identifies a list of references of the configuration by its
@@ -163,7 +179,7 @@ func (l *linker) parseRefs(refs []string) parsedRefs {
 // file) through its configuration cfg; ids finds instances of every source.
 func newLinker(dec *planjson.Decoder, instances []*instance, cfg *configIndex, ids *idIndex) *linker {
 	l := &linker{
-		dec: dec, cfg: cfg, instances: instances, ids: ids, byBlock: map[string][]*instance{}, byKey: map[string]map[string][]*instance{},
+		dec: dec, cfg: cfg, instances: instances, ids: ids, byBlock: map[blockKey][]*instance{}, byKey: map[blockKey]map[string][]*instance{},
 		children: map[string][][]ModuleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
 	}
 	if cfg != nil {
@@ -172,7 +188,7 @@ func newLinker(dec *planjson.Decoder, instances []*instance, cfg *configIndex, i
 	modules := map[string][]ModuleStep{}
 	seen := map[string]bool{}
 	for _, inst := range instances {
-		block := inst.Module + "|" + inst.Type + "." + inst.Name
+		block := blockKey{inst.Module, inst.Type, inst.Name}
 		l.byBlock[block] = append(l.byBlock[block], inst)
 		if seen[inst.Module] {
 			continue
@@ -273,9 +289,7 @@ func knownID(dec *planjson.Decoder, inst *instance) string {
 	if inst.idRead {
 		return inst.id
 	}
-	var v struct {
-		ID *string `json:"id"`
-	}
+	var v planjson.IDValues
 	inst.idRead = true
 	if dec.Values(string(inst.Address), inst.Values, &v) == nil && v.ID != nil {
 		inst.id = *v.ID
@@ -344,7 +358,7 @@ func (l *linker) resolve(steps []ModuleStep, refs []string, from origin, pair st
 		case refResource:
 			got, err := l.instancesOf(module, g.name, g.keys, pair)
 			found, errs = append(found, got...), appendErr(errs, err)
-			if len(g.keys) == 0 && len(l.byBlock[module+"|"+g.name]) == 0 {
+			if len(g.keys) == 0 && len(l.byBlock[blockOf(module, g.name)]) == 0 {
 				typ, _, _ := strings.Cut(g.name, ".")
 				if modelled(typ) {
 					errs = append(errs, fmt.Errorf("%s has no instance in this plan", qualify(module, g.name)))
@@ -464,9 +478,10 @@ func lastPart(s string) string { return s[strings.LastIndexByte(s, '.')+1:] }
 // it (aws_subnet.s[count.index % 3]): which instance it picks is unknown,
 // and taking all of them would link to every one.
 func (l *linker) instancesOf(module, block string, keys []string, pair string) ([]*instance, error) {
-	all := l.byBlock[module+"|"+block]
+	key := blockOf(module, block)
+	all := l.byBlock[key]
 	if len(keys) == 1 {
-		return l.withKey(module+"|"+block, all, keys[0]), nil
+		return l.withKey(key, all, keys[0]), nil
 	}
 	if len(keys) > 0 {
 		var out []*instance
@@ -478,7 +493,7 @@ func (l *linker) instancesOf(module, block string, keys []string, pair string) (
 		return out, nil
 	}
 	if len(all) > 1 && pair != "" {
-		if paired := l.withKey(module+"|"+block, all, pair); len(paired) > 0 {
+		if paired := l.withKey(key, all, pair); len(paired) > 0 {
 			return paired[:1:1], nil
 		}
 		return nil, fmt.Errorf("%s has no instance [%s]: its index is an expression the plan does not evaluate", qualify(module, block), pair)
@@ -493,7 +508,7 @@ const fewInstances = 8
 
 // withKey is a new list of the instances of a block (all, in plan order)
 // whose key is key.
-func (l *linker) withKey(block string, all []*instance, key string) []*instance {
+func (l *linker) withKey(block blockKey, all []*instance, key string) []*instance {
 	var out []*instance
 	if len(all) <= fewInstances {
 		for _, inst := range all {
