@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -46,6 +47,10 @@ type instance struct {
 	// id caches knownID once idRead.
 	id     string
 	idRead bool
+	// A context's instances join both networks; what the first builder
+	// decoded and followed of them serves the second (see decode, follow).
+	decoded  any
+	followed []followedAttr
 }
 
 // linkerOf is the linker of the source inst comes from.
@@ -55,13 +60,18 @@ func (b *builder) linkerOf(inst *instance) *linker {
 	}
 	l := b.linkers[inst.Source]
 	if l == nil {
-		var own []*instance
-		for _, i := range b.instances {
-			if i.Source == inst.Source {
-				own = append(own, i)
+		index := b.contextIndexes[inst.Source]
+		if index == nil {
+			var own []*instance
+			for _, i := range b.instances {
+				if i.Source == inst.Source {
+					own = append(own, i)
+				}
 			}
+			index = newSourceIndex(own, b.contextConfigs[inst.Source])
+			b.contextIndexes[inst.Source] = index
 		}
-		l = newLinker(b.dec, own, b.contextConfigs[inst.Source], b.ids)
+		l = &linker{sourceIndex: index, ids: b.ids}
 		b.linkers[inst.Source] = l
 	}
 	return l
@@ -94,6 +104,10 @@ func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string, c
 	}
 	planBuilder := newBuilder(file, dec, append(planned, merged.instances...), cfg, slots)
 	planBuilder.contextConfigs = merged.configs
+	// A context's instances join both networks, and are indexed for
+	// linking once (the same ones, in the same order, in both).
+	contextIndexes := map[string]*sourceIndex{}
+	planBuilder.contextIndexes = contextIndexes
 	planBuilder.placed.priorStandalone = priorStandaloneSGRules(dec, prior)
 	if model.Planned, err = planBuilder.network(); err != nil {
 		return nil, err
@@ -104,6 +118,7 @@ func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string, c
 		// alone; a context plan's own configuration links its values.
 		priorBuilder := newBuilder(file, dec, append(prior, merged.instances...), nil, slots)
 		priorBuilder.contextConfigs = merged.configs
+		priorBuilder.contextIndexes = contextIndexes
 		if model.Prior, err = priorBuilder.network(); err != nil {
 			return nil, err
 		}
@@ -188,6 +203,7 @@ type builder struct {
 	// index of known ids they share with the plan's.
 	linkers        map[string]*linker
 	contextConfigs map[string]*configIndex
+	contextIndexes map[string]*sourceIndex // what the linkers of the contexts know
 	ids            *idIndex
 
 	net      *Network
@@ -213,8 +229,8 @@ func newBuilder(file string, dec *planjson.Decoder, instances []*instance, cfg *
 		own = slices.DeleteFunc(slices.Clone(instances), func(i *instance) bool { return i.Source != "" })
 	}
 	return &builder{
-		file: file, dec: dec, instances: instances, cfg: cfg, linker: newLinker(dec, own, cfg, ids), priorSlots: priorSlots,
-		ids: ids, linkers: map[string]*linker{},
+		file: file, dec: dec, instances: instances, cfg: cfg, linker: newLinker(own, cfg, ids), priorSlots: priorSlots,
+		ids: ids, linkers: map[string]*linker{}, contextIndexes: map[string]*sourceIndex{},
 		net:  &Network{},
 		vpcs: map[*instance]*VPC{}, subnets: map[*instance]*Subnet{}, nacls: map[*instance]*NACL{},
 		defaults: map[*VPC]*NACL{}, echoes: map[*NACL]bool{}, placed: newPlacementState(),
@@ -726,11 +742,23 @@ func (b *builder) associate() error {
 }
 
 func (b *builder) decode(inst *instance, into any) error {
+	target := reflect.ValueOf(into).Elem()
+	if inst.Source != "" && inst.decoded != nil && reflect.TypeOf(inst.decoded) == reflect.TypeOf(into) {
+		target.Set(reflect.ValueOf(inst.decoded).Elem()) // decoded for the other network
+		return nil
+	}
 	if err := b.dec.Values(string(inst.Address), inst.Values, into); err != nil {
 		if inst.Source != "" {
 			return inputErrorf(inst.Source, "is not a valid state or plan: %v", err)
 		}
 		return inputErrorf(b.file, "is not a valid plan: %v", err)
+	}
+	if inst.Source != "" {
+		// A copy: the caller may change its own (nothing changes what
+		// the values point to).
+		saved := reflect.New(target.Type())
+		saved.Elem().Set(target)
+		inst.decoded = saved.Interface()
 	}
 	return nil
 }

@@ -100,11 +100,17 @@ type typeName struct{ typ, name string }
 // linker resolves attributes that hold ids: by the id when it is known, or
 // through the configuration's references when it is unknown until apply.
 type linker struct {
-	dec *planjson.Decoder
-	cfg *configIndex
+	*sourceIndex
 	// ids indexes the instances of the plan and of every context by
 	// their known id: known ids link across stacks.
-	ids       *idIndex
+	ids *idIndex
+}
+
+// sourceIndex is what a linker knows of the instances of one source (the
+// plan, or one context file) and of its configuration. The plan's and the
+// prior network's linkers share a context's: its instances join both.
+type sourceIndex struct {
+	cfg       *configIndex
 	instances []*instance
 	byBlock   map[blockKey][]*instance
 	// byKey indexes the instances of the blocks of more than
@@ -150,7 +156,7 @@ type parsedRefs struct {
 }
 
 // parseRefs parses and groups a list of references, once per list.
-func (l *linker) parseRefs(refs []string) parsedRefs {
+func (l *sourceIndex) parseRefs(refs []string) parsedRefs {
 	var key refList
 	if len(refs) > 0 {
 		key = refList{&refs[0], len(refs)}
@@ -177,9 +183,13 @@ func (l *linker) parseRefs(refs []string) parsedRefs {
 
 // newLinker links the instances of one source (the plan, or one context
 // file) through its configuration cfg; ids finds instances of every source.
-func newLinker(dec *planjson.Decoder, instances []*instance, cfg *configIndex, ids *idIndex) *linker {
-	l := &linker{
-		dec: dec, cfg: cfg, instances: instances, ids: ids, byBlock: map[blockKey][]*instance{}, byKey: map[blockKey]map[string][]*instance{},
+func newLinker(instances []*instance, cfg *configIndex, ids *idIndex) *linker {
+	return &linker{sourceIndex: newSourceIndex(instances, cfg), ids: ids}
+}
+
+func newSourceIndex(instances []*instance, cfg *configIndex) *sourceIndex {
+	l := &sourceIndex{
+		cfg: cfg, instances: instances, byBlock: make(map[blockKey][]*instance, len(instances)), byKey: map[blockKey]map[string][]*instance{},
 		children: map[string][][]ModuleStep{}, paths: modulePaths{}, parsed: map[refList]parsedRefs{},
 	}
 	if cfg != nil {
@@ -317,7 +327,26 @@ func (l *linker) follow(inst *instance, attr string) ([]*instance, error) {
 	if inst.Config == nil {
 		return nil, fmt.Errorf("%s is unknown until apply and the plan has no configuration to link it", attr)
 	}
-	return l.followExpr(inst, attr, inst.Config.Expressions[attr])
+	if inst.Source == "" {
+		return l.followExpr(inst, attr, inst.Config.Expressions[attr])
+	}
+	// A context's instance is linked in both networks, through the same
+	// sourceIndex (resolving references reads no ids): once is enough.
+	for _, f := range inst.followed {
+		if f.attr == attr {
+			return slices.Clone(f.found), f.err
+		}
+	}
+	found, err := l.followExpr(inst, attr, inst.Config.Expressions[attr])
+	inst.followed = append(inst.followed, followedAttr{attr, slices.Clone(found), err})
+	return found, err
+}
+
+// followedAttr is what follow found for an attribute.
+type followedAttr struct {
+	attr  string
+	found []*instance
+	err   error
 }
 
 // origin is the block whose expression is being resolved: a resource
