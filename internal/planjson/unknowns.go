@@ -68,15 +68,14 @@ func (u Unknowns) attrs() []unknownAttr {
 // plan, and an aws_instance's after_unknown is over a kilobyte. On invalid
 // input it stops early, never out of bounds.
 func indexMembers(raw []byte) []unknownAttr {
-	// Each member has a key ending in ": no more members than those,
-	// and counting them costs less than growing the index.
-	attrs := make([]unknownAttr, 0, bytes.Count(raw, []byte(`":`)))
+	// Each member has a colon: no more members than those, and counting
+	// them costs less than growing the index.
+	attrs := make([]unknownAttr, 0, bytes.Count(raw, []byte{':'}))
 	for m := firstMember(raw); m.ok; m = m.next(raw) {
-		name, value := raw[m.nameStart:m.nameEnd], raw[m.valueStart:m.valueEnd]
 		attrs = append(attrs, unknownAttr{
 			nameStart: uint32(m.nameStart), nameEnd: uint32(m.nameEnd),
 			valueStart: uint32(m.valueStart), valueEnd: uint32(m.valueEnd),
-			escaped: bytes.IndexByte(name, '\\') >= 0, anyTrue: containsTrue(value),
+			escaped: bytes.IndexByte(raw[m.nameStart:m.nameEnd], '\\') >= 0, anyTrue: m.anyTrue,
 		})
 	}
 	return attrs
@@ -86,6 +85,7 @@ func indexMembers(raw []byte) []unknownAttr {
 // quotes) and its value.
 type member struct {
 	nameStart, nameEnd, valueStart, valueEnd int
+	anyTrue                                  bool // the value holds true
 	ok                                       bool // false past the last
 }
 
@@ -117,7 +117,8 @@ func memberAt(raw []byte, i int) member {
 		return member{}
 	}
 	start := skipSpace(raw, colon+1)
-	return member{nameStart: i + 1, nameEnd: keyEnd - 1, valueStart: start, valueEnd: valueEnd(raw, start), ok: true}
+	end, anyTrue := valueEnd(raw, start)
+	return member{nameStart: i + 1, nameEnd: keyEnd - 1, valueStart: start, valueEnd: end, anyTrue: anyTrue, ok: true}
 }
 
 func skipSpace(raw []byte, i int) int {
@@ -131,57 +132,45 @@ func skipSpace(raw []byte, i int) int {
 // len(raw) when it does not end.
 func stringEnd(raw []byte, i int) int {
 	for i++; i < len(raw); i++ {
-		// The next quote ends the string unless a backslash escapes it.
-		quote := bytes.IndexByte(raw[i:], '"')
-		if quote < 0 {
-			break
+		switch raw[i] {
+		case '\\':
+			i++ // past the escaped character
+		case '"':
+			return i + 1
 		}
-		if backslash := bytes.IndexByte(raw[i:i+quote], '\\'); backslash >= 0 {
-			i += backslash + 1 // past the escaped character
-			continue
-		}
-		return i + quote + 1
 	}
 	return len(raw) + 1
 }
 
-// valueEnd is the end of the valid JSON value that starts at raw[i].
-func valueEnd(raw []byte, i int) int {
-	if i >= len(raw) {
-		return len(raw)
-	}
-	switch raw[i] {
-	case '"':
-		return min(stringEnd(raw, i), len(raw))
-	case '{', '[':
-		depth := 0
-		for ; i < len(raw); i++ {
-			switch raw[i] {
-			case '"':
-				i = stringEnd(raw, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
+// valueEnd is the end of the valid JSON value that starts at raw[i], and
+// whether it holds the literal true: outside strings, the only t is true's.
+func valueEnd(raw []byte, i int) (end int, anyTrue bool) {
+	depth := 0
+	for ; i < len(raw); i++ {
+		switch raw[i] {
+		case '"':
+			i = min(stringEnd(raw, i), len(raw)) - 1
+			if depth == 0 {
+				return i + 1, anyTrue
 			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i, anyTrue // the end of what holds a scalar
+			}
+			if depth--; depth == 0 {
+				return i + 1, anyTrue
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i, anyTrue // after a scalar
+			}
+		case 't':
+			anyTrue = true
 		}
-		return len(raw)
 	}
-	// true, false, null or a number
-	for i < len(raw) && !isDelimiter(raw[i]) {
-		i++
-	}
-	return i
-}
-
-func isDelimiter(c byte) bool {
-	switch c {
-	case ',', '}', ']', ' ', '\t', '\n', '\r':
-		return true
-	}
-	return false
+	return len(raw), anyTrue
 }
 
 func (u Unknowns) value(a *unknownAttr) []byte { return u.raw[a.valueStart:a.valueEnd] }
@@ -232,7 +221,7 @@ func (u Unknowns) Element(attr string, i int) Unknowns {
 	}
 	at := skipSpace(list, 1)
 	for n := 0; at < len(list) && list[at] != ']'; n++ {
-		end := valueEnd(list, at)
+		end, _ := valueEnd(list, at)
 		if n == i {
 			if list[at] != '{' {
 				return Unknowns{}
@@ -245,18 +234,4 @@ func (u Unknowns) Element(attr string, i int) Unknowns {
 		at = skipSpace(list, at+1)
 	}
 	return Unknowns{}
-}
-
-// containsTrue reports whether a valid JSON value holds the literal true
-// anywhere: outside strings, the only t is true's.
-func containsTrue(raw []byte) bool {
-	for i := 0; i < len(raw); i++ {
-		switch raw[i] {
-		case '"':
-			i = stringEnd(raw, i) - 1
-		case 't':
-			return true
-		}
-	}
-	return false
 }
