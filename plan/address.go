@@ -1,12 +1,14 @@
 package plan
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -282,6 +284,14 @@ func instanceKey(raw json.RawMessage) (string, error) {
 		return "", nil
 	}
 	if raw[0] == '"' {
+		// The plan's decoder has validated the JSON: a string without
+		// escapes is its bytes (the for_each keys of thousands of
+		// instances), as encoding/json would decode it.
+		if len(raw) >= 2 && raw[len(raw)-1] == '"' {
+			if inner := raw[1 : len(raw)-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+				return quoteKey(string(inner)), nil
+			}
+		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", errors.New("index is not a valid string")

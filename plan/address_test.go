@@ -94,6 +94,8 @@ func TestInstanceKey(t *testing.T) {
 	for raw, want := range map[string]string{
 		``: "", `null`: "", `0`: "0", `12`: "12", `"a"`: `"a"`, `"a.b[0]"`: `"a.b[0]"`,
 		`"q\"uote"`: `"q\"uote"`, `"${x}"`: `"$${x}"`, `"\u0001"`: `"\u0001"`,
+		// read without encoding/json when there is no escape, with it otherwise
+		`"é"`: `"é"`, `"\u00e9"`: `"é"`, "\"\xff\"": "\"\uFFFD\"", `"t001-web"`: `"t001-web"`,
 	} {
 		got, err := instanceKey([]byte(raw))
 		if err != nil || got != want {
