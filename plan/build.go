@@ -214,6 +214,7 @@ type builder struct {
 	// byDefaultACL finds a VPC by its default_network_acl_id.
 	byDefaultACL map[string]*VPC
 	naclValues   map[*instance]*planjson.NACLValues // decoded once, read twice
+	byType       map[string][]int                   // positions in instances, by type (see ofType)
 	// echoes marks NACLs whose inline lists may repeat their standalone
 	// rules (what a refresh shows), to be counted once.
 	echoes map[*NACL]bool
@@ -254,12 +255,27 @@ func oneLine(s string) string {
 	return strings.Join(parts, "; ")
 }
 
+// ofType lists the instances of the given types in plan order. The
+// instances are grouped by type on the first call: the steps ask some
+// twenty times, some of them once per instance of another type.
 func (b *builder) ofType(types ...string) []*instance {
-	var out []*instance
-	for _, inst := range b.instances {
-		if slices.Contains(types, inst.Type) {
-			out = append(out, inst)
+	if b.byType == nil {
+		b.byType = map[string][]int{}
+		for i, inst := range b.instances {
+			b.byType[inst.Type] = append(b.byType[inst.Type], i)
 		}
+	}
+	var positions []int
+	for _, typ := range types {
+		positions = append(positions, b.byType[typ]...)
+	}
+	if len(types) > 1 {
+		slices.Sort(positions) // plan order across the types
+		positions = slices.Compact(positions)
+	}
+	out := make([]*instance, len(positions))
+	for i, p := range positions {
+		out[i] = b.instances[p]
 	}
 	return out
 }
