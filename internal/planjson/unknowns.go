@@ -71,54 +71,27 @@ func indexMembers(raw []byte) []unknownAttr {
 	// Each member has a colon: no more members than those, and counting
 	// them costs less than growing the index.
 	attrs := make([]unknownAttr, 0, bytes.Count(raw, []byte{':'}))
-	for m := firstMember(raw); m.ok; m = m.next(raw) {
+	for i := skipSpace(raw, 1); i < len(raw) && raw[i] == '"'; { // after the {
+		// The scanner reads strings eight bytes at a time.
+		key := scanner{data: raw, pos: i}
+		_, escaped, err := key.stringToken()
+		colon := skipSpace(raw, key.pos)
+		if err != nil || colon >= len(raw) || raw[colon] != ':' {
+			break
+		}
+		start := skipSpace(raw, colon+1)
+		end, anyTrue := valueEnd(raw, start)
 		attrs = append(attrs, unknownAttr{
-			nameStart: uint32(m.nameStart), nameEnd: uint32(m.nameEnd),
-			valueStart: uint32(m.valueStart), valueEnd: uint32(m.valueEnd),
-			escaped: bytes.IndexByte(raw[m.nameStart:m.nameEnd], '\\') >= 0, anyTrue: m.anyTrue,
+			nameStart: uint32(i + 1), nameEnd: uint32(key.pos - 1),
+			valueStart: uint32(start), valueEnd: uint32(end),
+			escaped: escaped, anyTrue: anyTrue,
 		})
+		if i = skipSpace(raw, end); i >= len(raw) || raw[i] != ',' {
+			break
+		}
+		i = skipSpace(raw, i+1)
 	}
 	return attrs
-}
-
-// member is where one member of a JSON object is: its key (inside the
-// quotes) and its value.
-type member struct {
-	nameStart, nameEnd, valueStart, valueEnd int
-	anyTrue                                  bool // the value holds true
-	ok                                       bool // false past the last
-}
-
-// firstMember finds the first member of the object raw.
-func firstMember(raw []byte) member {
-	return memberAt(raw, skipSpace(raw, 1)) // after the {
-}
-
-// next finds the member after m.
-func (m member) next(raw []byte) member {
-	i := skipSpace(raw, m.valueEnd)
-	if i >= len(raw) || raw[i] != ',' {
-		return member{}
-	}
-	return memberAt(raw, skipSpace(raw, i+1))
-}
-
-// memberAt reads the member whose key starts at raw[i].
-func memberAt(raw []byte, i int) member {
-	if i >= len(raw) || raw[i] != '"' {
-		return member{}
-	}
-	keyEnd := stringEnd(raw, i)
-	if keyEnd > len(raw) {
-		return member{}
-	}
-	colon := skipSpace(raw, keyEnd)
-	if colon >= len(raw) || raw[colon] != ':' {
-		return member{}
-	}
-	start := skipSpace(raw, colon+1)
-	end, anyTrue := valueEnd(raw, start)
-	return member{nameStart: i + 1, nameEnd: keyEnd - 1, valueStart: start, valueEnd: end, anyTrue: anyTrue, ok: true}
 }
 
 func skipSpace(raw []byte, i int) int {
