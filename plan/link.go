@@ -19,6 +19,12 @@ type configIndex struct {
 	// the blocks of one module.
 	resources map[*tfjson.ConfigModule]map[typeName]*tfjson.ConfigResource
 	paths     modulePaths
+	// last is the module instance resource looked up last, and its blocks.
+	last struct {
+		known  bool
+		module string
+		blocks map[typeName]*tfjson.ConfigResource
+	}
 	// sources reads locals from the configuration's .tf files.
 	sources *moduleSources
 }
@@ -70,13 +76,24 @@ func (c *configIndex) resource(module, typ, name string) (*tfjson.ConfigResource
 	if c == nil {
 		return nil, nil
 	}
+	// The plan lists a module instance's resources together (by
+	// address): its blocks serve the next instance too.
+	if c.last.known && c.last.module == module {
+		return c.last.blocks[typeName{typ, name}], nil
+	}
 	steps, err := c.paths.parse(module)
 	if err != nil {
 		return nil, err
 	}
-	m := c.module(steps)
+	blocks := c.blocks(c.module(steps))
+	c.last.module, c.last.blocks, c.last.known = module, blocks, true
+	return blocks[typeName{typ, name}], nil
+}
+
+// blocks indexes a module's managed resource blocks; nil for no module.
+func (c *configIndex) blocks(m *tfjson.ConfigModule) map[typeName]*tfjson.ConfigResource {
 	if m == nil {
-		return nil, nil
+		return nil
 	}
 	blocks, ok := c.resources[m]
 	if !ok {
@@ -91,7 +108,7 @@ func (c *configIndex) resource(module, typ, name string) (*tfjson.ConfigResource
 		}
 		c.resources[m] = blocks
 	}
-	return blocks[typeName{typ, name}], nil
+	return blocks
 }
 
 // typeName is a resource block's TYPE.NAME, taken apart.
