@@ -173,6 +173,82 @@ type step struct {
 // traversalSteps is the one parser of addresses and references: HCL's
 // traversal syntax, each name with the literal index that follows it.
 func traversalSteps(s string) ([]step, error) {
+	if steps, ok := plainTraversal(s); ok {
+		return steps, nil
+	}
+	return hclTraversalSteps(s)
+}
+
+// plainTraversal reads the shape nearly every address and reference has,
+// ASCII names with integer or plain string keys (module.tier["t001"],
+// aws_network_acl.this[0].id), as HCL does, without HCL's scanner (a few
+// kilobytes of tokens per address); ok is false for anything else, which
+// hclTraversalSteps reads. FuzzTraversalSteps keeps the two in step.
+func plainTraversal(s string) (steps []step, ok bool) {
+	steps = make([]step, 0, strings.Count(s, ".")+1)
+	for i := 0; ; {
+		// a name: a letter or _, then letters, digits, _ and -
+		start := i
+		for i < len(s) && (isASCIILetter(s[i]) || s[i] == '_' || i > start && (isDigit(s[i]) || s[i] == '-')) {
+			i++
+		}
+		if i == start {
+			return nil, false
+		}
+		steps = append(steps, step{name: s[start:i]})
+		if i < len(s) && s[i] == '[' {
+			end := strings.IndexByte(s[i:], ']')
+			if end < 0 {
+				return nil, false
+			}
+			key, ok := plainKeyLiteral(s[i+1 : i+end])
+			if !ok {
+				return nil, false
+			}
+			steps[len(steps)-1].key, steps[len(steps)-1].hasKey = key, true
+			i += end + 1
+		}
+		if i == len(s) {
+			return steps, true
+		}
+		if s[i] != '.' {
+			return nil, false
+		}
+		i++
+	}
+}
+
+// plainKeyLiteral renders an index that is a small integer without leading
+// zeros, or a string of printable ASCII without escapes or templates, as
+// renderKey renders HCL's value of it.
+func plainKeyLiteral(lit string) (string, bool) {
+	switch {
+	case lit == "0":
+		return lit, true
+	case len(lit) > 0 && len(lit) <= 18 && lit[0] >= '1' && lit[0] <= '9':
+		for i := 1; i < len(lit); i++ {
+			if !isDigit(lit[i]) {
+				return "", false
+			}
+		}
+		return lit, true
+	case len(lit) >= 2 && lit[0] == '"' && lit[len(lit)-1] == '"':
+		inner := lit[1 : len(lit)-1]
+		for i := 0; i < len(inner); i++ {
+			if c := inner[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || (c == '$' || c == '%') && i+1 < len(inner) && inner[i+1] == '{' {
+				return "", false
+			}
+		}
+		return lit, true // quoteKey(inner) is lit itself
+	}
+	return "", false
+}
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool       { return c >= '0' && c <= '9' }
+
+// hclTraversalSteps is traversalSteps with HCL's parser.
+func hclTraversalSteps(s string) ([]step, error) {
 	t, diags := hclsyntax.ParseTraversalAbs([]byte(s), "", hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, errors.New(diags[0].Summary)

@@ -156,3 +156,29 @@ func TestParseProtocol(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTraversalSteps checks that the plain reader of addresses reads what
+// HCL's parser reads, wherever it reads anything.
+func FuzzTraversalSteps(f *testing.F) {
+	for _, s := range []string{
+		`module.tier["t001-high-return"]`, `aws_network_acl.this[0].id`, `module.a[0].module.b["x"]`, `var.x`,
+		`a[01]`, `a[-1]`, `a["${x}"]`, `a["$${x}"]`, `a["%{"]`, `a["é"]`, `a[0][1]`, `a.b.`, `.a`, `a..b`, `a[]`,
+		`a["x"]b`, `a[9223372036854775807]`, `a[99999999999999999999]`, `a-b.c_d`, `_a`, `a["\""]`, `a b`, `1a`,
+		`a["x]"]`, `a[0x1]`, `a[1.0]`, `a["a\\b"]`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := plainTraversal(s)
+		if !ok {
+			return
+		}
+		slow, err := hclTraversalSteps(s)
+		if err != nil {
+			t.Fatalf("%q: the plain reader reads %v, HCL fails: %v", s, fast, err)
+		}
+		if !slices.Equal(fast, slow) {
+			t.Fatalf("%q: the plain reader reads %v, HCL %v", s, fast, slow)
+		}
+	})
+}
