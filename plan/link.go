@@ -42,16 +42,25 @@ type modulePaths map[string]parsedPath
 
 type parsedPath struct {
 	steps []ModuleStep
+	name  string // the path in canonical form
 	err   error
 }
 
 func (p modulePaths) parse(addr string) ([]ModuleStep, error) {
+	r := p.parseNamed(addr)
+	return r.steps, r.err
+}
+
+// parseNamed is parse with the path's canonical form, which the linker
+// names blocks by.
+func (p modulePaths) parseNamed(addr string) parsedPath {
 	if r, ok := p[addr]; ok {
-		return r.steps, r.err
+		return r
 	}
 	steps, err := ParseModulePath(addr)
-	p[addr] = parsedPath{steps, err}
-	return steps, err
+	r := parsedPath{steps: steps, name: ModulePath(steps).String(), err: err}
+	p[addr] = r
+	return r
 }
 
 // module finds the configuration of a module instance path, nil if absent.
@@ -374,11 +383,11 @@ type origin struct {
 }
 
 // resolve finds the resource instances a list of references names, in the
-// module instance at steps. from is the referring block, whose key pairs
-// count.index/each.key and whose for_each each.value reads; pair is a key
-// inherited from an enclosing reference (var.ids[count.index] passed on to
-// the caller's list).
-func (l *linker) resolve(steps []ModuleStep, refs []string, from origin, pair string, depth int) ([]*instance, error) {
+// module instance at steps (module is its canonical form). from is the
+// referring block, whose key pairs count.index/each.key and whose for_each
+// each.value reads; pair is a key inherited from an enclosing reference
+// (var.ids[count.index] passed on to the caller's list).
+func (l *linker) resolve(steps []ModuleStep, module string, refs []string, from origin, pair string, depth int) ([]*instance, error) {
 	if depth > maxLinkDepth {
 		return nil, errors.New("references nest too deeply to follow")
 	}
@@ -386,7 +395,6 @@ func (l *linker) resolve(steps []ModuleStep, refs []string, from origin, pair st
 	if parsed.paired {
 		pair = from.key
 	}
-	module := ModulePath(steps).String()
 	var found []*instance
 	var errs []error
 	if parsed.eachValue {
@@ -395,7 +403,7 @@ func (l *linker) resolve(steps []ModuleStep, refs []string, from origin, pair st
 		if from.forEach == nil || from.forEach.ExpressionData == nil || len(from.forEach.References) == 0 {
 			errs = append(errs, errors.New("it comes from each.value of a for_each that refers to no resource"))
 		} else {
-			got, err := l.resolve(steps, from.forEach.References, origin{key: from.key}, from.key, depth+1)
+			got, err := l.resolve(steps, module, from.forEach.References, origin{key: from.key}, from.key, depth+1)
 			found, errs = append(found, got...), appendErr(errs, err)
 		}
 	}
@@ -594,7 +602,7 @@ func (l *linker) resolveVariable(steps []ModuleStep, name, pair string, depth in
 		return nil, &knownInputError{fmt.Sprintf("var.%s of %s is not set from a resource", name, ModulePath(steps).String())}
 	}
 	callOrigin := origin{key: call.Key, forEach: m.ModuleCalls[call.Name].ForEachExpression}
-	return l.resolve(parent, expr.References, callOrigin, pair, depth+1)
+	return l.resolve(parent, ModulePath(parent).String(), expr.References, callOrigin, pair, depth+1)
 }
 
 // resolveOutput follows module.NAME.OUTPUT into the called module.
@@ -636,7 +644,7 @@ func (l *linker) resolveOutput(steps []ModuleStep, g referenceGroup, pair string
 	var errs []error
 	for _, child := range children {
 		for _, refs := range outputRefs {
-			got, err := l.resolve(child, refs, origin{}, pair, depth+1)
+			got, err := l.resolve(child, ModulePath(child).String(), refs, origin{}, pair, depth+1)
 			found, errs = append(found, got...), appendErr(errs, err)
 		}
 	}

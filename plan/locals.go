@@ -145,7 +145,7 @@ func (l *linker) resolveLocal(steps []ModuleStep, name string, from origin, pair
 	}
 	var errs []error
 	for _, refs := range alts {
-		got, err := l.resolve(steps, refs, from, pair, depth+1)
+		got, err := l.resolve(steps, ModulePath(steps).String(), refs, from, pair, depth+1)
 		if len(got) > 0 {
 			return got, nil
 		}

@@ -526,11 +526,11 @@ func (l *linker) followExpr(inst *instance, attr string, expr *tfjson.Expression
 	if expr == nil || expr.ExpressionData == nil || len(expr.References) == 0 {
 		return nil, errors.New(attr + " is unknown until apply and its expression refers to no resource")
 	}
-	steps, err := l.paths.parse(inst.Module)
-	if err != nil {
-		return nil, err
+	path := l.paths.parseNamed(inst.Module)
+	if path.err != nil {
+		return nil, path.err
 	}
-	return l.resolve(steps, expr.References, origin{key: inst.Key, forEach: inst.Config.ForEachExpression}, "", 0)
+	return l.resolve(path.steps, path.name, expr.References, origin{key: inst.Key, forEach: inst.Config.ForEachExpression}, "", 0)
 }
 
 // outsideSubnet notes that resource addr sits in subnet id, which neither
