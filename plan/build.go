@@ -84,7 +84,7 @@ func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string, c
 		TerraformVersion: doc.TerraformVersion,
 		Resources:        doc.ManagedChanges,
 	}}
-	planned, err := plannedInstances(file, doc, cfg, "")
+	planned, err := plannedInstances(file, doc, dec, cfg, "")
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string, c
 
 // plannedInstances are the instances of modelled types a plan keeps after
 // apply, their names decorated with source unless it is "".
-func plannedInstances(file string, doc *planjson.Plan, cfg *configIndex, source string) ([]*instance, error) {
+func plannedInstances(file string, doc *planjson.Plan, dec *planjson.Decoder, cfg *configIndex, source string) ([]*instance, error) {
 	var planned []*instance
 	// The instances are allocated together: thousands of small objects
 	// cost the allocator and the collector more than one block.
@@ -145,7 +145,7 @@ func plannedInstances(file string, doc *planjson.Plan, cfg *configIndex, source 
 		if err != nil {
 			return nil, inputErrorf(file, "is not a valid plan: %s: %v", rc.Address, err)
 		}
-		unknown, err := planjson.DecodeUnknowns(rc.Address, rc.Change.AfterUnknown)
+		unknown, err := dec.Unknowns(rc.Address, rc.Change.AfterUnknown)
 		if err != nil {
 			return nil, inputErrorf(file, "is not a valid plan: %v", err)
 		}

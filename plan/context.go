@@ -109,7 +109,7 @@ func ParseContext(name string, data []byte, dir string) (*Context, error) {
 			return nil, inputErrorf(name, "is not a Terraform plan: no format_version")
 		}
 		c.cfg = newConfigIndex(doc.Plan.Configuration, dir)
-		if c.instances, err = plannedInstances(name, doc.Plan, c.cfg, name); err != nil {
+		if c.instances, err = plannedInstances(name, doc.Plan, dec, c.cfg, name); err != nil {
 			return nil, err
 		}
 		if ps := doc.Plan.PriorState; ps != nil && ps.Values != nil {

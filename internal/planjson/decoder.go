@@ -17,6 +17,8 @@ type Decoder struct {
 	strings slab[string]
 	ints    slab[int64]
 	bools   slab[bool]
+	// unknownIndexes are the indexes of the resources' Unknowns.
+	unknownIndexes slab[unknownIndex]
 }
 
 // NewDecoder returns a Decoder that keeps the managed resources of the

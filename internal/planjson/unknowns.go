@@ -35,6 +35,16 @@ type unknownAttr struct {
 // DecodeUnknowns reads the after_unknown of the resource at address, JSON
 // the plan's decoder has validated.
 func DecodeUnknowns(address string, raw json.RawMessage) (Unknowns, error) {
+	return decodeUnknowns(address, raw, func() *unknownIndex { return new(unknownIndex) })
+}
+
+// Unknowns is DecodeUnknowns for the resources of the plan d decoded: their
+// indexes are allocated many at a time.
+func (d *Decoder) Unknowns(address string, raw json.RawMessage) (Unknowns, error) {
+	return decodeUnknowns(address, raw, func() *unknownIndex { return d.unknownIndexes.new(unknownIndex{}) })
+}
+
+func decodeUnknowns(address string, raw json.RawMessage, newIndex func() *unknownIndex) (Unknowns, error) {
 	raw = bytes.TrimLeft(raw, " \t\r\n")
 	if len(raw) == 0 || string(raw) == "null" || string(raw) == "false" {
 		return Unknowns{}, nil
@@ -42,7 +52,7 @@ func DecodeUnknowns(address string, raw json.RawMessage) (Unknowns, error) {
 	if raw[0] != '{' || uint64(len(raw)) > math.MaxUint32 {
 		return Unknowns{}, &FieldError{Address: address, Err: fmt.Errorf("after_unknown is not an object")}
 	}
-	return objectUnknowns(raw), nil
+	return Unknowns{raw: raw, index: newIndex()}, nil
 }
 
 // objectUnknowns is the Unknowns of a JSON object.
