@@ -410,9 +410,11 @@ func (l *linker) resolve(steps []ModuleStep, module string, refs []string, from 
 	for _, g := range parsed.groups {
 		switch g.kind {
 		case refResource:
-			got, err := l.instancesOf(module, g.name, g.keys, pair)
+			block := blockOf(module, g.name)
+			all := l.byBlock[block]
+			got, err := l.instancesOf(block, all, g.keys, pair)
 			found, errs = append(found, got...), appendErr(errs, err)
-			if len(g.keys) == 0 && len(l.byBlock[blockOf(module, g.name)]) == 0 {
+			if len(g.keys) == 0 && len(all) == 0 {
 				typ, _, _ := strings.Cut(g.name, ".")
 				if modelled(typ) {
 					errs = append(errs, fmt.Errorf("%s has no instance in this plan", qualify(module, g.name)))
@@ -526,14 +528,13 @@ func groupReferences(refs []reference) []referenceGroup {
 
 func lastPart(s string) string { return s[strings.LastIndexByte(s, '.')+1:] }
 
-// instancesOf picks the instances of a resource block: the explicit keys,
+// instancesOf picks among the instances of a resource block (all, looked up
+// by the caller, which also reads whether there are any): the explicit keys,
 // else the one paired by count.index/each.key, else all of them (a splat).
 // A pairing key that no instance has means the index is an expression of
 // it (aws_subnet.s[count.index % 3]): which instance it picks is unknown,
 // and taking all of them would link to every one.
-func (l *linker) instancesOf(module, block string, keys []string, pair string) ([]*instance, error) {
-	key := blockOf(module, block)
-	all := l.byBlock[key]
+func (l *linker) instancesOf(key blockKey, all []*instance, keys []string, pair string) ([]*instance, error) {
 	if len(keys) == 1 {
 		return l.withKey(key, all, keys[0]), nil
 	}
@@ -550,7 +551,7 @@ func (l *linker) instancesOf(module, block string, keys []string, pair string) (
 		if paired := l.withKey(key, all, pair); len(paired) > 0 {
 			return paired[:1:1], nil
 		}
-		return nil, fmt.Errorf("%s has no instance [%s]: its index is an expression the plan does not evaluate", qualify(module, block), pair)
+		return nil, fmt.Errorf("%s has no instance [%s]: its index is an expression the plan does not evaluate", qualify(key.module, key.typ+"."+key.name), pair)
 	}
 	return all, nil
 }
