@@ -17,6 +17,8 @@ type Decoder struct {
 	strings slab[string]
 	ints    slab[int64]
 	bools   slab[bool]
+	// short keeps the short string values decoded (see stringPtr).
+	short map[string]string
 	// unknownIndexes are the indexes of the resources' Unknowns.
 	unknownIndexes slab[unknownIndex]
 }
@@ -27,5 +29,6 @@ func NewDecoder(modelled func(typ string) bool) *Decoder {
 	return &Decoder{
 		modelled: modelled,
 		fillers:  map[reflect.Type]filler{},
+		short:    map[string]string{},
 	}
 }

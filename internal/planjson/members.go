@@ -281,12 +281,34 @@ func (d *Decoder) stringPtr(s *scanner, p **string) bool {
 		*p = nil
 		return true
 	}
-	str, ok := fillString(s)
-	if ok {
-		*p = d.strings.new(str)
+	if s.peek() != '"' {
+		return false
 	}
-	return ok
+	tok, escaped, err := s.stringToken()
+	if err != nil {
+		return false
+	}
+	inner := tok[1 : len(tok)-1]
+	// The short values repeat ("tcp", "allow", "0.0.0.0/0"): one string
+	// each serves all the fields that hold it.
+	if str, seen := d.short[string(inner)]; seen && !escaped {
+		*p = d.strings.new(str)
+		return true
+	}
+	str, ok := unescape(inner)
+	if !ok {
+		return false
+	}
+	if !escaped && len(str) <= maxShort {
+		d.short[str] = str
+	}
+	*p = d.strings.new(str)
+	return true
 }
+
+// maxShort is the longest string value Decoder.short keeps: protocols,
+// actions and CIDR blocks, not ids (unique, and longer).
+const maxShort = 18
 
 // intPtr decodes a *int64 field.
 func (d *Decoder) intPtr(s *scanner, p **int64) bool {
