@@ -78,7 +78,7 @@ func (b *builder) linkerOf(inst *instance) *linker {
 }
 
 func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string, contexts []*Context) (*Model, error) {
-	cfg := newConfigIndex(doc.Configuration, dir)
+	cfg := newConfigIndex(doc.Configuration, dir, doc.Variables)
 	model := &Model{Info: Info{
 		FormatVersion:    *doc.FormatVersion,
 		TerraformVersion: doc.TerraformVersion,

@@ -108,7 +108,7 @@ func ParseContext(name string, data []byte, dir string) (*Context, error) {
 		if doc.Plan.FormatVersion == nil {
 			return nil, inputErrorf(name, "is not a Terraform plan: no format_version")
 		}
-		c.cfg = newConfigIndex(doc.Plan.Configuration, dir)
+		c.cfg = newConfigIndex(doc.Plan.Configuration, dir, doc.Plan.Variables)
 		if c.instances, err = plannedInstances(name, doc.Plan, dec, c.cfg, name); err != nil {
 			return nil, err
 		}

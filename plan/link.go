@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -29,11 +30,13 @@ type configIndex struct {
 	sources *moduleSources
 }
 
-func newConfigIndex(c *tfjson.Config, dir string) *configIndex {
+// newConfigIndex indexes a plan's configuration; variables are the root
+// module's variable values the plan records, which its locals read.
+func newConfigIndex(c *tfjson.Config, dir string, variables map[string]json.RawMessage) *configIndex {
 	if c == nil || c.RootModule == nil {
 		return nil
 	}
-	return &configIndex{root: c.RootModule, resources: map[*tfjson.ConfigModule]map[typeName]*tfjson.ConfigResource{}, paths: modulePaths{}, sources: newModuleSources(dir)}
+	return &configIndex{root: c.RootModule, resources: map[*tfjson.ConfigModule]map[typeName]*tfjson.ConfigResource{}, paths: modulePaths{}, sources: newModuleSources(dir, variables)}
 }
 
 // modulePaths caches parseModulePath: every instance of a module instance

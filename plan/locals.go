@@ -17,6 +17,9 @@ type moduleSources struct {
 	tree *modsrc.Tree
 	// scopes caches the evaluation scope of each module instance path.
 	scopes map[string]scopeResult
+	// rootVars are the root module's variables as the run set them (the
+	// plan's "variables"); the locals of the root module read them.
+	rootVars map[string]cty.Value
 }
 
 type scopeResult struct {
@@ -24,8 +27,16 @@ type scopeResult struct {
 	err   error
 }
 
-func newModuleSources(dir string) *moduleSources {
-	return &moduleSources{tree: modsrc.NewTree(dir), scopes: map[string]scopeResult{}}
+func newModuleSources(dir string, variables map[string]json.RawMessage) *moduleSources {
+	src := &moduleSources{tree: modsrc.NewTree(dir), scopes: map[string]scopeResult{}, rootVars: map[string]cty.Value{}}
+	for name, raw := range variables {
+		// A value cty cannot hold leaves the variable unknown: a local
+		// that depends on it stays unresolved, with its reason.
+		if v, err := ctyValueOfJSON(raw); err == nil {
+			src.rootVars[name] = v
+		}
+	}
+	return src
 }
 
 // scope is the evaluation scope of the module instance at steps: its
@@ -51,7 +62,7 @@ func (l *linker) newScope(src *moduleSources, steps []ModuleStep) (*modsrc.Scope
 	calls := make([]modsrc.Call, 0, len(steps))
 	m := l.cfg.root
 	var set map[string]bool
-	vars := map[string]cty.Value{}
+	vars := src.rootVars // the root module's; a module's are its call's inputs
 	for _, s := range steps {
 		call := m.ModuleCalls[s.Name]
 		if call == nil || call.Module == nil {
@@ -74,7 +85,7 @@ func (l *linker) newScope(src *moduleSources, steps []ModuleStep) (*modsrc.Scope
 	if err != nil {
 		return nil, err
 	}
-	isSet := func(name string) bool { return set == nil || set[name] } // root variables: set by the run, values not read
+	isSet := func(name string) bool { return set == nil || set[name] } // root variables are all set by the run
 	return mod.Scope(vars, isSet), nil
 }
 
@@ -122,6 +133,12 @@ func ctyValue(v any) (cty.Value, error) {
 	if err != nil {
 		return cty.NilVal, err
 	}
+	return ctyValueOfJSON(data)
+}
+
+// ctyValueOfJSON is a JSON value in cty, of the type its JSON implies
+// (a list is a tuple, a map an object), as Terraform's own JSON reads it.
+func ctyValueOfJSON(data []byte) (cty.Value, error) {
 	t, err := ctyjson.ImpliedType(data)
 	if err != nil {
 		return cty.NilVal, err

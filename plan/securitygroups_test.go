@@ -331,7 +331,7 @@ func TestKnownInputsDoNotBreakLinks(t *testing.T) {
 			}}},
 		},
 	}}
-	cfg := newConfigIndex(&tfjson.Config{RootModule: root}, "")
+	cfg := newConfigIndex(&tfjson.Config{RootModule: root}, "", nil)
 	var instances []*instance
 	for i := range 2 {
 		instances = append(instances, &instance{

@@ -51,6 +51,8 @@ func (d *Decoder) decodePlan(data []byte) (*Plan, error) {
 		case "planned_values":
 			doc.PlannedValues = true
 			err = s.skip()
+		case "variables":
+			doc.Variables, err = s.variables()
 		case "values":
 			doc.Values = true
 			doc.StateValues, err = s.stateValues()
@@ -69,6 +71,30 @@ func (d *Decoder) decodePlan(data []byte) (*Plan, error) {
 		return nil, err
 	}
 	return doc, s.end()
+}
+
+// variables reads the root module's variable values: {"NAME": {"value":
+// …}}. What has another shape is skipped: the locals that read such a
+// variable stay unresolved, with their reason.
+func (s *scanner) variables() (map[string]json.RawMessage, error) {
+	if s.peek() != '{' {
+		return nil, s.skip()
+	}
+	vars := map[string]json.RawMessage{}
+	err := s.members(func(name []byte) error {
+		if s.peek() != '{' {
+			return s.skip()
+		}
+		return s.members(func(key []byte) error {
+			if string(key) != "value" {
+				return s.skip()
+			}
+			v, err := s.value()
+			vars[string(name)] = s.arena.copy(v)
+			return err
+		})
+	})
+	return vars, err
 }
 
 // resourceChanges keeps the changes of managed resources of modelled types

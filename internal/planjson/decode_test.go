@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -395,6 +396,35 @@ func TestDecodePlanAnyKeyOrder(t *testing.T) {
 		c := doc.ResourceChanges[0].Change
 		if string(c.After) != `{"cidr_block":"10.0.0.0/16"}` || string(c.AfterUnknown) != `{"id":true}` || !c.Actions.Create() {
 			t.Errorf("%s: change %+v", rc, c)
+		}
+	}
+}
+
+// The root module's variable values are kept as JSON; a member of another
+// shape is skipped (the locals that read it stay unresolved), never an
+// error, as before the values were read.
+func TestDecodeVariables(t *testing.T) {
+	for _, tc := range []struct {
+		variables string
+		want      map[string]string
+	}{
+		{`{"tiers":{"value":["web","app"]},"on":{"value":true},"nothing":{"value":null}}`,
+			map[string]string{"tiers": `["web","app"]`, "on": "true", "nothing": "null"}},
+		{`{"sensitive":{},"odd":"x","also":{"value":{"a":1},"other":2}}`, map[string]string{"also": `{"a":1}`}},
+		{`null`, nil},
+		{`"not an object"`, nil},
+	} {
+		doc, err := NewDecoder(func(string) bool { return true }).Decode([]byte(`{"format_version":"1.2","resource_changes":[],"variables":` + tc.variables + `}`))
+		if err != nil {
+			t.Errorf("variables %s: %v", tc.variables, err)
+			continue
+		}
+		got := map[string]string{}
+		for name, raw := range doc.Variables {
+			got[name] = string(raw)
+		}
+		if len(got) != len(tc.want) || !maps.Equal(got, tc.want) {
+			t.Errorf("variables %s: got %v, want %v", tc.variables, got, tc.want)
 		}
 	}
 }

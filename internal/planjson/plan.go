@@ -26,6 +26,9 @@ type Plan struct {
 	// a raw state file (`terraform state pull`), kept as JSON.
 	StateVersion json.RawMessage `json:"-"`
 	RawResources json.RawMessage `json:"-"`
+	// Variables are the values of the root module's variables, as the
+	// run set them (terraform.tfvars, -var, defaults), kept as JSON.
+	Variables map[string]json.RawMessage `json:"-"`
 	// ManagedChanges counts the changes of managed, not deposed, resource
 	// instances of every type.
 	ManagedChanges int `json:"-"`
