@@ -63,19 +63,34 @@ func (l *linker) newScope(src *moduleSources, steps []ModuleStep) (*modsrc.Scope
 	m := l.cfg.root
 	var set map[string]bool
 	vars := src.rootVars // the root module's; a module's are its call's inputs
-	for _, s := range steps {
+	for i, s := range steps {
 		call := m.ModuleCalls[s.Name]
 		if call == nil || call.Module == nil {
 			return nil, fmt.Errorf("the configuration of module %s is not in the plan", s.Name)
 		}
 		calls = append(calls, modsrc.Call{Name: s.Name, Source: call.Source})
 		set, vars = map[string]bool{}, map[string]cty.Value{}
+		var caller *modsrc.Scope // read when an input is not a constant
 		for name, expr := range call.Expressions {
 			set[name] = true
-			if expr == nil || expr.ExpressionData == nil || len(expr.References) > 0 || expr.ConstantValue == nil {
+			if expr == nil || expr.ExpressionData == nil {
 				continue
 			}
-			if v, err := ctyValue(expr.ConstantValue); err == nil {
+			if len(expr.References) == 0 && expr.ConstantValue != nil {
+				if v, err := ctyValue(expr.ConstantValue); err == nil {
+					vars[name] = v
+				}
+				continue
+			}
+			// The plan records only the input's references
+			// (var.enabled): the calling module's source has the
+			// expression, evaluated with what that module knows.
+			if caller == nil {
+				if caller, _ = l.scope(steps[:i]); caller == nil {
+					continue
+				}
+			}
+			if v, ok := caller.Input(s.Name, name); ok {
 				vars[name] = v
 			}
 		}

@@ -50,6 +50,18 @@ func (m *Module) Scope(vars map[string]cty.Value, set func(name string) bool) *S
 	return &Scope{mod: m, vars: cty.ObjectVal(obj), values: map[string]cty.Value{}, busy: map[string]bool{}}
 }
 
+// Input is the value the module block named call gives its argument arg,
+// evaluated with the values known at plan time (this module's variables
+// and locals); ok is false when the source has no such argument or its
+// value is not known.
+func (s *Scope) Input(call, arg string) (v cty.Value, ok bool) {
+	expr, found := s.mod.Inputs[call][arg]
+	if !found {
+		return cty.NilVal, false
+	}
+	return s.known(expr, 0)
+}
+
 // Choices lists what local.NAME may refer to, as alternatives in order:
 // each is a set of references written as Terraform writes them in the plan
 // (aws_security_group.this[0].id, var.security_group_id,

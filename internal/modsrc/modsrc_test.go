@@ -89,6 +89,46 @@ func TestChoices(t *testing.T) {
 	}
 }
 
+// A module block's arguments are read from the caller's source and
+// evaluated in the caller's scope: what the plan records of an argument
+// that is not a constant is only its references.
+func TestInput(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"main.tf": `
+variable "enabled" {}
+locals { wide = !var.enabled }
+module "sg" {
+  source    = "./modules/sg"
+  create    = var.enabled
+  create_sg = local.wide || var.enabled
+  vpc_id    = aws_vpc.main.id
+  name      = each.key
+}
+`, "modules/sg/main.tf": sgModule})
+	root, err := NewTree(dir).Module(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scope := root.Scope(map[string]cty.Value{"enabled": cty.True}, func(string) bool { return true })
+	for arg, want := range map[string]cty.Value{"create": cty.True, "create_sg": cty.True} {
+		if got, ok := scope.Input("sg", arg); !ok || !got.RawEquals(want) {
+			t.Errorf("Input(sg, %s) = %#v, %v; want %#v", arg, got, ok, want)
+		}
+	}
+	for _, arg := range []string{"vpc_id", "name", "missing"} {
+		if got, ok := scope.Input("sg", arg); ok {
+			t.Errorf("Input(sg, %s) = %#v, want unknown", arg, got)
+		}
+	}
+	if got, ok := scope.Input("other", "create"); ok {
+		t.Errorf("Input of a module block the source lacks = %#v, want unknown", got)
+	}
+	unset := root.Scope(nil, func(string) bool { return true })
+	if got, ok := unset.Input("sg", "create"); ok {
+		t.Errorf("Input with the root variable unknown = %#v, want unknown", got)
+	}
+}
+
 func TestDirFromManifest(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, map[string]string{

@@ -64,6 +64,10 @@ type Module struct {
 	Defaults map[string]cty.Value
 	// Variables lists every declared variable, sorted.
 	Variables []string
+	// Inputs are the arguments of each module block, by the call's name
+	// then the argument's: the plan records an argument that is not a
+	// constant as its references only.
+	Inputs map[string]map[string]hclsyntax.Expression
 	// Dynamic lists the dynamic blocks of each resource block
 	// ("aws_network_acl.this": ["ingress"]): the plan's configuration
 	// leaves them out.
@@ -168,7 +172,7 @@ func (t *Tree) Module(calls []Call) (*Module, error) {
 // readModule parses the .tf files of one directory for locals and variable
 // defaults.
 func (t *Tree) readModule(dir string) *Module {
-	m := &Module{Dir: dir, Locals: map[string]hclsyntax.Expression{}, Defaults: map[string]cty.Value{}, Dynamic: map[string][]string{}}
+	m := &Module{Dir: dir, Locals: map[string]hclsyntax.Expression{}, Defaults: map[string]cty.Value{}, Inputs: map[string]map[string]hclsyntax.Expression{}, Dynamic: map[string][]string{}}
 	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 	if err != nil || len(files) == 0 {
 		m.err = fmt.Errorf("the module's source is not in %s", repo.Show(t.repo, dir))
@@ -181,7 +185,7 @@ func (t *Tree) readModule(dir string) *Module {
 			err = m.readFile(name, repo.Show(t.repo, name))
 		}
 		if err != nil {
-			m.Locals, m.Defaults, m.Variables, m.Dynamic = map[string]hclsyntax.Expression{}, map[string]cty.Value{}, nil, map[string][]string{}
+			m.Locals, m.Defaults, m.Variables, m.Inputs, m.Dynamic = map[string]hclsyntax.Expression{}, map[string]cty.Value{}, nil, map[string]map[string]hclsyntax.Expression{}, map[string][]string{}
 			m.err = err
 			return m
 		}
@@ -218,6 +222,12 @@ func (m *Module) readFile(name, shown string) error {
 			for name, a := range b.Body.Attributes {
 				m.Locals[name] = a.Expr
 			}
+		case b.Type == "module" && len(b.Labels) == 1:
+			args := map[string]hclsyntax.Expression{}
+			for name, a := range b.Body.Attributes {
+				args[name] = a.Expr
+			}
+			m.Inputs[b.Labels[0]] = args
 		case b.Type == "resource" && len(b.Labels) == 2:
 			key := b.Labels[0] + "." + b.Labels[1]
 			m.Dynamic[key] = []string{} // read: a resource without dynamic blocks
