@@ -26,6 +26,9 @@ type facts struct {
 	cfg     Config
 	// ctx ends the passes early (Run then returns its error); nil: never.
 	ctx context.Context
+	// shapes, when not nil, is ruleWalks.byShape shared with the run's
+	// other network.
+	shapes map[string][]shapeDecision
 
 	subnetIndex   *subnetIndex
 	ruleWalks     *ruleWalks
@@ -52,7 +55,11 @@ func (f *facts) subnets() *subnetIndex {
 
 func (f *facts) rules() *ruleWalks {
 	if f.ruleWalks == nil {
-		f.ruleWalks = &ruleWalks{byNACL: make(map[*plan.NACL]*naclRecord, len(f.network.NACLs)), byShape: map[string][]shapeDecision{}}
+		shapes := f.shapes
+		if shapes == nil {
+			shapes = map[string][]shapeDecision{}
+		}
+		f.ruleWalks = &ruleWalks{byNACL: make(map[*plan.NACL]*naclRecord, len(f.network.NACLs)), byShape: shapes}
 	}
 	return f.ruleWalks
 }
