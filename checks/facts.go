@@ -464,8 +464,14 @@ func exemptPeers(network *plan.Network, n *plan.NACL, f plan.Family) nacleval.Sp
 				if !ok || !cidr.Addr().Is4() {
 					continue
 				}
-				if resolver := nacleval.AddrPlus(r.Lo, 2); resolver.IsValid() && r.Contains(resolver) {
-					peers = append(peers, nacleval.AddrRange{Lo: resolver, Hi: resolver})
+				resolver := nacleval.AddrPlus(r.Lo, 2)
+				if !resolver.IsValid() || !r.Contains(resolver) {
+					continue
+				}
+				// VPCs with one CIDR share a resolver address: once is
+				// enough (and keeps the peers disjoint: AddrSpace's quick way).
+				if one := (nacleval.AddrRange{Lo: resolver, Hi: resolver}); !slices.Contains(peers, one) {
+					peers = append(peers, one)
 				}
 			}
 		}
