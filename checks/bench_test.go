@@ -155,3 +155,30 @@ func BenchmarkRunLarge(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRunLargeContext is the analysis' share of `returnpath check
+// --context plan.json plan.json` on the large plan: the plan checked with
+// itself as context, so that the planned network holds every resource
+// twice (twin VPCs with the same CIDRs) and the prior network once.
+//
+//	go test ./checks -run '^$' -bench RunLargeContext -benchmem
+func BenchmarkRunLargeContext(b *testing.B) {
+	data := largeplan.Bytes(b)
+	ctx, err := plan.ParseContext("context.json", data, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := plan.ParseWithContext("plan.json", data, "", []*plan.Context{ctx})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if m.Prior == nil {
+		b.Fatal("no prior network: the context should be one")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(Run(m, DefaultConfig())) == 0 {
+			b.Fatal("no findings")
+		}
+	}
+}

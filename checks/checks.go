@@ -147,13 +147,16 @@ func RunContext(ctx context.Context, m *plan.Model, cfg Config) ([]Finding, erro
 		return nil, ctx.Err()
 	}
 	cfg = cfg.withDefaults()
-	findings, err := runAll(ctx, m.Planned, cfg)
+	// What a shape of NACL rules decides holds in any network: the prior
+	// network's NACLs are mostly the planned ones again, walked once.
+	shapes := map[string][]shapeDecision{}
+	findings, err := runAll(ctx, m.Planned, cfg, shapes)
 	if err != nil {
 		return nil, err
 	}
 	existing := map[findingKey][][]SubnetRef{}
 	if m.Prior != nil {
-		prior, err := runAll(ctx, m.Prior, cfg)
+		prior, err := runAll(ctx, m.Prior, cfg, shapes)
 		if err != nil {
 			return nil, err
 		}
@@ -188,10 +191,12 @@ func subnetsWithin(now, before []SubnetRef) bool {
 }
 
 // runAll runs the checks on one network; the fixes of its findings have
-// no numbers yet.
-func runAll(ctx context.Context, n *plan.Network, cfg Config) ([]Finding, error) {
+// no numbers yet. shapes is what each shape of NACL rules decides (see
+// ruleWalks.byShape), shared with the other networks of the run.
+func runAll(ctx context.Context, n *plan.Network, cfg Config, shapes map[string][]shapeDecision) ([]Finding, error) {
 	var out []Finding
 	shared := newFacts(n, cfg)
+	shared.shapes = shapes
 	shared.ctx = ctx
 	for _, c := range All() {
 		if c.run == nil || cfg.Disabled[c.ID] {

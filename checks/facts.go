@@ -26,6 +26,9 @@ type facts struct {
 	cfg     Config
 	// ctx ends the passes early (Run then returns its error); nil: never.
 	ctx context.Context
+	// shapes, when not nil, is ruleWalks.byShape shared with the run's
+	// other network.
+	shapes map[string][]shapeDecision
 
 	subnetIndex   *subnetIndex
 	ruleWalks     *ruleWalks
@@ -52,7 +55,11 @@ func (f *facts) subnets() *subnetIndex {
 
 func (f *facts) rules() *ruleWalks {
 	if f.ruleWalks == nil {
-		f.ruleWalks = &ruleWalks{byNACL: make(map[*plan.NACL]*naclRecord, len(f.network.NACLs)), byShape: map[string][]shapeDecision{}}
+		shapes := f.shapes
+		if shapes == nil {
+			shapes = map[string][]shapeDecision{}
+		}
+		f.ruleWalks = &ruleWalks{byNACL: make(map[*plan.NACL]*naclRecord, len(f.network.NACLs)), byShape: shapes}
 	}
 	return f.ruleWalks
 }
@@ -110,6 +117,19 @@ type intentKey struct {
 type subnetIndex struct {
 	byFamily [3][]indexedSubnet
 	vpcCIDRs map[*plan.VPC][]nacleval.AddrRange // cidrRanges of each VPC asked about
+	pieces   map[vpcFamily][]addrPiece          // piecesSeenFrom of each VPC and family asked about
+}
+
+type vpcFamily struct {
+	vpc *plan.VPC
+	fam plan.Family
+}
+
+// addrPiece is a range of addresses that one subnet holds, or (subnet
+// nil) that no subnet holds.
+type addrPiece struct {
+	r      nacleval.AddrRange
+	subnet *plan.Subnet
 }
 
 type indexedSubnet struct {
@@ -119,7 +139,7 @@ type indexedSubnet struct {
 }
 
 func newSubnetIndex(n *plan.Network) *subnetIndex {
-	x := &subnetIndex{vpcCIDRs: map[*plan.VPC][]nacleval.AddrRange{}}
+	x := &subnetIndex{vpcCIDRs: map[*plan.VPC][]nacleval.AddrRange{}, pieces: map[vpcFamily][]addrPiece{}}
 	for _, s := range n.Subnets {
 		if s == nil {
 			continue
@@ -178,6 +198,42 @@ func (x *subnetIndex) eachOverlapping(vpc *plan.VPC, fam plan.Family, r nacleval
 			return
 		}
 	}
+}
+
+// piecesSeenFrom cuts every address of family fam by the subnets that
+// hold it as seen from vpc (see eachOverlapping), in address order: the
+// first subnet there holds an address that overlapping subnets share.
+// Worked out once per VPC and family: replies to the whole internet (less
+// a few exempt peers) meet every subnet, for every NACL.
+func (x *subnetIndex) piecesSeenFrom(vpc *plan.VPC, fam plan.Family) []addrPiece {
+	key := vpcFamily{vpc, fam}
+	if p, ok := x.pieces[key]; ok {
+		return p
+	}
+	whole := nacleval.FamilyRange(fam)
+	var out []addrPiece
+	at, done := whole.Lo, false // at: the first address not yet cut
+	x.eachOverlapping(vpc, fam, whole, func(e indexedSubnet) bool {
+		part := nacleval.AddrRange{Lo: nacleval.MaxAddr(at, e.r.Lo), Hi: nacleval.MinAddr(whole.Hi, e.r.Hi)}
+		if part.Hi.Less(part.Lo) {
+			return true // inside an earlier, overlapping subnet (another VPC's)
+		}
+		if at.Less(part.Lo) {
+			out = append(out, addrPiece{r: nacleval.AddrRange{Lo: at, Hi: part.Lo.Prev()}})
+		}
+		out = append(out, addrPiece{part, e.subnet})
+		if part.Hi == whole.Hi {
+			done = true
+			return false
+		}
+		at = part.Hi.Next()
+		return true
+	})
+	if !done {
+		out = append(out, addrPiece{r: nacleval.AddrRange{Lo: at, Hi: whole.Hi}})
+	}
+	x.pieces[key] = out
+	return out
 }
 
 // cidrRanges are the ranges of a VPC's CIDRs, IPv4 then IPv6; never nil.
@@ -457,8 +513,14 @@ func exemptPeers(network *plan.Network, n *plan.NACL, f plan.Family) nacleval.Sp
 				if !ok || !cidr.Addr().Is4() {
 					continue
 				}
-				if resolver := nacleval.AddrPlus(r.Lo, 2); resolver.IsValid() && r.Contains(resolver) {
-					peers = append(peers, nacleval.AddrRange{Lo: resolver, Hi: resolver})
+				resolver := nacleval.AddrPlus(r.Lo, 2)
+				if !resolver.IsValid() || !r.Contains(resolver) {
+					continue
+				}
+				// VPCs with one CIDR share a resolver address: once is
+				// enough (and keeps the peers disjoint: AddrSpace's quick way).
+				if one := (nacleval.AddrRange{Lo: resolver, Hi: resolver}); !slices.Contains(peers, one) {
+					peers = append(peers, one)
 				}
 			}
 		}

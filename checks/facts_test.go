@@ -36,6 +36,49 @@ func TestSubnetsOverlappingAcrossVPCs(t *testing.T) {
 	_ = own
 }
 
+// The pieces of the address space seen from a VPC cover it without a gap
+// or an overlap: an address that overlapping subnets share is the first
+// one's, and another VPC's subnet inside the VPC's own range is left out.
+func TestPiecesSeenFrom(t *testing.T) {
+	tp := newTopo() // aws_vpc.main: 10.0.0.0/16
+	other := &plan.VPC{Address: "aws_vpc.other", IPv4: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/16")}}
+	tp.Subnet("own", "10.0.1.0/24", nil, nil)
+	tp.Net.Subnets = append(tp.Net.Subnets,
+		&plan.Subnet{Address: "aws_subnet.twin", VPC: other, IPv4: netip.MustParsePrefix("10.0.1.0/24")},
+		&plan.Subnet{Address: "aws_subnet.wide", VPC: other, IPv4: netip.MustParsePrefix("10.0.1.128/25")},
+		&plan.Subnet{Address: "aws_subnet.far", VPC: other, IPv4: netip.MustParsePrefix("10.9.0.0/24")})
+	f := newFacts(tp.Net, DefaultConfig())
+	pieces := func(vpc *plan.VPC) []string {
+		var out []string
+		for _, p := range f.subnets().piecesSeenFrom(vpc, plan.IPv4) {
+			name := "-"
+			if p.subnet != nil {
+				name = string(p.subnet.Address)
+			}
+			out = append(out, p.r.String()+" "+name)
+		}
+		return out
+	}
+	wantLines(t, pieces(tp.VPC),
+		"0.0.0.0-10.0.0.255 -",
+		"10.0.1.0/24 aws_subnet.own",
+		"10.0.2.0-10.8.255.255 -",
+		"10.9.0.0/24 aws_subnet.far",
+		"10.9.1.0-255.255.255.255 -")
+	wantLines(t, pieces(nil),
+		"0.0.0.0-10.0.0.255 -",
+		"10.0.1.0/24 aws_subnet.own",
+		"10.0.2.0-10.8.255.255 -",
+		"10.9.0.0/24 aws_subnet.far",
+		"10.9.1.0-255.255.255.255 -")
+	wantLines(t, pieces(other),
+		"0.0.0.0-10.0.0.255 -",
+		"10.0.1.0/24 aws_subnet.twin",
+		"10.0.2.0-10.8.255.255 -",
+		"10.9.0.0/24 aws_subnet.far",
+		"10.9.1.0-255.255.255.255 -")
+}
+
 // overlapping lists what eachOverlapping visits.
 func (x *subnetIndex) overlapping(vpc *plan.VPC, fam plan.Family, r nacleval.AddrRange) []indexedSubnet {
 	var out []indexedSubnet

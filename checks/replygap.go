@@ -2,6 +2,8 @@ package checks
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 
 	"github.com/returnpath-dev/returnpath/checks/internal/nacleval"
 	"github.com/returnpath-dev/returnpath/plan"
@@ -183,27 +185,20 @@ func (rc replyChecker) clientSegments(vpc *plan.VPC, fam plan.Family, ranges []n
 		}
 		out = append(out, segment{r, who})
 	}
+	// The pieces of the family seen from vpc, cut to each range, are what
+	// a walk over the subnets of the range would cut: the subnets are
+	// walked once per VPC, not once per range.
+	pieces := rc.subnets.piecesSeenFrom(vpc, fam)
 	for _, r := range ranges {
-		at := r.Lo // the first address not yet segmented
-		done := false
-		rc.subnets.eachOverlapping(vpc, fam, r, func(e indexedSubnet) bool {
-			part := nacleval.AddrRange{Lo: nacleval.MaxAddr(at, e.r.Lo), Hi: nacleval.MinAddr(r.Hi, e.r.Hi)}
-			if part.Hi.Less(part.Lo) {
-				return true // inside an earlier, overlapping subnet (another VPC's)
+		i, _ := slices.BinarySearchFunc(pieces, r.Lo, func(p addrPiece, lo netip.Addr) int { return p.r.Hi.Compare(lo) })
+		for ; i < len(pieces) && pieces[i].r.Lo.Compare(r.Hi) <= 0; i++ {
+			p := pieces[i]
+			part := nacleval.AddrRange{Lo: nacleval.MaxAddr(p.r.Lo, r.Lo), Hi: nacleval.MinAddr(p.r.Hi, r.Hi)}
+			if p.subnet == nil {
+				add(part, unknown)
+			} else {
+				add(part, rc.clientsOf(members(p.subnet), p.subnet))
 			}
-			if at.Less(part.Lo) {
-				add(nacleval.AddrRange{Lo: at, Hi: part.Lo.Prev()}, unknown)
-			}
-			add(part, rc.clientsOf(members(e.subnet), e.subnet))
-			if part.Hi == r.Hi {
-				done = true
-				return false
-			}
-			at = part.Hi.Next()
-			return true
-		})
-		if !done {
-			add(nacleval.AddrRange{Lo: at, Hi: r.Hi}, unknown)
 		}
 	}
 	return out
