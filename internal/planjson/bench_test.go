@@ -20,3 +20,22 @@ func BenchmarkScanLarge(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkValuesLarge reads the id of every resource the large plan
+// keeps: mostly the skipping of the other attributes.
+func BenchmarkValuesLarge(b *testing.B) {
+	d := NewDecoder(func(string) bool { return true })
+	doc, err := d.Decode(largeplan.Bytes(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, rc := range doc.ResourceChanges {
+			var v IDValues
+			if err := d.Values(rc.Address, rc.Change.After, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

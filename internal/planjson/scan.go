@@ -21,6 +21,9 @@ type scanner struct {
 	pos   int
 	depth int
 	arena *arena // where decodePlan copies what it keeps
+	// validated is set for data the plan's decoder validated (attribute
+	// values): skip then only finds a value's end, not checking it again.
+	validated bool
 	// modelled reports whether decodePlan keeps the resources of a type.
 	modelled func(typ string) bool
 }
@@ -103,6 +106,9 @@ func (s *scanner) skip() error {
 	case c == '"':
 		_, _, err := s.stringToken()
 		return err
+	case (c == '{' || c == '[') && s.validated:
+		s.pos, _ = valueEnd(s.data, s.pos)
+		return nil
 	case c == '{':
 		return s.members(func([]byte) error { return s.skip() })
 	case c == '[':

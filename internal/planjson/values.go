@@ -39,13 +39,14 @@ func asTypeError(err error, target **json.UnmarshalTypeError) bool {
 // memberDecoder) or the filler of its type (see fillerOf) decodes the
 // attributes it names, skipping the others (the dozens of an aws_instance)
 // with the scanner; encoding/json decodes the values they do not handle and
-// names the ones of the wrong type.
+// names the ones of the wrong type. raw is valid JSON, as the values of a
+// decoded plan are: the attributes skipped are not validated again.
 func (d *Decoder) Values(address string, raw json.RawMessage, into any) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
 	v := reflect.ValueOf(into).Elem()
-	d.values = scanner{data: raw}
+	d.values = scanner{data: raw, validated: true}
 	var filled bool
 	if direct, ok := into.(memberDecoder); ok {
 		filled = d.fillMembers(&d.values, direct)
