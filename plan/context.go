@@ -53,6 +53,13 @@ func (a Address) Split() (Address, string) {
 	if !strings.HasSuffix(s, ")") {
 		return a, ""
 	}
+	if !strings.Contains(s, `"`) {
+		// No key in quotes (most addresses): the first " (" is the one.
+		if i := strings.Index(s, " ("); i >= 0 {
+			return Address(s[:i]), s[i+2 : len(s)-1]
+		}
+		return a, ""
+	}
 	inQuote := false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
@@ -217,8 +224,8 @@ func mergeContexts(dec *planjson.Decoder, planned, prior []*instance, contexts [
 	if len(contexts) == 0 {
 		return m
 	}
-	ids := map[string]bool{}
-	planIDs := map[Address]string{}
+	ids := make(map[string]bool, len(planned)+len(prior))
+	planIDs := make(map[Address]string, len(planned))
 	for _, list := range [][]*instance{planned, prior} {
 		for _, inst := range list {
 			if id := knownID(dec, inst); id != "" {

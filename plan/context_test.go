@@ -19,6 +19,8 @@ func TestContextAddress(t *testing.T) {
 		{ContextAddress(`module.m["x (y)"].aws_subnet.a[0]`, "net/state.json"), `module.m["x (y)"].aws_subnet.a[0]`, "net/state.json"},
 		{ContextAddress(`aws_subnet.a["b (c)"]`, "workspace net (prod)"), `aws_subnet.a["b (c)"]`, "workspace net (prod)"},
 		{`aws_subnet.a["b (c)"]`, `aws_subnet.a["b (c)"]`, ""},
+		{ContextAddress("aws_subnet.a[0]", "workspace net (prod)"), "aws_subnet.a[0]", "workspace net (prod)"},
+		{"aws_subnet.a (x)y)", "aws_subnet.a", "x)y"},
 	} {
 		local, source := tc.addr.Split()
 		if local != tc.local || source != tc.source {
