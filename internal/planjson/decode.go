@@ -19,7 +19,7 @@ import (
 // Any error means only that the input is not a plan this fast path reads;
 // decode then asks encoding/json why, for the message.
 func (d *Decoder) decodePlan(data []byte) (*Plan, error) {
-	s := &scanner{data: data, arena: new(arena), modelled: d.modelled}
+	s := &scanner{data: data, arena: new(arena), modelled: d.modelled, names: map[string]string{}}
 	doc := new(Plan)
 	if s.null() {
 		return doc, s.end()
@@ -150,7 +150,7 @@ func (s *scanner) resourceChanges(doc *Plan) error {
 		// not kept; the others only for the changes that are kept.
 		var text [changeKeys]string
 		for _, i := range [...]int{keyMode, keyDeposed, keyType} {
-			if text[i], err = tokens[i].value(); err != nil {
+			if text[i], err = s.name(tokens[i]); err != nil {
 				return err
 			}
 		}
@@ -161,8 +161,11 @@ func (s *scanner) resourceChanges(doc *Plan) error {
 		if !s.modelled(text[keyType]) {
 			return nil // skipped without decoding its change
 		}
-		for _, i := range [...]int{keyAddress, keyModule, keyName} {
-			if text[i], err = tokens[i].value(); err != nil {
+		if text[keyAddress], err = tokens[keyAddress].value(); err != nil {
+			return err
+		}
+		for _, i := range [...]int{keyModule, keyName} {
+			if text[i], err = s.name(tokens[i]); err != nil {
 				return err
 			}
 		}
@@ -266,6 +269,22 @@ func (t token) value() (string, error) {
 		return "", nil
 	}
 	return unquote(t.raw, t.escaped)
+}
+
+// name is the value of a token that repeats across the changes (mode,
+// type, module address, name): decoded once, one string for all.
+func (s *scanner) name(t token) (string, error) {
+	if t.raw == nil || t.escaped {
+		return t.value()
+	}
+	if v, ok := s.names[string(t.raw)]; ok {
+		return v, nil
+	}
+	v, err := t.value()
+	if err == nil {
+		s.names[string(t.raw)] = v
+	}
+	return v, err
 }
 
 // keepChange reports, from the tokens of mode, type and deposed read so

@@ -24,6 +24,8 @@ type scanner struct {
 	// validated is set for data the plan's decoder validated (attribute
 	// values): skip then only finds a value's end, not checking it again.
 	validated bool
+	// names are the strings decodePlan decoded that repeat (see name).
+	names map[string]string
 	// modelled reports whether decodePlan keeps the resources of a type.
 	modelled func(typ string) bool
 }
@@ -109,10 +111,8 @@ func (s *scanner) skip() error {
 	case (c == '{' || c == '[') && s.validated:
 		s.pos, _ = valueEnd(s.data, s.pos)
 		return nil
-	case c == '{':
-		return s.members(func([]byte) error { return s.skip() })
-	case c == '[':
-		return s.elements(s.skip)
+	case c == '{' || c == '[':
+		return s.skipContainer()
 	case c == 't':
 		return s.literal("true")
 	case c == 'f':
@@ -126,6 +126,103 @@ func (s *scanner) skip() error {
 	default:
 		return s.fail("invalid character %q looking for beginning of value", c)
 	}
+}
+
+// skipContainer validates and skips the object or array at the scanner in
+// one loop, not recursing through members and elements: most of a plan
+// is skipped so. open holds, for each container it is in, whether it is
+// an object.
+func (s *scanner) skipContainer() error {
+	var buf [64]bool
+	open := buf[:0]
+	for {
+		// At the start of a value.
+		switch c := s.peek(); {
+		case c == '{' || c == '[':
+			if s.depth++; s.depth > maxNesting {
+				return s.fail("exceeded max depth")
+			}
+			s.pos++
+			open = append(open, c == '{')
+			if end := s.peek(); end == '}' && c == '{' || end == ']' && c == '[' {
+				s.pos++
+				open = open[:len(open)-1]
+				s.depth--
+				break
+			}
+			if c == '{' {
+				if err := s.skipKey(); err != nil {
+					return err
+				}
+			}
+			continue
+		case c == '"':
+			if _, _, err := s.stringToken(); err != nil {
+				return err
+			}
+		case c == 't':
+			if err := s.literal("true"); err != nil {
+				return err
+			}
+		case c == 'f':
+			if err := s.literal("false"); err != nil {
+				return err
+			}
+		case c == 'n':
+			if err := s.literal("null"); err != nil {
+				return err
+			}
+		case c == '-' || c >= '0' && c <= '9':
+			if err := s.number(); err != nil {
+				return err
+			}
+		case s.pos >= len(s.data):
+			return s.fail("unexpected end of JSON input")
+		default:
+			return s.fail("invalid character %q looking for beginning of value", c)
+		}
+		// After a value: a comma, or the ends of the containers it closes.
+		for {
+			if len(open) == 0 {
+				return nil
+			}
+			object := open[len(open)-1]
+			c := s.peek()
+			if c == ',' {
+				s.pos++
+				if object {
+					if err := s.skipKey(); err != nil {
+						return err
+					}
+				}
+				break
+			}
+			if object && c != '}' {
+				return s.fail("invalid character %q after object key:value pair", s.at())
+			}
+			if !object && c != ']' {
+				return s.fail("invalid character %q after array element", s.at())
+			}
+			s.pos++
+			open = open[:len(open)-1]
+			s.depth--
+		}
+	}
+}
+
+// skipKey validates and skips an object key and its colon.
+func (s *scanner) skipKey() error {
+	if s.peek() != '"' {
+		return s.fail("invalid character %q looking for beginning of object key string", s.at())
+	}
+	if _, _, err := s.stringToken(); err != nil {
+		return err
+	}
+	if s.peek() != ':' {
+		return s.fail("invalid character %q after object key", s.at())
+	}
+	s.pos++
+	return nil
 }
 
 func (s *scanner) literal(word string) error {
