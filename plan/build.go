@@ -582,8 +582,9 @@ func ruleLabel(number *int64, index int) string {
 }
 
 func (b *builder) addStandaloneRules() error {
+	var v planjson.NACLRuleValues // one for all: decode's target escapes
 	for _, inst := range b.ofType(typeNACLRule) {
-		var v planjson.NACLRuleValues
+		v = planjson.NACLRuleValues{}
 		if err := b.decode(inst, &v); err != nil {
 			return err
 		}

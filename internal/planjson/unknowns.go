@@ -173,8 +173,18 @@ func (u Unknowns) is(a *unknownAttr, name string) bool {
 func (u Unknowns) get(attr string) *unknownAttr {
 	attrs := u.attrs()
 	for i := len(attrs) - 1; i >= 0; i-- {
-		if u.is(&attrs[i], attr) {
-			return &attrs[i]
+		a := &attrs[i]
+		if !a.escaped {
+			// Most keys have no escapes: length and first byte tell
+			// most apart without a call.
+			key := u.raw[a.nameStart:a.nameEnd]
+			if len(key) == len(attr) && (len(key) == 0 || key[0] == attr[0]) && string(key) == attr {
+				return a
+			}
+			continue
+		}
+		if u.is(a, attr) {
+			return a
 		}
 	}
 	return nil
