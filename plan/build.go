@@ -129,7 +129,7 @@ func build(file string, doc *planjson.Plan, dec *planjson.Decoder, dir string, c
 // plannedInstances are the instances of modelled types a plan keeps after
 // apply, their names decorated with source unless it is "".
 func plannedInstances(file string, doc *planjson.Plan, dec *planjson.Decoder, cfg *configIndex, source string) ([]*instance, error) {
-	var planned []*instance
+	planned := make([]*instance, 0, len(doc.ResourceChanges))
 	// The instances are allocated together: thousands of small objects
 	// cost the allocator and the collector more than one block.
 	block := make([]instance, 0, len(doc.ResourceChanges))
