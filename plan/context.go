@@ -133,17 +133,14 @@ func ParseContext(name string, data []byte, dir string) (*Context, error) {
 	}
 	// Every value is read now, so that a malformed context file is an
 	// input error of its own, never a partial report.
-	var id planjson.IDValues // one for all: Values' target escapes
 	for _, inst := range c.instances {
-		id = planjson.IDValues{}
 		local, _ := inst.Address.Split()
-		if err := dec.Values(string(local), inst.Values, &id); err != nil {
+		id, err := dec.ID(string(local), inst.Values)
+		if err != nil {
 			return nil, inputErrorf(name, "is not a valid %s: %v", doc.Kind, err)
 		}
 		inst.idRead = true // what knownID would read
-		if id.ID != nil {
-			inst.id = *id.ID
-		}
+		inst.id = id
 	}
 	c.Info.Resources = len(c.instances)
 	return c, nil

@@ -328,11 +328,8 @@ func knownID(dec *planjson.Decoder, inst *instance) string {
 	if inst.idRead {
 		return inst.id
 	}
-	var v planjson.IDValues
 	inst.idRead = true
-	if dec.Values(string(inst.Address), inst.Values, &v) == nil && v.ID != nil {
-		inst.id = *v.ID
-	}
+	inst.id, _ = dec.ID(string(inst.Address), inst.Values)
 	return inst.id
 }
 

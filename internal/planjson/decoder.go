@@ -21,6 +21,9 @@ type Decoder struct {
 	short map[string]string
 	// unknownIndexes are the indexes of the resources' Unknowns.
 	unknownIndexes slab[unknownIndex]
+	// id is what ID decodes into: a value of the Decoder's, not one
+	// allocated for each resource.
+	id IDValues
 }
 
 // NewDecoder returns a Decoder that keeps the managed resources of the

@@ -1,5 +1,7 @@
 package planjson
 
+import "encoding/json"
+
 // The value structs of which a plan has thousands of values decode their
 // members themselves: for them, reflection (the fillers of values.go) cost
 // more than reading the JSON. Each decodeMember follows the struct's json
@@ -17,6 +19,16 @@ type memberDecoder interface {
 // IDValues is any resource's id.
 type IDValues struct {
 	ID *string `json:"id"`
+}
+
+// ID is Values into an IDValues: a resource's id, "" when it has none or
+// it is null.
+func (d *Decoder) ID(address string, raw json.RawMessage) (string, error) {
+	d.id = IDValues{}
+	if err := d.Values(address, raw, &d.id); err != nil || d.id.ID == nil {
+		return "", err
+	}
+	return *d.id.ID, nil
 }
 
 func (v *IDValues) decodeMember(d *Decoder, s *scanner, key []byte) (bool, bool) {
