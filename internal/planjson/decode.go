@@ -294,8 +294,8 @@ func (s *scanner) keepChange(mode, typ, deposed token) (keep, known bool) {
 	if mode.raw == nil || typ.raw == nil || mode.escaped || typ.escaped || deposed.escaped {
 		return false, false
 	}
-	m, _ := mode.value()
-	t, _ := typ.value()
+	m, _ := s.name(mode)
+	t, _ := s.name(typ)
 	return m == "managed" && deposed.raw == nil && s.modelled(t), true
 }
 
