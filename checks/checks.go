@@ -147,22 +147,28 @@ func RunContext(ctx context.Context, m *plan.Model, cfg Config) ([]Finding, erro
 		return nil, ctx.Err()
 	}
 	cfg = cfg.withDefaults()
-	// What a shape of NACL rules decides holds in any network: the prior
-	// network's NACLs are mostly the planned ones again, walked once.
-	shapes := map[string][]shapeDecision{}
-	findings, err := runAll(ctx, m.Planned, cfg, shapes)
+	// The prior network is checked while the planned one is: they share
+	// nothing the checks write, and overlap on more than one core.
+	var prior []Finding
+	var priorErr error
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		if m.Prior != nil {
+			prior, priorErr = runAll(ctx, m.Prior, cfg, nil)
+		}
+	}()
+	findings, err := runAll(ctx, m.Planned, cfg, nil)
+	<-checked
 	if err != nil {
 		return nil, err
 	}
+	if priorErr != nil {
+		return nil, priorErr
+	}
 	existing := map[findingKey][][]SubnetRef{}
-	if m.Prior != nil {
-		prior, err := runAll(ctx, m.Prior, cfg, shapes)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range prior {
-			existing[keyOf(f)] = append(existing[keyOf(f)], f.Subnets)
-		}
+	for _, f := range prior {
+		existing[keyOf(f)] = append(existing[keyOf(f)], f.Subnets)
 	}
 	for i := range findings {
 		findings[i].Status = New

@@ -380,8 +380,10 @@ type analysis struct {
 	dir string
 	// showContext lists the findings wholly inside the context.
 	showContext bool
-	// contexts are the context files the plan is checked against.
-	contexts []*plan.Context
+	// contexts are the context files the plan is checked against, read;
+	// contextFiles are more to read while the plan is (analyseModel).
+	contexts     []*plan.Context
+	contextFiles []string
 }
 
 // prepare checks the analysis flags of fs (parsed into flags) and reads
@@ -463,13 +465,7 @@ func (o Options) analyse(name string, stdin io.Reader, a analysis) (*report.Repo
 
 // analyseModel is analyse that also returns the loaded plan's model.
 func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.Model, *report.Report, error) {
-	load := o.load
-	if len(a.contexts) > 0 {
-		load = func(name string, stdin io.Reader, dir string, maxBytes int64) (*plan.Model, error) {
-			return plan.LoadLimited(name, stdin, dir, a.contexts, maxBytes)
-		}
-	}
-	m, err := load(name, stdin, a.dir, a.maxPlanBytes)
+	m, err := o.loadModel(name, stdin, a)
 	if err != nil {
 		msg := err.Error()
 		if name != "-" && !strings.Contains(msg, name) {
@@ -479,6 +475,32 @@ func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.M
 	}
 	r, err := o.review(context.Background(), m, name, a)
 	return m, r, err
+}
+
+// loadModel loads the plan with its contexts. The context files are read
+// while the plan is read and decoded: the two are independent until the
+// model is built, and overlap on a machine with more than one core. A
+// context that cannot be read is the error, as when they were read first.
+func (o Options) loadModel(name string, stdin io.Reader, a analysis) (*plan.Model, error) {
+	if len(a.contexts) == 0 && len(a.contextFiles) == 0 {
+		return o.load(name, stdin, a.dir, a.maxPlanBytes)
+	}
+	var contexts []*plan.Context
+	var contextErr error
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		contexts, contextErr = contextCache{}.contextsFor(a.contextFiles, nil)
+	}()
+	decoded, err := plan.DecodeLimited(name, stdin, a.maxPlanBytes)
+	<-read
+	if contextErr != nil {
+		return nil, contextErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decoded.Build(a.dir, append(contexts, a.contexts...))
 }
 
 // review runs the checks on a loaded plan, applies the ignores, keeps only

@@ -74,9 +74,7 @@ func (o Options) analysePlans(fs *flag.FlagSet, flags analysisFlags, names []str
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		if a.contexts, err = cache.contextsFor(flags.Contexts, a.config.Context); err != nil {
-			return nil, 0, 0, err
-		}
+		a.contextFiles = slices.Concat(flags.Contexts, a.config.Context)
 		m, r, err := o.analyseModel(names[0], stdin, a)
 		if err != nil {
 			return nil, 0, 0, err

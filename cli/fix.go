@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/returnpath-dev/returnpath/checks"
@@ -75,9 +76,7 @@ func (o Options) fix(args []string, stdin io.Reader, stdout, stderr io.Writer) (
 	if err != nil {
 		return 0, err
 	}
-	if a.contexts, err = (contextCache{}).contextsFor(cfg.Contexts, a.config.Context); err != nil {
-		return 0, err
-	}
+	a.contextFiles = slices.Concat(cfg.Contexts, a.config.Context)
 	m, r, err := o.analyseModel(name, stdin, a)
 	if err != nil {
 		return 0, err

@@ -177,6 +177,40 @@ func ParseWithContext(name string, data []byte, dir string, contexts []*Context)
 
 // parse decodes a plan's input, lets it go, and builds the model.
 func parse(in input, dir string, contexts []*Context) (*Model, error) {
+	d, err := decodeInput(in)
+	if err != nil {
+		return nil, err
+	}
+	return d.Build(dir, contexts)
+}
+
+// Decoded is a plan read and decoded, not yet built into a model: what
+// LoadLimited does before it needs the context files, so that a caller
+// can read those meanwhile (DecodeLimited, then Build).
+type Decoded struct {
+	name string
+	doc  *planjson.Plan
+	dec  *planjson.Decoder
+}
+
+// DecodeLimited reads and decodes the plan named by name as LoadLimited
+// does, and lets its input go.
+func DecodeLimited(name string, stdin io.Reader, maxBytes int64) (*Decoded, error) {
+	in, err := readInput(name, stdin, maxBytes, true)
+	if err != nil {
+		return nil, err
+	}
+	return decodeInput(in)
+}
+
+// Build builds the model of the decoded plan, whose root configuration
+// directory is dir ("": none), against the context files.
+func (d *Decoded) Build(dir string, contexts []*Context) (*Model, error) {
+	return build(d.name, d.doc, d.dec, dir, contexts)
+}
+
+// decodeInput decodes a plan's input and lets it go.
+func decodeInput(in input) (*Decoded, error) {
 	defer in.free()
 	dec := planjson.NewDecoder(modelled)
 	var doc *planjson.Plan
@@ -199,7 +233,7 @@ func parse(in input, dir string, contexts []*Context) (*Model, error) {
 		in.data = nil
 		runtime.GC()
 	}
-	return build(in.display, doc, dec, dir, contexts)
+	return &Decoded{name: in.display, doc: doc, dec: dec}, nil
 }
 
 // merged is the context that joins a plan's model.

@@ -83,11 +83,11 @@ func LoadIn(name string, stdin io.Reader, dir string) (*Model, error) {
 // input, or one whose start cannot be a plan (binary data, text that is
 // not UTF-8), is an *InputError before the rest of it is read.
 func LoadLimited(name string, stdin io.Reader, dir string, contexts []*Context, maxBytes int64) (*Model, error) {
-	in, err := readInput(name, stdin, maxBytes, true)
+	d, err := DecodeLimited(name, stdin, maxBytes)
 	if err != nil {
 		return nil, err
 	}
-	return parse(in, dir, contexts)
+	return d.Build(dir, contexts)
 }
 
 // input is a plan's bytes as read: on the heap, or a file mapped into
