@@ -215,6 +215,12 @@ func TestBadContextFiles(t *testing.T) {
 			wantOneLineError(t, r, tc.file+": "+tc.problem)
 		})
 	}
+	// The context is read while the plan is: when both are bad, the
+	// context's problem is the one reported, as when it was read first.
+	badPlan := write("bad-plan.json", "not a plan\n")
+	for _, fix := range []string{"check", "fix"} {
+		wantOneLineError(t, run(testOptions, "", fix, "--context", filepath.Join(dir, "notjson.json"), badPlan), filepath.Join(dir, "notjson.json")+": is not JSON")
+	}
 }
 
 // TestContextInConfiguration: context = [...] of .returnpath.hcl, relative
