@@ -97,6 +97,8 @@ type input struct {
 	data    []byte
 	display string
 	release func()
+	// binary is a binary plan file (zip), for terraform to convert.
+	binary bool
 }
 
 // readInput reads the plan named by name ("-": stdin) and converts a
@@ -114,7 +116,7 @@ func readInput(name string, stdin io.Reader, maxBytes int64, mapping bool) (inpu
 	if err != nil {
 		return in, err
 	}
-	if isBinaryPlan(in.data) {
+	if in.binary {
 		data, err := showBinaryPlan(name, display, in.data, maxBytes)
 		in.free()
 		if err != nil {
@@ -136,7 +138,7 @@ func (in *input) free() {
 func readRaw(name, display string, stdin io.Reader, maxBytes int64, mapping bool) (input, error) {
 	if name == "-" {
 		data, err := readLimited(stdinName, stdin, -1, maxBytes)
-		return input{data: data, display: display}, err
+		return input{data: data, display: display, binary: isBinaryPlan(data)}, err
 	}
 	info, err := os.Stat(name)
 	if err != nil {
@@ -167,6 +169,7 @@ func readRaw(name, display string, stdin io.Reader, maxBytes int64, mapping bool
 				if problem := sniff(data[:min(len(data), sniffBytes)], len(data) <= sniffBytes); problem != "" {
 					return inputErrorf(name, "%s", problem)
 				}
+				in.binary = isBinaryPlan(data)
 				return nil
 			}); err != nil {
 				in.free()
@@ -177,7 +180,7 @@ func readRaw(name, display string, stdin io.Reader, maxBytes int64, mapping bool
 		// A file system that cannot map files: read it.
 	}
 	data, err := readLimited(name, f, size, maxBytes)
-	return input{data: data, display: display}, err
+	return input{data: data, display: display, binary: isBinaryPlan(data)}, err
 }
 
 // guardFault runs f, which reads a mapped file: if the file shrinks
