@@ -380,8 +380,9 @@ type analysis struct {
 	dir string
 	// showContext lists the findings wholly inside the context.
 	showContext bool
-	// contexts are the context files the plan is checked against, read;
-	// contextFiles are more to read while the plan is (analyseModel).
+	// contextFiles are the context files analyseModel reads while it
+	// reads the plan; contexts are the contexts of a plan checked with
+	// others (analysePlans), already read.
 	contexts     []*plan.Context
 	contextFiles []string
 }
@@ -482,7 +483,7 @@ func (o Options) analyseModel(name string, stdin io.Reader, a analysis) (*plan.M
 // model is built, and overlap on a machine with more than one core. A
 // context that cannot be read is the error, as when they were read first.
 func (o Options) loadModel(name string, stdin io.Reader, a analysis) (*plan.Model, error) {
-	if len(a.contexts) == 0 && len(a.contextFiles) == 0 {
+	if len(a.contextFiles) == 0 {
 		return o.load(name, stdin, a.dir, a.maxPlanBytes)
 	}
 	var contexts []*plan.Context
@@ -500,7 +501,7 @@ func (o Options) loadModel(name string, stdin io.Reader, a analysis) (*plan.Mode
 	if err != nil {
 		return nil, err
 	}
-	return decoded.Build(a.dir, append(contexts, a.contexts...))
+	return decoded.Build(a.dir, contexts)
 }
 
 // review runs the checks on a loaded plan, applies the ignores, keeps only
