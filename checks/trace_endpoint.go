@@ -35,11 +35,17 @@ func (e *UnknownEndpointError) Error() string {
 // workload of n: its RP008 reason, such as a subnet no stack given defines.
 func unplaced(n *plan.Network, name string) (why string, ok bool) {
 	for _, u := range n.Unresolved {
-		if string(u.Address) == name || strings.HasPrefix(string(u.Address), name+"[") {
+		if names(name, u.Address) {
 			return u.Reason, true
 		}
 	}
 	return "", false
+}
+
+// names reports whether name, as the user wrote it, names addr: the
+// address itself, or without an instance key every instance of it.
+func names(name string, addr plan.Address) bool {
+	return string(addr) == name || strings.HasPrefix(string(addr), name+"[")
 }
 
 // maxSuggestions bounds the addresses an UnknownEndpointError suggests.
@@ -65,7 +71,7 @@ func ResolveEndpoint(n *plan.Network, name string, f plan.Family) ([]TraceEndpoi
 	}
 	var workloads []*plan.Workload
 	for _, w := range n.Workloads {
-		if w != nil && (string(w.Address) == name || strings.HasPrefix(string(w.Address), name+"[")) {
+		if w != nil && names(name, w.Address) {
 			workloads = append(workloads, w)
 		}
 	}
