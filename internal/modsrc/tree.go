@@ -185,9 +185,7 @@ func (t *Tree) readModule(dir string) *Module {
 			err = m.readFile(name, repo.Show(t.repo, name))
 		}
 		if err != nil {
-			m.Locals, m.Defaults, m.Variables, m.Inputs, m.Dynamic = map[string]hclsyntax.Expression{}, map[string]cty.Value{}, nil, map[string]map[string]hclsyntax.Expression{}, map[string][]string{}
-			m.err = err
-			return m
+			return &Module{Dir: dir, err: err} // Module gives no part of it
 		}
 	}
 	sort.Strings(m.Variables)
